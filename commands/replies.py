@@ -1,0 +1,91 @@
+"""Renderer-neutral replies: what a command answers, as data.
+
+Every string here is plain text exactly as it should read; renderers escape it for their medium
+(Slack mrkdwn, the terminal) and add their own emphasis. No markup goes in.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Confirm:
+    title: str
+    text: str
+    confirm: str = "Yes"
+    deny: str = "No"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action_id: str  # one of commands.actions
+    value: str
+    style: str | None = None  # "primary" | "danger"
+    confirm: Confirm | None = None
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class KeyValues:
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+Block = Heading | Paragraph | KeyValues | Table | Actions
+
+
+@dataclass(frozen=True)
+class SelectField:
+    id: str
+    label: str
+    options: tuple[tuple[str, str], ...]  # (value, label)
+
+
+@dataclass(frozen=True)
+class TextField:
+    id: str
+    label: str
+    placeholder: str = ""
+    multiline: bool = False
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Form:
+    """A dialog to fill in (a Slack modal); submitting it runs `callback_id` with the values."""
+
+    title: str
+    submit: str
+    callback_id: str  # one of commands.actions
+    private_metadata: str
+    intro: str
+    fields: tuple[SelectField | TextField, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # one-line summary; also the notification/fallback text
+    blocks: tuple[Block, ...] = ()
+    ok: bool = True  # False: the command was not understood or not carried out
+    public: bool = False  # True: show to the channel, not only to the user
+    form: Form | None = None  # ask for more input before acting
+    order_ids: tuple[str, ...] = field(default=())  # orders this reply shows (to update in place)

@@ -1,0 +1,53 @@
+"""Typed `/orders` commands (SPEC §4), the result of parsing."""
+
+from dataclasses import dataclass
+
+from sync.sections import Section
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Fetch:
+    pass
+
+
+@dataclass(frozen=True)
+class Status:
+    section: Section | None  # None: all orders
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Show:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    order_id: str
+    reason: str | None = None  # free text or a TikTok reason key; None asks for one
+
+
+@dataclass(frozen=True)
+class Map:
+    tiktok_sku: str
+    etsy_sku: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Input that could not be understood; `message` says why and what would work."""
+
+    message: str
+
+
+Command = Help | Fetch | Status | Show | Cancel | Map | Retry | Invalid
