@@ -1,0 +1,237 @@
+"""`/orders …` text, exactly as typed in Slack (or given to `orderbot exec`), to a typed command.
+
+Everything wrong with the text becomes an `Invalid` whose message says what would work. Messages
+are plain text; user input is echoed only truncated, and the renderers escape it.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from commands.types import Cancel, Command, Fetch, Help, Invalid, Map, Retry, Show, Status
+from sync.sections import ALL, VALID_SLUGS, Section, parse_slug
+
+MAX_TEXT = 3000  # longer text is a paste, not a command: refused without echoing it
+MAX_ORDER_ID_DIGITS = 24  # TikTok's are 18-19 digits; room for growth, not for garbage
+MAX_SKU = 200
+MAX_PAGE = 10_000
+EXAMPLE_ID = "576461413038785752"
+
+# (name, syntax, what it does, example or "")
+_SUBCOMMANDS = (
+    ("help", "/orders help", "this list of commands", ""),
+    (
+        "fetch",
+        "/orders fetch",
+        "fetch new and changed TikTok orders now and place new ones on Etsy",
+        "",
+    ),
+    (
+        "status",
+        "/orders status [section] [page]",
+        "order counts per section, then one section's orders, page by page (sections: "
+        + ", ".join(VALID_SLUGS)
+        + ")",
+        "/orders status failed 2",
+    ),
+    (
+        "show",
+        "/orders show <order_id>",
+        "one order in full, with its history and buttons",
+        f"/orders show {EXAMPLE_ID}",
+    ),
+    (
+        "cancel",
+        "/orders cancel <order_id> [reason]",
+        "cancel on TikTok Shop and give the Etsy stock back; without a reason you pick one",
+        f"/orders cancel {EXAMPLE_ID} out of stock",
+    ),
+    (
+        "map",
+        "/orders map <tiktok_sku> <etsy_sku>",
+        "use this Etsy SKU for this TikTok SKU, then retry the orders that failed on it",
+        "/orders map TT-MUG-RED MUG-01-RED",
+    ),
+    (
+        "retry",
+        "/orders retry <order_id>",
+        "try again to place an order that failed on Etsy",
+        f"/orders retry {EXAMPLE_ID}",
+    ),
+)
+
+USAGE: tuple[tuple[str, str], ...] = tuple(
+    (syntax, f"{does}, e.g. {example}" if example else does)
+    for _, syntax, does, example in _SUBCOMMANDS
+)
+
+_USAGE_LINE = {
+    name: f"Usage: {syntax}" + (f", e.g. {example}" if example else "")
+    for name, syntax, _, example in _SUBCOMMANDS
+}
+
+_QUOTES = "\"'`“”‘’„‚«»"
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))  # zero-width spaces, BOM; not ZWJ
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DIGITS = re.compile(r"[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+# Slack sends &, < and > as entities; a <…> token is a mention, channel or link it made.
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+def parse(text: str) -> Command:
+    if len(text) > MAX_TEXT:
+        return Invalid(f"That command is {len(text):,} characters long; the limit is {MAX_TEXT:,}.")
+    bad = next((ch for ch in text if _is_control(ch)), None)
+    if bad is not None:
+        return Invalid(f"The command contains a control character (U+{ord(bad):04X}); retype it.")
+    words = text.translate(_INVISIBLE).split()  # str.split also splits on NBSP and tabs
+    if words and words[0].lower() == "/orders":
+        words = words[1:]
+    if not words:
+        return Help()
+    name, args = _unquote(words[0]).lower(), words[1:]
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        return Invalid(
+            f"Unknown command {_echo(words[0])}. Commands: {', '.join(_HANDLERS)}. "
+            "Try /orders help."
+        )
+    return handler(args)
+
+
+def _help(args: list[str]) -> Command:
+    return Help()  # `help cancel` and the like: the full list is short enough
+
+
+def _fetch(args: list[str]) -> Command:
+    if args:
+        return Invalid(f"fetch takes no arguments. {_USAGE_LINE['fetch']}")
+    return Fetch()
+
+
+def _status(args: list[str]) -> Command:
+    if not args:
+        return Status(None)
+    words = [_unquote(word) for word in args]
+    whole = parse_slug(" ".join(words))
+    if whole is not None:
+        return Status(_section(whole))
+    slug_words, page_word = words[:-1], words[-1]
+    if slug_words and slug_words[-1].lower() == "page":
+        slug_words = slug_words[:-1]
+    if not slug_words and _INTEGER.fullmatch(page_word):
+        return _paged(None, page_word)
+    head = parse_slug(" ".join(slug_words)) if slug_words else None
+    if head is not None:
+        return _paged(_section(head), page_word)
+    return Invalid(f"Unknown section {_echo(' '.join(words))}. Sections: {', '.join(VALID_SLUGS)}.")
+
+
+def _section(slug: Section | str) -> Section | None:
+    return None if slug == ALL else Section(slug)
+
+
+def _paged(section: Section | None, word: str) -> Command:
+    if _INTEGER.fullmatch(word) and 1 <= int(word) <= MAX_PAGE:
+        return Status(section, int(word))
+    return Invalid(
+        f"Page {_echo(word)} is not a page number: use a whole number from 1 to {MAX_PAGE:,}. "
+        f"{_USAGE_LINE['status']}"
+    )
+
+
+def _one_order(name: str, make: Callable[[str], Command]) -> Callable[[list[str]], Command]:
+    def handler(args: list[str]) -> Command:
+        if not args:
+            return Invalid(f"{name} needs an order id. {_USAGE_LINE[name]}")
+        order_id = _order_id(args[0])
+        if isinstance(order_id, Invalid):
+            return order_id
+        if len(args) > 1:
+            return Invalid(f"{name} takes one order id. {_USAGE_LINE[name]}")
+        return make(order_id)
+
+    return handler
+
+
+def _cancel(args: list[str]) -> Command:
+    if not args:
+        return Invalid(f"cancel needs an order id. {_USAGE_LINE['cancel']}")
+    order_id = _order_id(args[0])
+    if isinstance(order_id, Invalid):
+        return order_id
+    reason = _unescape(_unquote(" ".join(args[1:])))
+    return Cancel(order_id, reason or None)
+
+
+def _map(args: list[str]) -> Command:
+    if len(args) < 2:
+        return Invalid(f"map needs a TikTok SKU and an Etsy SKU. {_USAGE_LINE['map']}")
+    if len(args) > 2:
+        return Invalid(
+            f"map takes exactly two SKUs, and SKUs have no spaces; got {len(args)} words. "
+            f"{_USAGE_LINE['map']}"
+        )
+    skus = [_sku(word) for word in args]
+    for sku in skus:
+        if isinstance(sku, Invalid):
+            return sku
+    return Map(*skus)
+
+
+def _order_id(word: str) -> str | Invalid:
+    order_id = _unquote(word).removeprefix("#")
+    if not _DIGITS.fullmatch(order_id):
+        return Invalid(
+            f"{_echo(word)} is not a TikTok order id — they are all digits, e.g. {EXAMPLE_ID}."
+        )
+    if len(order_id) > MAX_ORDER_ID_DIGITS:
+        return Invalid(
+            f"{_echo(word)} is not a TikTok order id — it is {len(order_id)} digits long; "
+            f"they are about 19, e.g. {EXAMPLE_ID}."
+        )
+    return order_id
+
+
+def _sku(word: str) -> str | Invalid:
+    if word.startswith("<") and word.endswith(">"):
+        return Invalid(f"{_echo(word)} is a Slack mention or link, not a SKU.")
+    sku = _unescape(_unquote(word))
+    if not sku:
+        return Invalid(f"A SKU cannot be empty. {_USAGE_LINE['map']}")
+    if len(sku) > MAX_SKU:
+        return Invalid(f"{_echo(sku)} is too long for a SKU (limit {MAX_SKU} characters).")
+    return sku
+
+
+def _unquote(word: str) -> str:
+    """Drop one pair of quotes (straight, curly or backticks) around an argument."""
+    if len(word) >= 2 and word[0] in _QUOTES and word[-1] in _QUOTES:
+        return word[1:-1].strip()
+    return word
+
+
+def _unescape(text: str) -> str:
+    for entity, char in _ENTITIES:
+        text = text.replace(entity, char)
+    return text
+
+
+def _is_control(ch: str) -> bool:
+    return (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or ch in _BIDI
+
+
+def _echo(text: str, limit: int = 80) -> str:
+    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
+
+
+_HANDLERS: dict[str, Callable[[list[str]], Command]] = {
+    "help": _help,
+    "fetch": _fetch,
+    "status": _status,
+    "show": _one_order("show", Show),
+    "cancel": _cancel,
+    "map": _map,
+    "retry": _one_order("retry", Retry),
+}
