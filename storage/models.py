@@ -1,0 +1,195 @@
+"""Stored tables. Shapes that cross a boundary (API payloads, replies) live elsewhere."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import Money, UTCDateTime
+
+
+def _time(**kwargs):
+    return Field(default=None, sa_column=Column(UTCDateTime(), **kwargs))
+
+
+class Shop(SQLModel, table=True):
+    __tablename__ = "shops"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    tiktok_shop_id: str | None = Field(default=None, max_length=64)
+    tiktok_cipher: str | None = Field(default=None, max_length=200)
+    etsy_shop_id: str | None = Field(default=None, max_length=64)
+
+
+class Credential(SQLModel, table=True):
+    """A marketplace's OAuth tokens, encrypted with ORDERBOT_SECRET_KEY."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("shop_id", "platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    platform: str = Field(max_length=16)  # "tiktok" | "etsy"
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str | None = Field(default=None, sa_column=Column(Text))
+    access_expires_at: datetime | None = _time()
+    refresh_expires_at: datetime | None = _time()
+    updated_at: datetime | None = _time()
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # "section X, newest first, page N" and "all, newest first".
+        Index("ix_orders_section_created", "shop_id", "section", "created_at", "id"),
+        Index("ix_orders_created", "shop_id", "created_at", "id"),
+        Index("ix_orders_placement", "shop_id", "placement"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    tiktok_order_id: str = Field(max_length=32, unique=True)
+    tiktok_status: str = Field(max_length=32)
+    section: str = Field(max_length=32)
+    partial: bool = False  # PARTIALLY_SHIPPING
+    # waiting | pending | placing | placed | failed | skipped | restored (see sync.engine)
+    placement: str = Field(max_length=16)
+    failure_reason: str | None = Field(default=None, max_length=32)
+    failure_detail: str | None = Field(default=None, sa_column=Column(Text))
+    fulfilled_by: str = Field(max_length=16)  # "SELLER" | "TIKTOK"
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    paid_at: datetime | None = _time()
+    collected_at: datetime | None = _time()
+    delivered_at: datetime | None = _time()
+    cancelled_at: datetime | None = _time()
+    completed_at: datetime | None = _time()
+    total_amount: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    currency: str = Field(default="", max_length=8)
+    cancel_reason: str | None = Field(default=None, max_length=400)  # TikTok's display text
+    cancel_reason_key: str | None = Field(default=None, max_length=120)
+    cancel_initiator: str | None = Field(default=None, max_length=16)
+    cancel_requested_by: str | None = Field(default=None, max_length=64)
+    cancel_requested_at: datetime | None = _time()
+    return_requested: bool = False
+    synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OrderLine(SQLModel, table=True):
+    """One TikTok line item: one unit (or, for a combined listing, one bundle)."""
+
+    __tablename__ = "order_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    tiktok_line_id: str = Field(max_length=32, unique=True)
+    sku_id: str = Field(max_length=64)
+    seller_sku: str = Field(default="", max_length=200)
+    product_name: str = Field(default="", max_length=400)
+    sku_name: str = Field(default="", max_length=400)
+    sale_price: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    currency: str = Field(default="", max_length=8)
+    display_status: str | None = Field(default=None, max_length=32)
+    # JSON list of {"sku_id", "sku_count", "seller_sku"} for a combined-listing bundle.
+    combined: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Reservation(SQLModel, table=True):
+    """Units of one SKU reserved on one Etsy listing for one order line."""
+
+    __tablename__ = "reservations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    line_id: int = Field(foreign_key="order_lines.id")
+    tiktok_sku: str = Field(max_length=200)
+    etsy_sku: str = Field(max_length=200)
+    listing_id: int
+    product_id: int | None = None  # at the time of reservation; Etsy renews ids on every update
+    units: int
+    # planned | reserved | restoring | restored | abandoned
+    state: str = Field(max_length=16)
+    reserve_intent_id: int | None = Field(default=None, foreign_key="stock_intents.id")
+    restore_intent_id: int | None = Field(default=None, foreign_key="stock_intents.id")
+
+
+class StockIntent(SQLModel, table=True):
+    """A journal entry written before an Etsy inventory write, finished after it."""
+
+    __tablename__ = "stock_intents"
+    __table_args__ = (Index("ix_stock_intents_open", "shop_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    listing_id: int
+    kind: str = Field(max_length=16)  # reserve | restore
+    state: str = Field(max_length=16)  # pending | done | failed
+    # JSON: product ids seen when planned (Etsy renews them on every update, so a change
+    # tells whether any write happened since) and [{sku, before, after}] per SKU.
+    product_ids_before: str = Field(sa_column=Column(Text, nullable=False))
+    changes: str = Field(sa_column=Column(Text, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = _time()
+
+
+class SkuMapping(SQLModel, table=True):
+    __tablename__ = "sku_mappings"
+    __table_args__ = (UniqueConstraint("shop_id", "tiktok_sku"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    tiktok_sku: str = Field(max_length=200)
+    etsy_sku: str = Field(max_length=200)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class FetchState(SQLModel, table=True):
+    """The fetch cursor and the last fetch's outcome, per shop."""
+
+    __tablename__ = "fetch_state"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    cursor: int | None = None  # TikTok update_time (Unix s) the next fetch starts from
+    last_started_at: datetime | None = _time()
+    last_finished_at: datetime | None = _time()
+    last_ok_at: datetime | None = _time()
+    last_summary: str | None = Field(default=None, sa_column=Column(Text))  # JSON
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class OrderEvent(SQLModel, table=True):
+    """An order's history: what changed, who or what did it, when."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order", "order_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=64)  # "tiktok", "orderbot", a Slack user id, "cli"
+    kind: str = Field(max_length=32)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class SectionCount(SQLModel, table=True):
+    """Orders per section, kept in step with `orders` so counts stay O(sections) at any size."""
+
+    __tablename__ = "section_counts"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    section: str = Field(max_length=32, primary_key=True)
+    count: int = 0
+
+
+class Lease(SQLModel, table=True):
+    """A named lock with an expiry, so a dead holder does not block forever."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(max_length=120, primary_key=True)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
