@@ -76,6 +76,9 @@ class HTTPApp:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes; without this, Nagle holds the second
+            # back ~40 ms on every kept-alive request.
+            disable_nagle_algorithm = True
 
             def _handle(self) -> None:
                 split = urlsplit(self.path)

@@ -1,0 +1,136 @@
+"""Simulation controls for other processes: JSON over HTTP under /_sandbox/, no auth.
+
+POST   /_sandbox/catalog                 {"listings": [...]} or {"seed": 1, "n_listings": 40};
+                                         a seed answers with the whole Catalog (cases included)
+GET    /_sandbox/quantities              [{"listing_id", "sku", "properties", "quantity"}]
+GET    /_sandbox/listings/{listing_id}   the listing with inventory, as its owner sees it
+POST   /_sandbox/listings/{listing_id}/quantity  {"sku", "quantity", "properties"?}: a sale
+GET    /_sandbox/faults                  current faults; POST to change some; DELETE to clear
+POST   /_sandbox/config                  {"zero_stock_policy": "accept" | "reject"}
+POST   /_sandbox/tokens                  a fresh token pair, as the token endpoint answers
+POST   /_sandbox/tokens/expire           every access token issued so far expires now
+POST   /_sandbox/oauth/code              {"code_challenge"?, "redirect_uri"?} -> {"code"}
+POST   /_sandbox/clock                   {"offset_s": s} or {"advance_s": s} -> {"now"}
+GET    /_sandbox/calls                   {"count", "calls"}; ?path= keeps paths starting so;
+DELETE /_sandbox/calls                   forgets them
+"""
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from sandbox.etsy.auth import ApiError
+from sandbox.seed import make_catalog
+from sandbox.server import Request, Response, Router
+
+if TYPE_CHECKING:
+    from sandbox.etsy.emulator import EtsySandbox
+
+
+def control_router(sandbox: "EtsySandbox") -> Router:
+    router = Router()
+
+    def load_catalog(request: Request) -> Response:
+        body = _object(request)
+        if "listings" in body:
+            sandbox.load_catalog(body["listings"])
+            return Response.json({"count": len(body["listings"])})
+        catalog = make_catalog(int(body.get("seed", 1)), int(body.get("n_listings", 40)))
+        sandbox.load_catalog(catalog.listings)
+        return Response.json({"count": len(catalog.listings), **asdict(catalog)})
+
+    def quantities(request: Request) -> Response:
+        rows = [
+            {"listing_id": lid, "sku": sku, "properties": [list(kv) for kv in key], "quantity": q}
+            for (lid, sku, key), q in sandbox.quantities().items()
+        ]
+        return Response.json({"quantities": rows})
+
+    def listing(request: Request) -> Response:
+        try:
+            return Response.json(sandbox.listing(int(request.params["listing_id"])))
+        except (KeyError, ValueError):
+            raise ApiError(404, "Listing not found.") from None
+
+    def set_quantity(request: Request) -> Response:
+        body = _object(request)
+        quantity, properties = body.get("quantity"), body.get("properties")
+        if not isinstance(quantity, int) or quantity < 0:
+            raise ApiError(400, "quantity must be an integer >= 0.")
+        key = None if properties is None else tuple(tuple(kv) for kv in properties)
+        try:
+            listing_id = int(request.params["listing_id"])
+            sandbox.set_quantity(listing_id, body.get("sku"), quantity, key)
+        except (KeyError, ValueError) as exc:
+            raise ApiError(404, f"No such product: {exc}") from None
+        return Response.json(sandbox.listing(listing_id))
+
+    def faults(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                sandbox.faults.update(_object(request))
+            except (TypeError, ValueError) as exc:
+                raise ApiError(400, str(exc)) from None
+        elif request.method == "DELETE":
+            sandbox.faults.clear()
+        return Response.json(sandbox.faults.snapshot())
+
+    def config(request: Request) -> Response:
+        body = _object(request)
+        try:
+            sandbox.zero_stock_policy = body.get("zero_stock_policy", sandbox.zero_stock_policy)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        return Response.json({"zero_stock_policy": sandbox.zero_stock_policy})
+
+    def tokens(request: Request) -> Response:
+        return Response.json(sandbox.issue_tokens())
+
+    def expire(request: Request) -> Response:
+        sandbox.expire_access_tokens()
+        return Response.json({"expired": True})
+
+    def code(request: Request) -> Response:
+        body = _object(request)
+        issued = sandbox.issue_code(body.get("code_challenge"), body.get("redirect_uri"))
+        return Response.json({"code": issued})
+
+    def clock(request: Request) -> Response:
+        body = _object(request)
+        if "offset_s" in body:
+            sandbox.clock.set_offset(float(body["offset_s"]))
+        sandbox.clock.advance(float(body.get("advance_s", 0)))
+        return Response.json({"now": sandbox.clock.now()})
+
+    def calls(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.reset_calls()
+        prefix = request.query.get("path", "")
+        kept = [asdict(call) for call in list(sandbox.calls) if call.path.startswith(prefix)]
+        return Response.json({"count": len(kept), "calls": kept})
+
+    router.add("POST", "/_sandbox/catalog", load_catalog)
+    router.add("GET", "/_sandbox/quantities", quantities)
+    router.add("GET", "/_sandbox/listings/{listing_id}", listing)
+    router.add("POST", "/_sandbox/listings/{listing_id}/quantity", set_quantity)
+    for method in ("GET", "POST", "DELETE"):
+        router.add(method, "/_sandbox/faults", faults)
+    router.add("POST", "/_sandbox/config", config)
+    router.add("POST", "/_sandbox/tokens", tokens)
+    router.add("POST", "/_sandbox/tokens/expire", expire)
+    router.add("POST", "/_sandbox/oauth/code", code)
+    router.add("POST", "/_sandbox/clock", clock)
+    for method in ("GET", "DELETE"):
+        router.add(method, "/_sandbox/calls", calls)
+    return router
+
+
+def _object(request: Request) -> dict:
+    if not request.body:
+        return {}
+    try:
+        body = request.json()
+    except ValueError:
+        raise ApiError(400, "The body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return body

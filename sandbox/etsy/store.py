@@ -1,0 +1,184 @@
+"""The shop's listings and their inventory, in memory behind one lock.
+
+Product and offering ids are handed out here: at load and on every inventory replace (Etsy gives
+new ids on each update), never by `set_quantity`, which stands for a sale or a seller's edit.
+"""
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sandbox.etsy.inventory_rules import ON_PROPERTY, InventoryIn, variation_key
+
+STATES = ("active", "inactive", "sold_out", "draft", "expired")
+RENEWAL_S = 120 * 86_400  # a (re)newed listing runs four months
+
+
+@dataclass
+class Offering:
+    offering_id: int
+    quantity: int
+    is_enabled: bool
+    amount: int
+    divisor: int
+    currency_code: str
+
+
+@dataclass
+class Product:
+    product_id: int
+    sku: str
+    property_values: list[dict]  # full ListingPropertyValue objects
+    offerings: list[Offering]
+
+    @property
+    def key(self) -> tuple:
+        return variation_key(self.property_values)
+
+    @property
+    def quantity(self) -> int:
+        return sum(o.quantity for o in self.offerings if o.is_enabled)
+
+
+@dataclass
+class Listing:
+    listing_id: int
+    title: str
+    state: str
+    creation_timestamp: int
+    last_modified_timestamp: int
+    state_timestamp: int
+    ending_timestamp: int
+    products: list[Product]
+    on_property: dict[str, list[int]]
+
+    @property
+    def quantity(self) -> int:
+        return sum(p.quantity for p in self.products)
+
+
+class Store:
+    def __init__(self, now: Callable[[], float]) -> None:
+        self.lock = threading.RLock()
+        self._now = now
+        self._listings: dict[int, Listing] = {}
+        self._ids = itertools.count(4_100_000_001)
+
+    def load(self, listings: list[dict]) -> None:
+        with self.lock:
+            self._listings = {raw["listing_id"]: self._from_seed(raw) for raw in listings}
+
+    def get(self, listing_id: int) -> Listing | None:
+        return self._listings.get(listing_id)
+
+    def in_state(self, state: str) -> list[Listing]:
+        with self.lock:
+            return [item for item in self._listings.values() if item.state == state]
+
+    def all(self) -> list[Listing]:
+        with self.lock:
+            return list(self._listings.values())
+
+    def replace_inventory(self, listing: Listing, new: InventoryIn) -> None:
+        """Apply a validated PUT; its products match the current ones by variation key."""
+        with self.lock:
+            # Names, scales and value ids are Etsy's: keep them from the matching product.
+            metadata = {p.key: p.property_values for p in listing.products}
+            currency = listing.products[0].offerings[0].currency_code
+            listing.products = [
+                Product(
+                    next(self._ids),
+                    p.sku,
+                    metadata[p.key],
+                    [
+                        Offering(next(self._ids), o.quantity, o.is_enabled, o.amount, 100, currency)
+                        for o in p.offerings
+                    ],
+                )
+                for p in new.products
+            ]
+            listing.on_property = {name: list(ids) for name, ids in new.on_property.items()}
+            self._stock_changed(listing)
+
+    def set_quantity(self, listing_id: int, sku: str | None, quantity: int, key=None) -> None:
+        """A sale or a seller edit: quantities move, product and offering ids stay."""
+        with self.lock:
+            listing = self._listings[listing_id]
+            targets = [
+                p
+                for p in listing.products
+                if p.sku == (sku or "") and (key is None or p.key == tuple(key))
+            ]
+            if not targets:
+                raise KeyError(f"listing {listing_id} has no product with sku {sku!r}")
+            for product in targets:
+                for offering in product.offerings:
+                    offering.quantity = quantity
+            self._stock_changed(listing)
+
+    def set_state(self, listing: Listing, state: str) -> None:
+        with self.lock:
+            now = int(self._now())
+            if state == "active" and listing.state != "active":
+                if listing.quantity == 0:
+                    # Listings tutorial: activating a sold-out listing sets its quantity to 1.
+                    first = listing.products[0].offerings[0]
+                    first.quantity, first.is_enabled = 1, True
+                listing.ending_timestamp = now + RENEWAL_S  # activation renews
+            if state != listing.state:
+                listing.state, listing.state_timestamp = state, now
+            listing.last_modified_timestamp = now
+
+    def _stock_changed(self, listing: Listing) -> None:
+        now = int(self._now())
+        listing.last_modified_timestamp = now
+        # Restocking leaves a sold_out listing sold_out: the docs name no automatic way back,
+        # only updateListing(state=active), which renews. Clients must look in sold_out too.
+        if listing.state == "active" and listing.quantity == 0:
+            listing.state, listing.state_timestamp = "sold_out", now
+
+    def _from_seed(self, raw: dict) -> Listing:
+        inventory = raw["inventory"]
+        created = int(raw.get("creation_timestamp") or self._now())
+        products = [
+            Product(
+                next(self._ids),
+                p.get("sku") or "",
+                [_full_property_value(pv) for pv in p.get("property_values", [])],
+                [
+                    Offering(
+                        next(self._ids),
+                        o["quantity"],
+                        o.get("is_enabled", True),
+                        o["price"]["amount"],
+                        o["price"]["divisor"],
+                        o["price"]["currency_code"],
+                    )
+                    for o in p["offerings"]
+                ],
+            )
+            for p in inventory["products"]
+        ]
+        return Listing(
+            listing_id=raw["listing_id"],
+            title=raw["title"],
+            state=raw.get("state", "active"),
+            creation_timestamp=created,
+            last_modified_timestamp=created,
+            state_timestamp=created,
+            ending_timestamp=created + RENEWAL_S,
+            products=products,
+            on_property={name: list(inventory.get(name, [])) for name in ON_PROPERTY},
+        )
+
+
+def _full_property_value(pv: dict) -> dict:
+    return {
+        "property_id": pv["property_id"],
+        "property_name": pv.get("property_name"),
+        "scale_id": pv.get("scale_id"),
+        "scale_name": pv.get("scale_name"),
+        "value_ids": list(pv.get("value_ids", [])),
+        "values": list(pv["values"]),
+    }
