@@ -1,0 +1,154 @@
+"""The Etsy Open API v3 calls orderbot makes (Etsy reference §3–§7)."""
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from sync.clock import Clock, utc_now
+from sync.errors import Unavailable
+from sync.etsy.auth import PLATFORM, EtsyAuth, check, read_json
+from sync.http import Backoff, OnCall, RateLimiter, Retrier
+from sync.tokens import TokenStore
+
+log = logging.getLogger(__name__)
+
+MAX_OFFSET = 12000  # Etsy refuses larger offsets
+# Per-second quota headers; some answers spell the first one short.
+_REMAINING_HEADERS = ("x-remaining-this-second", "x-remaining-this-secon")
+
+
+class EtsyClient:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        shared_secret: str,
+        tokens: TokenStore,
+        shop_id: int | str,
+        base_url: str = "https://openapi.etsy.com",
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 15.0,
+        rate_per_s: float = 10.0,
+        max_attempts: int = 6,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        on_call: OnCall | None = None,
+    ) -> None:
+        self._shop_id = quote(str(shop_id), safe="")
+        self._monotonic = monotonic
+        auth = EtsyAuth(
+            keystring=api_key,
+            shared_secret=shared_secret,
+            tokens=tokens,
+            token_url=f"{base_url.rstrip('/')}/v3/public/oauth/token",
+            clock=clock,
+        )
+        self._http = httpx.Client(
+            base_url=base_url, transport=transport, timeout=timeout, auth=auth
+        )
+        self._limiter = RateLimiter(rate_per_s, monotonic=monotonic, sleep=sleep)
+        self._retrier = Retrier(
+            platform=PLATFORM,
+            client=self._http,
+            limiter=self._limiter,
+            backoff=Backoff(rng or random.Random()),
+            max_attempts=max_attempts,
+            sleep=sleep,
+            monotonic=monotonic,
+            on_call=on_call,
+        )
+
+    def iter_listing_pages(
+        self, *, state: str = "active", page_size: int = 100
+    ) -> Iterator[list[dict]]:
+        """The shop's listings in one `state`, with their inventory, one page per request."""
+        path = f"/v3/application/shops/{self._shop_id}/listings"
+        offset = 0
+        while True:
+            if offset > MAX_OFFSET:
+                log.warning(
+                    "etsy: the shop has more %s listings than Etsy pages through (offset %d);"
+                    " the rest are left out",
+                    state,
+                    MAX_OFFSET,
+                )
+                return
+            params = {
+                "state": state,
+                "limit": str(page_size),
+                "offset": str(offset),
+                "includes": "Inventory",
+            }
+            page = self._call("listings", "GET", path, params=params)
+            results, count = _listing_page(page)
+            if results:
+                yield results
+            offset += len(results)
+            if len(results) < page_size or offset >= count:
+                return
+
+    def get_inventory(self, listing_id: int) -> dict:
+        path = f"/v3/application/listings/{int(listing_id)}/inventory"
+        return _inventory(self._call("get_inventory", "GET", path))
+
+    def update_inventory(self, listing_id: int, body: dict) -> dict:
+        """Replaces the listing's whole inventory; returns the new one (new product ids)."""
+        path = f"/v3/application/listings/{int(listing_id)}/inventory"
+        return _inventory(self._call("update_inventory", "PUT", path, json=body))
+
+    def deactivate_listing(self, listing_id: int) -> None:
+        path = f"/v3/application/shops/{self._shop_id}/listings/{int(listing_id)}"
+        self._call("deactivate_listing", "PATCH", path, data={"state": "inactive"}, read=check)
+
+    def close(self) -> None:
+        self._retrier.close()
+
+    def _call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        read: Callable[[httpx.Response], Any] = read_json,
+    ) -> Any:
+        def build() -> httpx.Request:
+            return self._http.build_request(method, path, params=params, json=json, data=data)
+
+        def watch_quota(response: httpx.Response) -> Any:
+            remaining = next(
+                (response.headers[h] for h in _REMAINING_HEADERS if h in response.headers), None
+            )
+            if remaining is not None and remaining.strip() == "0":
+                # This second's quota is spent: the next call waits for the next second.
+                self._limiter.pause_until(self._monotonic() + 1.0)
+            return read(response)
+
+        return self._retrier.call(endpoint, build, watch_quota)
+
+
+def _listing_page(page: Any) -> tuple[list[dict], int]:
+    try:
+        results = page["results"]
+        count = int(page["count"])
+        if not isinstance(results, list):
+            raise TypeError("results is not a list")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Unavailable(PLATFORM, f"listings: unreadable answer ({exc!r})") from exc
+    return results, count
+
+
+def _inventory(inventory: Any) -> dict:
+    # Guarded because a PUT built from an inventory without products would wipe the listing.
+    if not isinstance(inventory, dict) or not isinstance(inventory.get("products"), list):
+        raise Unavailable(PLATFORM, "inventory answer without a products list")
+    return inventory

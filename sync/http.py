@@ -1,0 +1,206 @@
+"""What both marketplace clients share: a rate limiter, backoff, and the one retry loop."""
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from sync.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# on_call(platform, endpoint, outcome), once per attempt: the outcome is the HTTP status
+# ("200", "429", …), or "timeout" / "network" when no answer came.
+OnCall = Callable[[str, str, str], None]
+
+
+class RateLimiter:
+    """A token bucket with a burst of one: calls are spaced at least 1/rate apart.
+
+    Each caller reserves the next free slot under the lock and sleeps outside it, so threads
+    never share a slot and never block each other while waiting.
+    """
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate_per_s <= 0:
+            raise ValueError("rate_per_s must be positive")
+        self._interval = 1.0 / rate_per_s
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_slot = float("-inf")
+
+    def acquire(self) -> float:
+        """Wait for the next slot; returns the seconds waited."""
+        with self._lock:
+            now = self._monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+        wait = slot - now
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def pause_until(self, monotonic_deadline: float) -> None:
+        """No call starts before the deadline (a Retry-After, or a spent per-second quota)."""
+        with self._lock:
+            self._next_slot = max(self._next_slot, monotonic_deadline)
+
+
+class Backoff:
+    """Exponential backoff with full jitter (uniform between 0 and the exponential ceiling)."""
+
+    def __init__(self, rng: random.Random, base: float = 0.5, cap: float = 30.0) -> None:
+        self._rng = rng
+        self.base = base
+        self.cap = cap
+
+    def delay(self, attempt: int) -> float:
+        """`attempt` counts the failures so far, from 1."""
+        ceiling = min(self.cap, self.base * 2 ** max(attempt - 1, 0))
+        return self._rng.uniform(0, ceiling)
+
+
+class Retry(Exception):
+    """Raised by a response reader (or an auth flow) for an answer worth another attempt."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        after: float | None = None,
+        code: int | str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.after = after
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds; the HTTP-date form is not used by either platform."""
+    try:
+        seconds = float(headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The parsed body, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        return None
+
+
+# Failures where the request may not have reached the server, or its answer was lost.
+_NETWORK_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class Retrier:
+    """Sends requests through the rate limiter, retrying what is worth retrying, with a cap.
+
+    `build` makes a fresh request for every attempt (the auth flow signs each one anew);
+    `read` turns a response into a value, or raises `Retry` or a `MarketplaceError`.
+    """
+
+    def __init__(
+        self,
+        *,
+        platform: str,
+        client: httpx.Client,
+        limiter: RateLimiter,
+        backoff: Backoff,
+        max_attempts: int,
+        sleep: Callable[[float], None],
+        monotonic: Callable[[], float],
+        on_call: OnCall | None = None,
+    ) -> None:
+        self.platform = platform
+        self._client = client
+        self._limiter = limiter
+        self._backoff = backoff
+        self._max_attempts = max(1, max_attempts)
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._on_call = on_call
+        # httpx logs every full URL at INFO; TikTok URLs carry the sign and the token refresh
+        # carries the app secret, so that logger must stay quieter than INFO.
+        httpx_log = logging.getLogger("httpx")
+        if httpx_log.getEffectiveLevel() < logging.WARNING:
+            httpx_log.setLevel(logging.WARNING)
+
+    def call(
+        self,
+        endpoint: str,
+        build: Callable[[], httpx.Request],
+        read: Callable[[httpx.Response], T],
+    ) -> T:
+        for attempt in range(1, self._max_attempts + 1):
+            self._limiter.acquire()
+            try:
+                response = self._client.send(build())
+                self._report(endpoint, str(response.status_code))
+                return read(response)
+            except Retry as exc:
+                retry = exc
+            except httpx.TimeoutException as exc:
+                self._report(endpoint, "timeout")
+                retry = Retry(f"timed out ({type(exc).__name__})")
+                retry.__cause__ = exc
+            except _NETWORK_ERRORS as exc:
+                self._report(endpoint, "network")
+                retry = Retry(f"connection failed ({type(exc).__name__})")
+                retry.__cause__ = exc
+            if attempt < self._max_attempts:
+                self._wait(endpoint, retry, attempt)
+        raise self._unavailable(
+            f"{endpoint}: gave up after {self._max_attempts} attempts: {retry.reason}", retry
+        ) from retry
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _wait(self, endpoint: str, retry: Retry, attempt: int) -> None:
+        if retry.after is None:
+            delay = self._backoff.delay(attempt)
+            log.info("%s %s: %s; retry %d in %.2fs", self.platform, endpoint, retry, attempt, delay)
+            self._sleep(delay)
+            return
+        if retry.after > self._backoff.cap:
+            # A wait this long (e.g. a spent daily quota) is not worth holding a caller for.
+            raise self._unavailable(
+                f"{endpoint}: asked to retry after {retry.after:g}s", retry
+            ) from retry
+        log.info("%s %s: %s; retry after %gs", self.platform, endpoint, retry, retry.after)
+        # Through the limiter, so every call of this client waits, not only this one.
+        self._limiter.pause_until(self._monotonic() + retry.after)
+
+    def _unavailable(self, message: str, retry: Retry) -> Unavailable:
+        return Unavailable(
+            self.platform,
+            message,
+            code=retry.code,
+            status=retry.status,
+            request_id=retry.request_id,
+        )
+
+    def _report(self, endpoint: str, outcome: str) -> None:
+        if self._on_call is not None:
+            self._on_call(self.platform, endpoint, outcome)

@@ -1,0 +1,27 @@
+"""TikTok Shop Partner API (202309) client."""
+
+from sync.tiktok.client import TikTokClient
+from sync.tiktok.models import (
+    Cancellation,
+    CancelResult,
+    ComboPart,
+    OrderPage,
+    Shop,
+    TikTokLineItem,
+    TikTokOrder,
+    TrackingEvent,
+)
+from sync.tiktok.signing import sign
+
+__all__ = [
+    "CancelResult",
+    "Cancellation",
+    "ComboPart",
+    "OrderPage",
+    "Shop",
+    "TikTokClient",
+    "TikTokLineItem",
+    "TikTokOrder",
+    "TrackingEvent",
+    "sign",
+]

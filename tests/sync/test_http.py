@@ -1,0 +1,197 @@
+import random
+import threading
+
+import httpx
+import pytest
+
+from sync.errors import Unavailable
+from sync.http import Backoff, RateLimiter, Retrier, Retry, retry_after
+
+
+class FakeTime:
+    """A monotonic clock that only moves when slept on; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+class FakeApi:
+    """An httpx.MockTransport handler routing on the URL path; each route answers from its
+    list of `request -> Response` functions in turn, repeating the last. Records requests."""
+
+    def __init__(self, routes: dict) -> None:
+        self.routes = {path: list(answers) for path, answers in routes.items()}
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        # A copy: auth flows re-authorise the same request object before resending it.
+        self.requests.append(
+            httpx.Request(
+                request.method, request.url, headers=request.headers, content=request.content
+            )
+        )
+        answers = self.routes[request.url.path]
+        return (answers.pop(0) if len(answers) > 1 else answers[0])(request)
+
+    def to(self, path: str) -> list[httpx.Request]:
+        return [request for request in self.requests if request.url.path == path]
+
+
+class CeilingRandom(random.Random):
+    """Full jitter at its top: every delay is the exponential ceiling, so tests can name it."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_rate_limiter_never_exceeds_the_rate():
+    time = FakeTime()
+    limiter = RateLimiter(10, monotonic=time.monotonic, sleep=time.sleep)
+    starts = []
+    for _ in range(45):
+        limiter.acquire()
+        starts.append(time.now)
+    # Any 11 consecutive calls span at least a second: never more than 10 in one.
+    spans = [later - earlier for earlier, later in zip(starts, starts[10:], strict=False)]
+    assert min(spans) >= 1.0 - 1e-9
+    assert starts[-1] == pytest.approx(4.4)
+
+
+def test_rate_limiter_does_not_wait_when_calls_are_spaced():
+    time = FakeTime()
+    limiter = RateLimiter(10, monotonic=time.monotonic, sleep=time.sleep)
+    assert limiter.acquire() == 0
+    time.now += 0.5
+    assert limiter.acquire() == 0
+    assert time.sleeps == []
+
+
+def test_rate_limiter_gives_concurrent_callers_distinct_slots():
+    limiter = RateLimiter(100, monotonic=lambda: 0.0, sleep=lambda seconds: None)
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(25):
+            waited = limiter.acquire()
+            with lock:
+                waits.append(waited)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == pytest.approx([slot / 100 for slot in range(100)])
+
+
+def test_pause_until_holds_back_the_next_call():
+    time = FakeTime()
+    limiter = RateLimiter(50, monotonic=time.monotonic, sleep=time.sleep)
+    limiter.acquire()
+    limiter.pause_until(3.0)
+    assert limiter.acquire() == 3.0
+    assert time.sleeps == [3.0]
+
+
+def test_backoff_doubles_up_to_the_cap_with_full_jitter():
+    assert [Backoff(CeilingRandom(), base=0.5, cap=5.0).delay(n) for n in range(1, 7)] == [
+        0.5,
+        1.0,
+        2.0,
+        4.0,
+        5.0,
+        5.0,
+    ]
+    seeded = Backoff(random.Random(7), base=0.5, cap=30.0)
+    delays = [seeded.delay(4) for _ in range(50)]
+    assert all(0 <= delay <= 4.0 for delay in delays)
+    assert len(set(delays)) > 1  # jittered, not fixed
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("2", 2.0), ("0.5", 0.5), ("soon", None), ("-1", None), (None, None)]
+)
+def test_retry_after(value, seconds):
+    headers = httpx.Headers({} if value is None else {"retry-after": value})
+    assert retry_after(headers) == seconds
+
+
+def make_retrier(handler, *, time: FakeTime, max_attempts=4, calls=None) -> Retrier:
+    return Retrier(
+        platform="tiktok",
+        client=httpx.Client(transport=httpx.MockTransport(handler)),
+        limiter=RateLimiter(1000, monotonic=time.monotonic, sleep=time.sleep),
+        backoff=Backoff(CeilingRandom(), base=0.5, cap=30.0),
+        max_attempts=max_attempts,
+        sleep=time.sleep,
+        monotonic=time.monotonic,
+        on_call=None if calls is None else lambda *call: calls.append(call),
+    )
+
+
+def read_ok(response: httpx.Response) -> str:
+    if response.status_code >= 500:
+        raise Retry(f"HTTP {response.status_code}", status=response.status_code)
+    return response.text
+
+
+def call(retrier: Retrier) -> str:
+    return retrier.call("ping", lambda: httpx.Request("GET", "https://api.test/ping"), read_ok)
+
+
+def test_timeouts_and_connection_resets_are_retried_then_succeed():
+    failures = [httpx.ReadTimeout("slow"), httpx.ReadError("connection reset by peer")]
+    calls: list[tuple[str, str, str]] = []
+
+    def handler(request):
+        if failures:
+            raise failures.pop(0)
+        return httpx.Response(200, text="pong")
+
+    time = FakeTime()
+    assert call(make_retrier(handler, time=time, calls=calls)) == "pong"
+    assert time.sleeps == [0.5, 1.0]
+    assert calls == [
+        ("tiktok", "ping", "timeout"),
+        ("tiktok", "ping", "network"),
+        ("tiktok", "ping", "200"),
+    ]
+
+
+def test_the_budget_is_capped_then_unavailable():
+    attempts = []
+
+    def handler(request):
+        attempts.append(request)
+        return httpx.Response(503)
+
+    time = FakeTime()
+    with pytest.raises(Unavailable) as raised:
+        call(make_retrier(handler, time=time, max_attempts=4))
+    assert len(attempts) == 4
+    assert time.sleeps == [0.5, 1.0, 2.0]
+    assert raised.value.status == 503
+    assert "gave up after 4 attempts" in raised.value.message
+
+
+def test_a_retry_after_beyond_the_cap_is_not_waited_for():
+    def handler(request):
+        return httpx.Response(429)
+
+    def read(response):
+        raise Retry("rate limited", after=3600.0, status=429)
+
+    time = FakeTime()
+    retrier = make_retrier(handler, time=time)
+    with pytest.raises(Unavailable, match="retry after 3600s"):
+        retrier.call("ping", lambda: httpx.Request("GET", "https://api.test/ping"), read)
+    assert time.sleeps == []
