@@ -50,4 +50,11 @@ class Invalid:
     message: str
 
 
-Command = Help | Fetch | Status | Show | Cancel | Map | Retry | Invalid
+@dataclass(frozen=True)
+class Restock:
+    """Give back the units of an order whose delivery failed (a button, not typed)."""
+
+    order_id: str
+
+
+Command = Help | Fetch | Status | Show | Cancel | Map | Retry | Restock | Invalid

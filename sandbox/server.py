@@ -122,7 +122,9 @@ class HTTPApp:
         return f"http://{host}:{port}"
 
     def start(self) -> "HTTPApp":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -58,3 +58,55 @@ def db(database_url):
 @pytest.fixture
 def sessions(db):
     return session_factory(db)
+
+
+# --- the core against the sandbox marketplaces ---------------------------------------------
+
+
+@pytest.fixture
+def shops():
+    from sandbox.marketplaces import Marketplaces
+
+    # Generous limits keep the suite fast; rate limiting has tests of its own.
+    marketplaces = Marketplaces(
+        tiktok_options={"rate_per_s": 1000}, etsy_options={"rate_per_s": 1000}
+    )
+    with marketplaces:
+        yield marketplaces
+
+
+def core_settings(shops, database_url: str, **extra):
+    from orderbot.settings import Settings
+
+    values = {
+        **shops.environment(),
+        "DATABASE_URL": database_url,
+        "ORDERBOT_SECRET_KEY": "test-secret-key-0123456789",
+        "ORDERBOT_ETSY_RATE": "1000",
+        "ORDERBOT_TIKTOK_RATE": "1000",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def core(shops, database_url):
+    from orderbot.compose import build_core
+    from storage.db import make_engine, migrate
+
+    migrate(make_engine(database_url))  # PostgreSQL is migrated by `orderbot db upgrade`
+    # Retries back off on a recorded clock, not the wall clock.
+    built = build_core(
+        core_settings(shops, database_url), client_options={"sleep": lambda _s: None}
+    )
+    yield built
+    built.close()
+
+
+def stock(shops, sku: str) -> int:
+    """The Etsy quantity of a SKU (products sharing a SKU share it)."""
+    levels = {
+        qty for (_, product_sku, _), qty in shops.etsy.quantities().items() if product_sku == sku
+    }
+    assert len(levels) == 1, f"{sku}: {levels}"
+    return levels.pop()

@@ -1,0 +1,34 @@
+"""What a command runs with: the core's services and who is asking."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from storage.db import SessionFactory
+from sync.clock import Clock
+from sync.engine import Engine, FetchProgress
+
+__all__ = ["Actor", "Context", "FetchProgress", "Services"]
+
+
+@dataclass(frozen=True)
+class Services:
+    engine: Engine
+    sessions: SessionFactory
+    shop_id: int
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str  # a Slack user id, or "cli"
+    is_admin: bool
+    trusted: bool = False  # the local CLI: never asks for confirmation
+
+
+@dataclass
+class Context:
+    services: Services
+    actor: Actor
+    confirmed: bool = False  # the user pressed a confirmation button or submitted a form
+    request_key: str | None = None  # idempotency key of the click or submission
+    progress: Callable[[FetchProgress], None] | None = None

@@ -1,0 +1,230 @@
+"""Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
+
+from commands import actions, views
+from commands.context import Context
+from commands.parse import USAGE
+from commands.replies import (
+    Actions,
+    Button,
+    Confirm,
+    Form,
+    Heading,
+    KeyValues,
+    Paragraph,
+    Reply,
+    SelectField,
+    Table,
+)
+from commands.types import Cancel, Command, Fetch, Help, Invalid, Map, Restock, Retry, Show, Status
+from storage import queries
+from sync import cancel_reasons, sections
+from sync.engine import EngineError
+from sync.errors import MarketplaceError
+
+CANCELLABLE = sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}
+
+
+def execute(command: Command, ctx: Context) -> Reply:
+    """Never raises for what a user did wrong: the Reply says it, with ok=False."""
+    try:
+        return _HANDLERS[type(command)](command, ctx)
+    except EngineError as exc:
+        return refuse(str(exc))
+    except MarketplaceError as exc:
+        return refuse(f"{exc} — nothing was changed on our side; try again in a moment.")
+
+
+def refuse(message: str) -> Reply:
+    return Reply(text=message, blocks=(Paragraph(message),), ok=False)
+
+
+def _help(_command: Help, _ctx: Context) -> Reply:
+    return Reply(
+        text="orderbot: /orders commands",
+        blocks=(
+            Heading("orderbot — TikTok Shop orders, placed on Etsy"),
+            KeyValues(USAGE),
+        ),
+    )
+
+
+def _invalid(command: Invalid, _ctx: Context) -> Reply:
+    return Reply(
+        text=command.message,
+        blocks=(Paragraph(command.message), Paragraph("Type /orders help for the commands.")),
+        ok=False,
+    )
+
+
+def _fetch(_command: Fetch, ctx: Context) -> Reply:
+    summary = ctx.services.engine.fetch(progress=ctx.progress)
+    return views.fetch_summary(summary)
+
+
+def _status(command: Status, ctx: Context) -> Reply:
+    services = ctx.services
+    section = command.section.value if command.section else None
+    with services.sessions() as session:
+        counts = queries.section_counts(session, shop_id=services.shop_id)
+        orders = queries.page_of_orders(
+            session,
+            shop_id=services.shop_id,
+            section=section,
+            page=command.page,
+            page_size=views.PAGE_SIZE,
+        )
+        ids = [order.id for order in orders]
+        lines = queries.lines_of(session, ids)
+        reservations = queries.reservations_of(session, ids)
+    return views.grid(
+        section=command.section,
+        page=command.page,
+        counts=counts,
+        orders=orders,
+        lines=lines,
+        reservations=reservations,
+    )
+
+
+def _show(command: Show, ctx: Context) -> Reply:
+    services = ctx.services
+    with services.sessions() as session:
+        order = queries.order_by_tiktok_id(session, command.order_id)
+        if order is None:
+            return refuse(f"No order {command.order_id} is known. Run /orders fetch first?")
+        lines = queries.lines_of(session, [order.id])[order.id]
+        reservations = queries.reservations_of(session, [order.id])[order.id]
+        events = queries.events_of(session, order_id=order.id)
+    return views.order_detail(order, lines, reservations, events)
+
+
+def _admins_only(ctx: Context, what: str) -> Reply | None:
+    if ctx.actor.is_admin or ctx.actor.trusted:
+        return None
+    return refuse(f"Only orderbot admins can {what}. Ask an admin, or have them add you.")
+
+
+def _cancel(command: Cancel, ctx: Context) -> Reply:
+    if refusal := _admins_only(ctx, "cancel orders"):
+        return refusal
+    order = ctx.services.engine.order(command.order_id)
+    if order.tiktok_status not in CANCELLABLE:
+        return refuse(
+            f"Order {order.tiktok_order_id} is {views.status_text(order)}; TikTok lets a "
+            "seller cancel only orders that have not shipped (unpaid, on hold or awaiting "
+            "shipment)."
+        )
+    choices = cancel_reasons.reasons_for(order.tiktok_status)
+    if command.reason is None:
+        return Reply(
+            text=f"Pick a reason to cancel order {order.tiktok_order_id}",
+            form=Form(
+                title="Cancel order",
+                submit="Cancel order",
+                callback_id=actions.CANCEL_FORM,
+                private_metadata=order.tiktok_order_id,
+                intro=f"Cancel TikTok order {order.tiktok_order_id} "
+                f"({views.price(order)}). TikTok tells the buyer; Etsy stock comes back.",
+                fields=(
+                    SelectField(
+                        "reason", "Reason", tuple((reason.key, reason.label) for reason in choices)
+                    ),
+                ),
+            ),
+        )
+    reason = cancel_reasons.resolve(command.reason, order.tiktok_status)
+    if reason is None:
+        labels = "; ".join(choice.label for choice in choices)
+        return refuse(
+            f"“{command.reason[:80]}” is not a cancel reason TikTok accepts for this order. "
+            f"Use one of: {labels}."
+        )
+    if not (ctx.confirmed or ctx.actor.trusted):
+        question = f"Cancel order {order.tiktok_order_id} on TikTok Shop: {reason.label}?"
+        return Reply(
+            text=question,
+            blocks=(
+                Paragraph(question),
+                Actions(
+                    (
+                        Button(
+                            "Cancel order",
+                            actions.CANCEL_CONFIRM,
+                            f"{order.tiktok_order_id}|{reason.key}",
+                            style="danger",
+                            confirm=Confirm("Cancel the order?", question, "Cancel it", "Keep it"),
+                        ),
+                    )
+                ),
+            ),
+        )
+    done = ctx.services.engine.cancel(order.tiktok_order_id, reason.key, actor=ctx.actor.id)
+    text = (
+        f"Order {done.tiktok_order_id} cancelled on TikTok Shop ({reason.label}). "
+        f"Etsy stock: {views.placement_text(done)}."
+    )
+    return Reply(
+        text=text, blocks=(Paragraph(text),), public=True, order_ids=(done.tiktok_order_id,)
+    )
+
+
+def _map(command: Map, ctx: Context) -> Reply:
+    if refusal := _admins_only(ctx, "map SKUs"):
+        return refusal
+    orders = ctx.services.engine.map_sku(command.tiktok_sku, command.etsy_sku, actor=ctx.actor.id)
+    head = f"Mapped TikTok SKU {command.tiktok_sku} → Etsy SKU {command.etsy_sku}."
+    if not orders:
+        text = f"{head} No failed orders were waiting on it."
+        return Reply(text=text, blocks=(Paragraph(text),), public=True)
+    placed = [o for o in orders if o.placement in ("placed", "placing")]
+    still = [o for o in orders if o.placement == "failed"]
+    text = (
+        f"{head} Retried {len(orders)} order(s): {len(placed)} placed, {len(still)} still failed."
+    )
+    rows = tuple(
+        (o.tiktok_order_id, views.placement_text(o), o.failure_detail or "") for o in orders
+    )
+    return Reply(
+        text=text,
+        blocks=(Paragraph(text), Table(("Order", "On Etsy", "Why"), rows)),
+        public=True,
+        order_ids=tuple(o.tiktok_order_id for o in orders),
+    )
+
+
+def _retry(command: Retry, ctx: Context) -> Reply:
+    if refusal := _admins_only(ctx, "retry placements"):
+        return refusal
+    order = ctx.services.engine.retry(command.order_id, actor=ctx.actor.id)
+    if order.placement == "failed":
+        text = f"Order {order.tiktok_order_id} still cannot be placed: {order.failure_detail}"
+        return Reply(
+            text=text, blocks=(Paragraph(text),), ok=False, order_ids=(order.tiktok_order_id,)
+        )
+    text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
+    return Reply(
+        text=text, blocks=(Paragraph(text),), public=True, order_ids=(order.tiktok_order_id,)
+    )
+
+
+def _restock(command: Restock, ctx: Context) -> Reply:
+    if refusal := _admins_only(ctx, "restock orders"):
+        return refusal
+    order = ctx.services.engine.restock(command.order_id, actor=ctx.actor.id)
+    text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
+    return Reply(
+        text=text, blocks=(Paragraph(text),), public=True, order_ids=(order.tiktok_order_id,)
+    )
+
+
+_HANDLERS = {
+    Help: _help,
+    Invalid: _invalid,
+    Fetch: _fetch,
+    Status: _status,
+    Show: _show,
+    Cancel: _cancel,
+    Map: _map,
+    Retry: _retry,
+    Restock: _restock,
+}

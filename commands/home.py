@@ -1,0 +1,41 @@
+"""The App Home: counts per section, the last fetch, quick actions."""
+
+import json
+
+from commands import actions, views
+from commands.context import Context
+from commands.replies import Actions, Button, Heading, KeyValues, Paragraph, Reply
+from storage import queries
+from sync.sections import Section
+
+
+def home(ctx: Context) -> Reply:
+    services = ctx.services
+    with services.sessions() as session:
+        counts = queries.section_counts(session, shop_id=services.shop_id)
+        state = queries.last_fetch(session, shop_id=services.shop_id)
+    facts = tuple((section.title, str(counts.get(section.value, 0))) for section in Section)
+    if state is None or state.last_finished_at is None:
+        last = "No fetch yet — press Fetch now."
+    else:
+        summary = json.loads(state.last_summary or "{}")
+        failed = sum((summary.get("failed") or {}).values())
+        outcome = f"stopped: {state.last_error}" if state.last_error else "ok"
+        last = (
+            f"{views.when(state.last_finished_at)} — {outcome}; {summary.get('new', 0)} new, "
+            f"{summary.get('placed', 0)} placed, {failed} failed"
+        )
+    buttons = [Button("Fetch now", actions.FETCH_NOW, "fetch", style="primary")]
+    if counts.get(Section.FAILED.value):
+        buttons.append(Button("Failed orders", actions.PAGE, "failed|1"))
+    buttons.append(Button("Awaiting shipment", actions.PAGE, "awaiting-shipment|1"))
+    return Reply(
+        text="orderbot home",
+        blocks=(
+            Heading("Orders per section"),
+            KeyValues(facts),
+            Heading("Last fetch"),
+            Paragraph(last),
+            Actions(tuple(buttons)),
+        ),
+    )

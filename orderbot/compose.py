@@ -1,0 +1,109 @@
+"""The composition root: settings in, a running core out. The only place that wires packages."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine as DbEngine
+
+from commands.context import Services
+from orderbot.settings import Settings
+from storage import queries
+from storage.db import make_engine, migrate, session_factory, transaction
+from storage.secrets import SecretBox
+from sync.clock import Clock, utc_now
+from sync.credentials import StoredTokens
+from sync.engine import Engine
+from sync.etsy.client import EtsyClient
+from sync.tiktok.client import TikTokClient
+from sync.tokens import Tokens
+
+
+class ConfigError(Exception):
+    """Settings that cannot work; the message says which and why."""
+
+
+@dataclass
+class Core:
+    services: Services
+    db: DbEngine
+    tiktok: TikTokClient
+    etsy: EtsyClient
+
+    def close(self) -> None:
+        self.tiktok.close()
+        self.etsy.close()
+        self.db.dispose()
+
+
+def open_database(url: str) -> DbEngine:
+    db = make_engine(url)
+    if db.dialect.name == "sqlite":
+        migrate(db)  # the embedded default keeps itself current
+    return db
+
+
+def build_core(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    client_options: dict | None = None,
+    **engine_options,
+) -> Core:
+    """`client_options` (e.g. `sleep`, `max_attempts`) go to both marketplace clients."""
+    missing = settings.missing_marketplace_settings()
+    if missing:
+        raise ConfigError(
+            "orderbot needs these settings (environment or .env): " + ", ".join(missing)
+        )
+    db = open_database(settings.database_url)
+    sessions = session_factory(db)
+    with transaction(sessions) as session:
+        shop_id = queries.ensure_shop(
+            session, name="TikTok Shop", etsy_shop_id=settings.etsy_shop_id
+        ).id
+    box = SecretBox(settings.secret_key)
+    tiktok = TikTokClient(
+        app_key=settings.tiktok_app_key,
+        app_secret=settings.tiktok_app_secret,
+        tokens=StoredTokens(
+            sessions=sessions,
+            shop_id=shop_id,
+            platform="tiktok",
+            box=box,
+            initial=Tokens(settings.tiktok_access_token, settings.tiktok_refresh_token, None),
+            clock=clock,
+        ),
+        base_url=settings.tiktok_api_url,
+        auth_url=settings.tiktok_auth_url,
+        shop_cipher=settings.tiktok_shop_cipher,
+        rate_per_s=settings.tiktok_rate_per_s,
+        clock=clock,
+        **(client_options or {}),
+    )
+    etsy = EtsyClient(
+        api_key=settings.etsy_api_key,
+        shared_secret=settings.etsy_shared_secret,
+        tokens=StoredTokens(
+            sessions=sessions,
+            shop_id=shop_id,
+            platform="etsy",
+            box=box,
+            initial=Tokens(settings.etsy_access_token, settings.etsy_refresh_token, None),
+            clock=clock,
+        ),
+        shop_id=settings.etsy_shop_id,
+        base_url=settings.etsy_api_url,
+        rate_per_s=settings.etsy_rate_per_s,
+        clock=clock,
+        **(client_options or {}),
+    )
+    engine = Engine(
+        sessions=sessions,
+        shop_id=shop_id,
+        tiktok=tiktok,
+        etsy=etsy,
+        clock=clock,
+        lookback_days=settings.lookback_days,
+        **engine_options,
+    )
+    services = Services(engine=engine, sessions=sessions, shop_id=shop_id, clock=clock)
+    return Core(services=services, db=db, tiktok=tiktok, etsy=etsy)

@@ -1,0 +1,67 @@
+"""All configuration (SPEC §7), read once at the entry point and passed down as values."""
+
+from datetime import time
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///orderbot.db", alias="DATABASE_URL")
+
+    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
+    alert_channel: str | None = Field(None, alias="ORDERBOT_ALERT_CHANNEL")
+    admins: str = Field("", alias="ORDERBOT_ADMINS")
+    fetch_interval_minutes: int = Field(5, ge=1, alias="ORDERBOT_FETCH_INTERVAL_MINUTES")
+    lookback_days: int = Field(7, ge=1, le=90, alias="ORDERBOT_LOOKBACK_DAYS")
+    secret_key: str | None = Field(None, alias="ORDERBOT_SECRET_KEY")
+    digest_time: time = Field(time(8, 0), alias="ORDERBOT_DIGEST_TIME")
+
+    tiktok_app_key: str | None = Field(None, alias="TIKTOK_APP_KEY")
+    tiktok_app_secret: str | None = Field(None, alias="TIKTOK_APP_SECRET")
+    tiktok_api_url: str = Field("https://open-api.tiktokglobalshop.com", alias="TIKTOK_API_URL")
+    tiktok_auth_url: str = Field("https://auth.tiktok-shops.com", alias="TIKTOK_AUTH_URL")
+    tiktok_access_token: str | None = Field(None, alias="TIKTOK_ACCESS_TOKEN")
+    tiktok_refresh_token: str | None = Field(None, alias="TIKTOK_REFRESH_TOKEN")
+    tiktok_shop_cipher: str | None = Field(None, alias="TIKTOK_SHOP_CIPHER")
+    tiktok_rate_per_s: float = Field(50.0, gt=0, alias="ORDERBOT_TIKTOK_RATE")
+
+    etsy_api_key: str | None = Field(None, alias="ETSY_API_KEY")
+    etsy_shared_secret: str | None = Field(None, alias="ETSY_SHARED_SECRET")
+    etsy_api_url: str = Field("https://openapi.etsy.com", alias="ETSY_API_URL")
+    etsy_access_token: str | None = Field(None, alias="ETSY_ACCESS_TOKEN")
+    etsy_refresh_token: str | None = Field(None, alias="ETSY_REFRESH_TOKEN")
+    etsy_shop_id: str | None = Field(None, alias="ETSY_SHOP_ID")
+    etsy_rate_per_s: float = Field(10.0, gt=0, alias="ORDERBOT_ETSY_RATE")
+
+    port: int = Field(3000, alias="PORT")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder_key(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() in {"", "changeme", "change-me", "secret"}:
+            raise ValueError("ORDERBOT_SECRET_KEY is a placeholder; set a long random value")
+        return value
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.admins.split(",") if part.strip())
+
+    def missing_marketplace_settings(self) -> list[str]:
+        needed = {
+            "TIKTOK_APP_KEY": self.tiktok_app_key,
+            "TIKTOK_APP_SECRET": self.tiktok_app_secret,
+            "TIKTOK_ACCESS_TOKEN": self.tiktok_access_token,
+            "ETSY_API_KEY": self.etsy_api_key,
+            "ETSY_SHARED_SECRET": self.etsy_shared_secret,
+            "ETSY_ACCESS_TOKEN": self.etsy_access_token,
+            "ETSY_SHOP_ID": self.etsy_shop_id,
+            "ORDERBOT_SECRET_KEY": self.secret_key,
+        }
+        return [name for name, value in needed.items() if not value]

@@ -1,0 +1,28 @@
+"""The TikTok Shop Partner API (202309) emulator: an independent reading of
+`reference/tiktok-shop-api.md`, imported by nothing in orderbot and importing none of it.
+
+Strict where the reference is firm (signature, timestamp window, token header, shop_cipher rules,
+page sizes, ≤50 ids, the US cancel-reason table, `CANCEL` in pushes, absolute token expiry).
+Where it is silent, the choice made (and kept in one place) is:
+- HTTP status: 401 for 106001, 429 for 36009002, 404/405 for unknown path/method, 5xx for
+  injected faults; every other refusal is HTTP 200 with a non-zero `code` (errors.py).
+- Parameter errors on order/fulfillment/event calls answer 36009004; on return/refund 25001001.
+- Refresh tokens rotate; a used or unknown one gets 36004005, an expired one 36004001.
+- Seller cancel: UNPAID takes the unpaid reasons; AWAITING_COLLECTION takes none (25001021);
+  partial cancels (line items / skus) answer 25005010. The response says ..._SUCCESS; the record
+  then shows ..._COMPLETE (two type-11 pushes). Buyer cancels are type BUYER_CANCEL.
+- Paging: the result set is frozen at the first page (paging.py); unknown ids in Get Order Detail
+  are left out; tracking events are newest first.
+- Combined-listing items carry `combined_listing_skus` [{sku_id, sku_count, product_id}] (no
+  seller_sku) on search and detail alike.
+- Timed rules (`tick`, run before every API call): ON_HOLD → AWAITING_SHIPMENT one hour after
+  payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time.
+- Webhook addresses are not held to https/no-IP/no-port, so a loopback receiver works.
+"""
+
+from .emulator import Call, TikTokSandbox
+from .faults import Faults
+from .signing import request_sign, webhook_sign
+from .webhooks import Delivery
+
+__all__ = ["Call", "Delivery", "Faults", "TikTokSandbox", "request_sign", "webhook_sign"]

@@ -1,0 +1,337 @@
+"""`TikTokSandbox`: the TikTok Shop Partner API (202309) on loopback, with simulation controls.
+
+The token endpoints share the API's server, so one URL serves as both TIKTOK_API_URL and
+TIKTOK_AUTH_URL. Simulation controls live under `/_sandbox/` (see controls.py).
+"""
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sandbox.clock import SandboxClock
+from sandbox.server import HTTPApp, Request, Response, Router
+
+from . import webhooks
+from .api import Api, Route, Shop
+from .auth import Gate
+from .controls import Controls
+from .errors import (
+    BODY_NOT_JSON,
+    INTERNAL_ERROR,
+    METHOD_NOT_ALLOWED,
+    TOO_MANY_REQUESTS,
+    UNKNOWN_PATH,
+    ApiError,
+    RequestIds,
+    envelope,
+)
+from .fakes import DEFAULT_CATALOG
+from .faults import Faults, RateLimiter
+from .orders import PARTIALLY_SHIPPING, STATUSES, Order
+from .paging import Pager
+from .simulate import DEFAULT_MIX, OrderFactory, check_catalog, check_mix, history
+from .store import Ids, Store
+from .tokens import TokenBook
+
+FULFILLMENT_TYPES = ("FULFILLMENT_BY_SELLER", "FULFILLMENT_BY_TIKTOK")
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    status: int  # 0 when the connection was dropped
+    code: int | None  # the envelope's code, None without one
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class TikTokSandbox:
+    def __init__(
+        self,
+        *,
+        app_key: str = "sandbox-app-key",
+        app_secret: str = "sandbox-app-secret",
+        clock: SandboxClock | None = None,
+        seed: int = 1,
+        shop_id: str = "7494726673780148744",
+        shop_cipher: str = "ROW_sandboxcipher",
+        shop_name: str = "Sandbox Shop",
+        access_token_ttl_s: int = 7 * 86400,
+        rate_per_s: float = 50,
+        webhook_url: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        completion_days: int = 15,
+        duplicate_webhooks: bool = False,
+    ):
+        self.app_key, self.app_secret = app_key, app_secret
+        self.clock = clock or SandboxClock()
+        self.shop = Shop(shop_id, shop_name, shop_cipher)
+        self.faults = Faults(rng=random.Random(f"{seed}:faults"))
+        self.duplicate_webhooks = duplicate_webhooks
+        self.calls: list[Call] = []
+        self._calls_lock = threading.Lock()
+        self._ids = Ids()
+        self.tokens = TokenBook(
+            self.clock, random.Random(f"{seed}:tokens"), access_token_ttl_s, shop_name
+        )
+        self.hooks = webhooks.ShopWebhooks(webhook_url)
+        self.pusher = webhooks.Pusher(app_key, app_secret)
+        self.store = Store(self.clock, self._ids, self._notify, completion_days)
+        self._factory = OrderFactory(random.Random(f"{seed}:orders"), self._ids)
+        self._catalog = check_catalog(DEFAULT_CATALOG)
+        self._limiter = RateLimiter(rate_per_s)
+        self._request_ids = RequestIds()
+        self._gate = Gate(app_key, app_secret, shop_cipher, self.tokens)
+        api = Api(
+            app_key=app_key,
+            app_secret=app_secret,
+            shop=self.shop,
+            store=self.store,
+            tokens=self.tokens,
+            hooks=self.hooks,
+            pager=Pager(random.Random(f"{seed}:pager").randbytes(32)),
+        )
+        self._router = Router()
+        for route in api.routes():
+            self._router.add(route.method, route.pattern, route)
+        self._controls = Controls(self)
+        self._http = HTTPApp(self._dispatch, host, port)
+
+    # --- running ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._http.url
+
+    def start(self) -> "TikTokSandbox":
+        self._http.start()
+        return self
+
+    def stop(self) -> None:
+        self._http.stop()
+        self.pusher.close()
+
+    def __enter__(self) -> "TikTokSandbox":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # --- credentials -------------------------------------------------------------------------
+
+    def issue_tokens(self) -> dict:
+        return self.tokens.issue()
+
+    def new_auth_code(self) -> str:
+        """A single-use code for `/api/v2/token/get`, valid 30 minutes."""
+        return self.tokens.new_auth_code()
+
+    def expire_access_tokens(self) -> None:
+        self.tokens.expire_access_tokens()
+
+    # --- catalog and orders --------------------------------------------------------------------
+
+    def set_catalog(self, skus: list[dict]) -> None:
+        self._catalog = check_catalog(skus)
+
+    def catalog(self) -> list[dict]:
+        return [dict(sku) for sku in self._catalog.values()]
+
+    def add_order(
+        self,
+        *,
+        skus: list[str],
+        status: str = "AWAITING_SHIPMENT",
+        fulfillment_type: str = "FULFILLMENT_BY_SELLER",
+        create_time: int | None = None,
+        combined: list[dict] | None = None,
+        order_id: str | None = None,
+        shipping_type: str | None = None,
+    ) -> dict:
+        """`skus`: seller SKUs, one entry per unit. `combined`: extra combined-listing units."""
+        order = self._add(
+            skus=skus,
+            status=status,
+            fulfillment_type=fulfillment_type,
+            create_time=create_time,
+            combined=combined,
+            order_id=order_id,
+            shipping_type=shipping_type,
+        )
+        return self._json(order)
+
+    def seed_orders(self, n: int, *, statuses: dict[str, float] | None = None) -> list[str]:
+        mix = check_mix(statuses or DEFAULT_MIX)
+        now = self.store.now()
+        return [self._add(**self._factory.seed_spec(self._catalog, mix, now)).id for _ in range(n)]
+
+    def _add(self, *, status: str, fulfillment_type: str, create_time, **spec) -> Order:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status}")
+        if fulfillment_type not in FULFILLMENT_TYPES:
+            raise ValueError(f"fulfillment_type must be one of {FULFILLMENT_TYPES}")
+        now = self.store.now()
+        created = now if create_time is None else int(create_time)
+        with self.store.lock:
+            order = self._factory.build(
+                self._catalog, fulfillment_type=fulfillment_type, create_time=created, **spec
+            )
+            for step, at in history(created, status, max(now, created)):
+                order.move(step, at)
+            self.store.add(order)
+        return order
+
+    def order(self, order_id: str) -> dict:
+        with self.store.lock:
+            return self.store.get(order_id).to_json()
+
+    def orders(self) -> list[dict]:
+        with self.store.lock:
+            return [order.to_json() for order in self.store.all_orders()]
+
+    def cancellations(self) -> list[dict]:
+        with self.store.lock:
+            return [record.to_json() for record in self.store.all_cancellations()]
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def set_status(self, order_id: str, status: str) -> dict:
+        return self._json(self.store.set_status(order_id, status))
+
+    def advance(self, order_id: str) -> dict:
+        return self._json(self.store.advance(order_id))
+
+    def deliver(self, order_id: str, at: int | None = None) -> dict:
+        return self._json(self.store.deliver(order_id, at))
+
+    def buyer_cancel(self, order_id: str, reason: str | None = None, pending: bool = False):
+        """Cancelled by the buyer at once, or with `pending` a request the seller has to answer
+        (a second `buyer_cancel` approves it)."""
+        return self.store.buyer_cancel(order_id, reason, pending).to_json()
+
+    def system_cancel(self, order_id: str, reason_key: str = "returned_to_shipper_refused"):
+        return self.store.system_cancel(order_id, reason_key).to_json()
+
+    def tick(self) -> None:
+        self.store.tick()
+
+    @property
+    def completion_days(self) -> int:
+        return self.store.completion_days
+
+    @completion_days.setter
+    def completion_days(self, days: int) -> None:
+        self.store.completion_days = days
+
+    def _json(self, order: Order) -> dict:
+        with self.store.lock:
+            return order.to_json()
+
+    # --- webhooks and calls ----------------------------------------------------------------------
+
+    @property
+    def webhook_url(self) -> str | None:
+        return self.hooks.app_url
+
+    @webhook_url.setter
+    def webhook_url(self, url: str | None) -> None:
+        self.hooks.app_url = url
+
+    @property
+    def webhook_deliveries(self) -> list[webhooks.Delivery]:
+        return list(self.pusher.deliveries)
+
+    def wait_for_webhooks(self, timeout_s: float = 5.0) -> bool:
+        return self.pusher.wait_idle(timeout_s)
+
+    def reset_calls(self) -> None:
+        with self._calls_lock:
+            self.calls.clear()
+
+    def _notify(self, kind: str, subject) -> None:
+        """Called by the store on each change: build the push now, send it in the background."""
+        if kind == "order":
+            if subject.status == PARTIALLY_SHIPPING:  # not a value the type-1 push knows
+                return
+            topic, build = webhooks.ORDER_STATUS_CHANGE, webhooks.order_status_body
+        else:
+            topic, build = webhooks.CANCELLATION_STATUS_CHANGE, webhooks.cancellation_body
+        url = self.hooks.address(topic)
+        if not url:
+            return
+        payload = build(subject, self.shop.id, self._ids.new("notification"), self.store.now())
+        for _ in range(2 if self.duplicate_webhooks else 1):
+            self.pusher.push(url, payload)
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def _dispatch(self, request: Request) -> Response | None:
+        if request.path.startswith("/_sandbox/"):
+            return self._controls.handle(request)
+        response, code = self._serve(request)
+        call = Call(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            body=request.body,
+            status=response.status if response else 0,
+            code=code,
+            headers=dict(request.headers),
+        )
+        with self._calls_lock:
+            self.calls.append(call)
+        return response
+
+    def _serve(self, request: Request) -> tuple[Response | None, int | None]:
+        now = self.clock.now()
+        request_id = self._request_ids.next(now)
+        route, params, known = self._router.match(request.method, request.path)
+        if not isinstance(route, Route):
+            code = METHOD_NOT_ALLOWED if known else UNKNOWN_PATH
+            text = "HTTP method not supported" if known else "Path not found"
+            return _error(request_id, ApiError(code, text)), code
+        faults = self.faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)  # real delay: the client's timeouts are real
+        if faults.roll(faults.reset_rate):
+            return None, None
+        wait = faults.retry_after_s if faults.take_429() else self._limiter.acquire(route.pattern)
+        if wait:
+            error = ApiError(TOO_MANY_REQUESTS, "Too many requests")
+            return _error(request_id, error, {"retry-after": str(wait)}), TOO_MANY_REQUESTS
+        if faults.roll(faults.error_rate):
+            if faults.pick((True, False)):
+                return Response(503, b"Service Unavailable", {"content-type": "text/plain"}), None
+            return _error(request_id, ApiError(INTERNAL_ERROR, "Internal error")), INTERNAL_ERROR
+        self.store.tick()
+        try:
+            if route.scope != "token":
+                self._gate.check(request, now, shop_scoped=route.scope == "shop")
+            data = route.handler(request, params, _json_body(request))
+        except ApiError as error:
+            return _error(request_id, error), error.code
+        response = Response.json(envelope(request_id, data))
+        if faults.roll(faults.malformed_rate):
+            response.body = response.body[: len(response.body) // 2]
+        return response, 0
+
+
+def _error(request_id: str, error: ApiError, headers: dict | None = None) -> Response:
+    return Response.json(envelope(request_id, error=error), error.http_status, headers)
+
+
+def _json_body(request: Request) -> dict:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except ValueError as error:
+        raise ApiError(BODY_NOT_JSON, "Request body must be JSON") from error
+    if not isinstance(body, dict):
+        raise ApiError(BODY_NOT_JSON, "Request body must be a JSON object")
+    return body

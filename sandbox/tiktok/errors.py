@@ -1,0 +1,78 @@
+"""Error codes the emulator answers with, and the `{code, message, request_id, data}` envelope.
+
+HTTP status is tied to a code only where the reference says so (429 ↔ 36009002; a live 106001 came
+with 401). Unknown paths and methods get 404/405 like any gateway; every other refusal is HTTP
+200 with a non-zero `code`, so a client has to read the body, as the docs tell it to.
+"""
+
+import itertools
+import threading
+import time
+
+TOO_MANY_REQUESTS = 36009002
+INTERNAL_ERROR = 36009003
+INVALID_REQUEST = 36009004  # reused by TikTok for many validation failures (§4)
+UNKNOWN_PATH = 36009009
+METHOD_NOT_ALLOWED = 36009010
+BODY_NOT_JSON = 36009022
+TOKEN_EXPIRED = 105002
+TOKEN_SHOP_MISMATCH = 101000
+INVALID_SIGN = 106001
+MISSING_SHOP_CIPHER = 106013
+INVALID_AUTH_CODE = 36004004
+# Refresh-token failures are not in the reference; these two were seen live (EcomPHP PR #15).
+REFRESH_TOKEN_EXPIRED = 36004001
+REFRESH_TOKEN_UNKNOWN = 36004005
+
+# Cancel Order (§12.1).
+CANCEL_INVALID_PARAMETER = 25001001
+CANCEL_UNKNOWN_REASON = 25001014
+CANCEL_REASON_NOT_FOR_SELLER = 25001015
+CANCEL_REASON_STATUS_MISMATCH = 25001021
+CANCEL_ALREADY_SHIPPED = 25001045
+CANCEL_ORDER_FINISHED = 25001051
+CANCEL_NO_LINE_ITEMS = 25005010
+CANCEL_NO_PERMISSION = 25020005
+
+_HTTP_STATUS = {
+    TOO_MANY_REQUESTS: 429,
+    INVALID_SIGN: 401,
+    UNKNOWN_PATH: 404,
+    METHOD_NOT_ALLOWED: 405,
+    INTERNAL_ERROR: 500,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def http_status(self) -> int:
+        return _HTTP_STATUS.get(self.code, 200)
+
+
+class RequestIds:
+    """TikTok-looking request ids: a UTC timestamp then a hex counter."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def next(self, now: float) -> str:
+        with self._lock:
+            n = next(self._counter)
+        return time.strftime("%Y%m%d%H%M%S", time.gmtime(now)) + f"{n:020X}"
+
+
+def envelope(request_id: str, data=None, error: ApiError | None = None) -> dict:
+    if error is not None:
+        return {
+            "code": error.code,
+            "message": error.message,
+            "request_id": request_id,
+            "data": None,
+        }
+    return {"code": 0, "message": "Success", "request_id": request_id, "data": data}

@@ -1,0 +1,269 @@
+"""The order object (§10) and how it moves through its statuses (§11).
+
+Each line item is one unit (§10: no quantity field). Stage times (`paid_time`, `rts_time`,
+`collection_time`, `delivery_time`) are set when an order reaches their stage and cleared if a
+simulation control moves it back. `update_time` never goes backwards.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from .fakes import masked
+
+UNPAID, ON_HOLD, AWAITING_SHIPMENT = "UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"
+PARTIALLY_SHIPPING, AWAITING_COLLECTION = "PARTIALLY_SHIPPING", "AWAITING_COLLECTION"
+IN_TRANSIT, DELIVERED, COMPLETED, CANCELLED = "IN_TRANSIT", "DELIVERED", "COMPLETED", "CANCELLED"
+
+CHAIN = [UNPAID, ON_HOLD, AWAITING_SHIPMENT, PARTIALLY_SHIPPING, AWAITING_COLLECTION, IN_TRANSIT]
+CHAIN += [DELIVERED, COMPLETED]
+STATUSES = frozenset([*CHAIN, CANCELLED])
+RANK = {status: rank for rank, status in enumerate(CHAIN)}
+NEXT = {
+    UNPAID: ON_HOLD,
+    ON_HOLD: AWAITING_SHIPMENT,
+    AWAITING_SHIPMENT: AWAITING_COLLECTION,  # all items ship together: PARTIALLY_SHIPPING skipped
+    PARTIALLY_SHIPPING: AWAITING_COLLECTION,
+    AWAITING_COLLECTION: IN_TRANSIT,
+    IN_TRANSIT: DELIVERED,
+    DELIVERED: COMPLETED,
+}
+SHIPPED = frozenset({IN_TRANSIT, DELIVERED, COMPLETED})  # the carrier has the package
+STAGE_TIMES = {  # time field -> first status that sets it
+    "paid_time": ON_HOLD,
+    "rts_time": PARTIALLY_SHIPPING,
+    "collection_time": IN_TRANSIT,
+    "delivery_time": DELIVERED,
+}
+_TRACKING = {  # status -> carrier event text
+    AWAITING_COLLECTION: "Shipping label created, awaiting carrier pickup",
+    IN_TRANSIT: "Package picked up by the carrier",
+    DELIVERED: "Delivered, in or at mailbox",
+}
+_PACKAGE_STATUS = {AWAITING_COLLECTION: "PROCESSING", IN_TRANSIT: "FULFILLING"}
+_CARRIER = {"shipping_provider": "USPS", "shipping_provider_id": "6617675021119438849"}
+_CENT = Decimal("0.01")
+WAREHOUSE_ID = "7293046219938309931"
+DAY = 86400
+
+
+def money(amount: Decimal) -> str:
+    return str(amount.quantize(_CENT, ROUND_HALF_UP))
+
+
+def image_url(sku_id: str) -> str:
+    return f"https://p16-oec-va.ibyteimg.com/tos-maliva-i-o3syd03w52-us/{sku_id}.jpeg"
+
+
+@dataclass
+class LineItem:
+    id: str
+    sku: dict  # the catalog entry this unit was sold from
+    sale_price: Decimal
+    seller_discount: Decimal
+    tax: Decimal
+    tax_rate: str
+    combined: list[dict] = field(default_factory=list)  # combined_listing_skus
+    display_status: str = UNPAID
+    package_id: str = ""
+    rts_time: int = 0
+    cancel_user: str = ""
+    cancel_reason: str = ""
+
+    def to_json(self, order: "Order") -> dict:
+        shipped = bool(self.package_id)
+        item = {
+            "id": self.id,
+            "sku_id": self.sku["sku_id"],
+            "seller_sku": self.sku.get("seller_sku", ""),
+            "product_id": self.sku["product_id"],
+            "product_name": self.sku["product_name"],
+            "sku_name": self.sku["sku_name"],
+            "sku_image": image_url(self.sku["sku_id"]),
+            "original_price": money(self.sale_price + self.seller_discount),
+            "sale_price": money(self.sale_price),
+            "seller_discount": money(self.seller_discount),
+            "platform_discount": "0.00",
+            "currency": order.currency,
+            "display_status": self.display_status,
+            "package_status": self._package_status(order),
+            "is_gift": False,
+            "sku_type": "NORMAL",
+            "item_tax": [
+                {"tax_type": "SALES_TAX", "tax_amount": money(self.tax), "tax_rate": self.tax_rate}
+            ],
+        }
+        if shipped:  # US local sellers: no package id before the package ships (§10)
+            item |= {
+                "package_id": self.package_id,
+                "rts_time": self.rts_time,
+                "tracking_number": order.tracking_number,
+                "shipping_provider_name": _CARRIER["shipping_provider"],
+                "shipping_provider_id": _CARRIER["shipping_provider_id"],
+            }
+        if self.cancel_user:
+            item |= {"cancel_user": self.cancel_user, "cancel_reason": self.cancel_reason}
+        if self.combined:
+            item["combined_listing_skus"] = [dict(component) for component in self.combined]
+        return item
+
+    def _package_status(self, order: "Order") -> str:
+        if self.cancel_user:
+            return "CANCELLED"
+        if not self.package_id:
+            return "TO_FULFILL"
+        return _PACKAGE_STATUS.get(order.status, "COMPLETED")
+
+
+@dataclass
+class Order:
+    id: str
+    status: str
+    create_time: int
+    update_time: int
+    fulfillment_type: str
+    shipping_type: str
+    buyer: dict  # fakes.buyer(): user_id, email, address
+    items: list[LineItem]
+    currency: str
+    shipping_fee: Decimal
+    package_id: str  # assigned up front, shown once the order ships
+    tracking_number: str
+    times: dict[str, int] = field(default_factory=dict)  # the STAGE_TIMES fields that are set
+    tracking: dict[str, int] = field(default_factory=dict)  # status -> event time in ms
+    cancel_reason: str = ""
+    cancel_time: int = 0
+    cancellation_initiator: str = ""
+    request_cancel_time: int = 0  # a buyer's pending cancel request
+    released: bool = False  # past UNPAID / ON_HOLD: buyer contact details are visible (§10)
+
+    def move(self, status: str, at: int) -> None:
+        """Set `status` at time `at`, filling stage times for every stage reached."""
+        rank = RANK[status]
+        for name, first in STAGE_TIMES.items():
+            if RANK[first] <= rank:
+                self.times.setdefault(name, at)
+            else:
+                self.times.pop(name, None)
+        for stage in _TRACKING:
+            if RANK[stage] <= rank:
+                self.tracking.setdefault(stage, at * 1000)
+            else:
+                self.tracking.pop(stage, None)
+        ships = RANK[status] >= RANK[PARTIALLY_SHIPPING]
+        for index, item in enumerate(self.items):
+            shipped = ships and (status != PARTIALLY_SHIPPING or index == 0)
+            item.package_id = self.package_id if shipped else ""
+            item.rts_time = self.times["rts_time"] if shipped else 0
+            item.display_status = _item_status(status, shipped)
+        self.status = status
+        self.released = rank >= RANK[AWAITING_SHIPMENT]
+        self.update_time = max(self.update_time, at)
+
+    def cancel(self, *, initiator: str, user: str, reason_text: str, at: int) -> None:
+        self.status = CANCELLED
+        self.cancel_reason = reason_text
+        self.cancellation_initiator = initiator
+        self.cancel_time = at
+        self.request_cancel_time = 0
+        for item in self.items:
+            item.display_status = CANCELLED
+            item.cancel_user, item.cancel_reason = user, reason_text
+        self.update_time = max(self.update_time, at)
+
+    @property
+    def paid(self) -> bool:
+        return "paid_time" in self.times
+
+    def payment(self) -> dict:
+        sub_total = sum((item.sale_price for item in self.items), Decimal(0))
+        seller_discount = sum((item.seller_discount for item in self.items), Decimal(0))
+        tax = sum((item.tax for item in self.items), Decimal(0))
+        zero = "0.00"
+        return {
+            "currency": self.currency,
+            "original_total_product_price": money(sub_total + seller_discount),
+            "seller_discount": money(seller_discount),
+            "platform_discount": zero,
+            "sub_total": money(sub_total),
+            "original_shipping_fee": money(self.shipping_fee),
+            "shipping_fee_seller_discount": zero,
+            "shipping_fee_platform_discount": zero,
+            "shipping_fee": money(self.shipping_fee),
+            "tax": money(tax),
+            "product_tax": money(tax),
+            "shipping_fee_tax": zero,
+            "retail_delivery_fee": zero,
+            "total_amount": money(sub_total + self.shipping_fee + tax),
+        }
+
+    def to_json(self) -> dict:
+        order = {
+            "id": self.id,
+            "status": self.status,
+            "create_time": self.create_time,
+            "update_time": self.update_time,
+            **self.times,
+            "fulfillment_type": self.fulfillment_type,
+            "shipping_type": self.shipping_type,
+            "delivery_type": "HOME_DELIVERY",
+            "delivery_option_id": "7091146663229654785",
+            "delivery_option_name": "Standard shipping",
+            "warehouse_id": WAREHOUSE_ID,
+            "user_id": self.buyer["user_id"],
+            "buyer_email": self.buyer["email"] if self.released else "",
+            "buyer_message": "",
+            "is_on_hold_order": True,  # US orders all pass the 1-hour remorse window
+            "is_sample_order": False,
+            "is_replacement_order": False,
+            "is_cod": False,
+            "has_updated_recipient_address": False,
+            "is_buyer_request_cancel": bool(self.request_cancel_time),
+            "payment": self.payment(),
+            "line_items": [item.to_json(self) for item in self.items],
+        }
+        if self.request_cancel_time:
+            order["request_cancel_time"] = self.request_cancel_time
+        if self.paid:
+            order |= _deadlines(self.times["paid_time"])
+        if self.released:  # absent while UNPAID / ON_HOLD
+            order["recipient_address"] = self._address()
+        if self.times.get("rts_time"):
+            order |= {**_CARRIER, "tracking_number": self.tracking_number}
+            order["packages"] = [{"id": self.package_id}]
+        if self.status == CANCELLED:
+            order |= {"cancel_reason": self.cancel_reason, "cancel_time": self.cancel_time}
+            order["cancellation_initiator"] = self.cancellation_initiator
+        return order
+
+    def _address(self) -> dict:
+        address = self.buyer["address"]
+        tiktok_ships = (
+            self.fulfillment_type == "FULFILLMENT_BY_TIKTOK" or self.shipping_type == "TIKTOK"
+        )
+        return masked(address) if tiktok_ships else dict(address)
+
+    def tracking_events(self) -> list[dict]:
+        """Newest first (the reference gives no order)."""
+        events = sorted(
+            ((ms, _TRACKING[stage]) for stage, ms in self.tracking.items()), reverse=True
+        )
+        return [{"description": text, "update_time_millis": ms} for ms, text in events]
+
+
+def _item_status(status: str, shipped: bool) -> str:
+    if status == ON_HOLD:
+        return AWAITING_SHIPMENT  # no ON_HOLD in the line-item enum
+    if status == PARTIALLY_SHIPPING:
+        return IN_TRANSIT if shipped else AWAITING_SHIPMENT
+    return status
+
+
+def _deadlines(paid_time: int) -> dict:
+    return {
+        "rts_sla_time": paid_time + 3 * DAY,
+        "tts_sla_time": paid_time + 4 * DAY,
+        "shipping_due_time": paid_time + 3 * DAY,
+        "collection_due_time": paid_time + 5 * DAY,
+        "delivery_due_time": paid_time + 12 * DAY,
+        "cancel_order_sla_time": paid_time + 3 * DAY,
+    }

@@ -1,0 +1,273 @@
+"""The shop's state: orders, cancellations and every change to them, under one lock.
+
+Changes report themselves through `notify(kind, payload)` (kinds "order" and "cancellation"),
+called with the lock held and expected to return at once (the webhook pusher only enqueues).
+"""
+
+import itertools
+import threading
+from collections.abc import Callable
+
+from sandbox.clock import SandboxClock
+
+from . import reasons
+from .cancellations import COMPLETE, PENDING, SUCCESS, Cancellation, line_items_of, refund_of
+from .errors import (
+    CANCEL_ALREADY_SHIPPED,
+    CANCEL_NO_LINE_ITEMS,
+    CANCEL_NO_PERMISSION,
+    CANCEL_ORDER_FINISHED,
+    CANCEL_REASON_NOT_FOR_SELLER,
+    CANCEL_REASON_STATUS_MISMATCH,
+    CANCEL_UNKNOWN_REASON,
+    ApiError,
+)
+from .orders import (
+    AWAITING_SHIPMENT,
+    CANCELLED,
+    COMPLETED,
+    DAY,
+    DELIVERED,
+    NEXT,
+    ON_HOLD,
+    PARTIALLY_SHIPPING,
+    SHIPPED,
+    STATUSES,
+    UNPAID,
+    Order,
+)
+
+REMORSE_WINDOW_S = 3600  # ON_HOLD -> AWAITING_SHIPMENT (§11)
+
+
+class Ids:
+    """Numeric-string ids of TikTok's lengths, one counter per kind."""
+
+    def __init__(self) -> None:
+        self._counters = {kind: itertools.count(1) for kind in _ID_BASES}
+        self._lock = threading.Lock()
+
+    def new(self, kind: str) -> str:
+        with self._lock:
+            n = next(self._counters[kind])
+        base = _ID_BASES[kind]
+        return f"9400{n:018d}" if base is None else str(base + n)
+
+
+_ID_BASES = {
+    "order": 576_460_000_000_000_000,
+    "line_item": 577_460_000_000_000_000,
+    "package": 1_153_460_000_000_000_000,
+    "cancel": 4_035_460_000_000_000_000,
+    "cancel_line": 4_036_460_000_000_000_000,
+    "notification": 7_327_460_000_000_000_000,
+    "tracking": None,  # 22-digit USPS-style tracking number
+}
+
+
+class Store:
+    def __init__(
+        self,
+        clock: SandboxClock,
+        ids: Ids,
+        notify: Callable[[str, object], None],
+        completion_days: int = 15,
+    ):
+        self.clock = clock
+        self.ids = ids
+        self.completion_days = completion_days
+        self.lock = threading.RLock()
+        self._notify = notify
+        self._orders: dict[str, Order] = {}
+        self._cancellations: dict[str, Cancellation] = {}
+        self._timed: set[str] = set()  # ON_HOLD and DELIVERED orders, which time moves on
+
+    def now(self) -> int:
+        return int(self.clock.now())
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        with self.lock:
+            if order_id not in self._orders:
+                raise KeyError(f"unknown order {order_id}")
+            return self._orders[order_id]
+
+    def find(self, order_id: str) -> Order | None:
+        with self.lock:
+            return self._orders.get(order_id)
+
+    def all_orders(self) -> list[Order]:
+        with self.lock:
+            return list(self._orders.values())
+
+    def all_cancellations(self) -> list[Cancellation]:
+        with self.lock:
+            return list(self._cancellations.values())
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def add(self, order: Order) -> None:
+        with self.lock:
+            if order.id in self._orders:
+                raise ValueError(f"order {order.id} already exists")
+            self._orders[order.id] = order
+            self._changed(order)
+
+    def set_status(self, order_id: str, status: str, at: int | None = None) -> Order:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status}; one of {sorted(STATUSES)}")
+        if status == CANCELLED:
+            return self.system_cancel(order_id, "platform_cancel")
+        with self.lock:
+            order = self.get(order_id)
+            if order.status == CANCELLED:
+                raise ValueError(f"order {order_id} is cancelled")
+            order.move(status, self.now() if at is None else at)
+            self._changed(order)
+            return order
+
+    def advance(self, order_id: str) -> Order:
+        with self.lock:
+            status = self.get(order_id).status
+            if status not in NEXT:
+                raise ValueError(f"order {order_id} is {status}: no next status")
+            return self.set_status(order_id, NEXT[status])
+
+    def deliver(self, order_id: str, at: int | None = None) -> Order:
+        with self.lock:
+            if self.get(order_id).status in (CANCELLED, COMPLETED):
+                raise ValueError(f"order {order_id} is {self.get(order_id).status}")
+            return self.set_status(order_id, DELIVERED, at)
+
+    def tick(self) -> None:
+        """TikTok's own clock rules: the remorse window ends, delivered orders complete."""
+        now = self.now()
+        with self.lock:
+            for order_id in list(self._timed):
+                order = self._orders[order_id]
+                if order.status == ON_HOLD:
+                    due, target = order.times["paid_time"] + REMORSE_WINDOW_S, AWAITING_SHIPMENT
+                else:
+                    due = order.times["delivery_time"] + self.completion_days * DAY
+                    target = COMPLETED
+                if due <= now:
+                    order.move(target, due)
+                    self._changed(order)
+
+    # --- cancellations -----------------------------------------------------------------------
+
+    def seller_cancel(self, order_id: str, reason: str, partial: bool = False) -> Cancellation:
+        """Cancel Order (§12.1), with the US reason table (§12.3)."""
+        with self.lock:
+            order = self._orders.get(order_id)
+            if order is None:
+                raise ApiError(CANCEL_NO_PERMISSION, "No permission to operate this order")
+            if partial:  # US/UK out-of-stock line-item cancel: not emulated
+                raise ApiError(CANCEL_NO_LINE_ITEMS, "Cannot cancel individual line items")
+            if order.status in (CANCELLED, COMPLETED):
+                raise ApiError(CANCEL_ORDER_FINISHED, "The order has been completed or cancelled")
+            if order.status in SHIPPED or order.status == PARTIALLY_SHIPPING:
+                raise ApiError(CANCEL_ALREADY_SHIPPED, "The order has been shipped")
+            if not reasons.is_known(reason):
+                raise ApiError(CANCEL_UNKNOWN_REASON, f"Unknown cancel reason: {reason}")
+            seller_reason = reasons.SELLER_REASONS.get(reason)
+            if seller_reason is None:
+                raise ApiError(CANCEL_REASON_NOT_FOR_SELLER, "Reason not available to sellers")
+            if order.status not in seller_reason.statuses:
+                raise ApiError(CANCEL_REASON_STATUS_MISMATCH, "Reason not match order status")
+            return self._cancel(order, "SELLER", "SELLER", reason, seller_reason.text, "CANCEL")
+
+    def buyer_cancel(self, order_id: str, reason: str | None = None, pending: bool = False):
+        """The buyer cancels (approved at once), or with `pending` only asks to."""
+        with self.lock:
+            order = self.get(order_id)
+            if (
+                order.status in (CANCELLED, COMPLETED, PARTIALLY_SHIPPING)
+                or order.status in SHIPPED
+            ):
+                raise ValueError(f"order {order_id} is {order.status}: the buyer cannot cancel")
+            if reason is None:
+                unpaid = order.status == UNPAID
+                reason = reasons.BUYER_UNPAID_DEFAULT if unpaid else reasons.BUYER_TO_SHIP_DEFAULT
+            if not reasons.is_buyer_reason(reason):
+                raise ValueError(f"{reason} is not a buyer reason")
+            request = self._pending_request(order_id)
+            if pending:
+                if request is not None:
+                    raise ValueError(f"order {order_id} already has a pending buyer request")
+                return self._request(order, reason)
+            if request is not None:  # approving the buyer's earlier request
+                request.status = COMPLETE
+                return self._finish(order, request, "BUYER", "BUYER")
+            text = reasons.buyer_text(reason)
+            return self._cancel(order, "BUYER", "BUYER", reason, text, "BUYER_CANCEL")
+
+    def system_cancel(self, order_id: str, reason: str = "returned_to_shipper_refused"):
+        with self.lock:
+            order = self.get(order_id)
+            if order.status in (CANCELLED, COMPLETED, DELIVERED):
+                raise ValueError(f"order {order_id} is {order.status}: TikTok would not cancel it")
+            if reason not in reasons.SYSTEM_REASONS:
+                raise ValueError(f"unknown system reason {reason}")
+            user = "OPERATOR" if reason in reasons.OPERATOR_REASONS else "SYSTEM"
+            text = reasons.SYSTEM_REASONS[reason]
+            return self._cancel(order, "SYSTEM", user, reason, text, "CANCEL")
+
+    def _pending_request(self, order_id: str) -> Cancellation | None:
+        return next(
+            (
+                record
+                for record in self._cancellations.values()
+                if record.order_id == order_id and record.status == PENDING
+            ),
+            None,
+        )
+
+    def _record(self, order: Order, role: str, reason: str, text: str, kind: str, status: str):
+        now = self.now()
+        record = Cancellation(
+            cancel_id=self.ids.new("cancel"),
+            order_id=order.id,
+            cancel_type=kind,
+            role=role,
+            reason=reason,
+            reason_text=text,
+            status=status,
+            create_time=now,
+            update_time=now,
+            user_id=order.buyer["user_id"],
+            refund=refund_of(order),
+            line_items=line_items_of(order, lambda: self.ids.new("cancel_line")),
+        )
+        self._cancellations[record.cancel_id] = record
+        return record
+
+    def _request(self, order: Order, reason: str) -> Cancellation:
+        record = self._record(
+            order, "BUYER", reason, reasons.buyer_text(reason), "BUYER_CANCEL", PENDING
+        )
+        order.request_cancel_time = record.create_time
+        order.update_time = max(order.update_time, record.create_time)
+        self._notify("cancellation", record)
+        return record
+
+    def _cancel(self, order: Order, role: str, user: str, reason: str, text: str, kind: str):
+        record = self._record(order, role, reason, text, kind, SUCCESS)
+        self._notify("cancellation", record)  # accepted, then done at once: two pushes
+        record.status = COMPLETE
+        return self._finish(order, record, role, user)
+
+    def _finish(self, order: Order, record: Cancellation, role: str, user: str) -> Cancellation:
+        record.update_time = self.now()
+        order.cancel(initiator=role, user=user, reason_text=record.reason_text, at=self.now())
+        self._notify("cancellation", record)
+        self._changed(order)
+        return record
+
+    def _changed(self, order: Order) -> None:
+        if order.status in (ON_HOLD, DELIVERED):
+            self._timed.add(order.id)
+        else:
+            self._timed.discard(order.id)
+        self._notify("order", order)

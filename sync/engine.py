@@ -1,0 +1,840 @@
+"""The order engine: fetch TikTok orders, place them on Etsy, give stock back, complete.
+
+Everything the engine owes (placements, restores, unfinished stock writes, cancellation
+reasons) is derived from what is stored, so a crash or an outage at any point is resumed by
+the next run, and nothing is done twice.
+"""
+
+import json
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from storage import queries
+from storage.db import SessionFactory, transaction
+from storage.models import Order, Reservation, StockIntent
+from sync import journal, sections
+from sync.clock import Clock, to_unix, utc_now
+from sync.errors import MarketplaceError, Rejected, Unavailable
+from sync.etsy.client import EtsyClient
+from sync.ingest import ingest, refresh_section
+from sync.journal import Change
+from sync.placement import Failure, Stock, Take, allocate, missing_skus, needs_of, resolve
+from sync.skus import INDEXED_STATES, SkuIndex
+from sync.tiktok.client import TikTokClient
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "orderbot"
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    pages: int
+    orders: int
+    placed: int
+    failed: int
+    done: bool = False
+
+
+@dataclass
+class FetchSummary:
+    started_at: datetime
+    finished_at: datetime | None = None
+    pages: int = 0
+    orders: int = 0
+    new: int = 0
+    updated: int = 0
+    placed: int = 0
+    failed: dict[str, int] = field(default_factory=dict)
+    restored: int = 0
+    completed: int = 0
+    error: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        end = self.finished_at or self.started_at
+        return (end - self.started_at).total_seconds()
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["started_at"] = self.started_at.isoformat()
+        data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        return json.dumps(data)
+
+
+class EngineError(Exception):
+    """A request the engine refuses; the message is for the user."""
+
+
+class FetchRunning(EngineError):
+    pass
+
+
+class OrderNotFound(EngineError):
+    pass
+
+
+@dataclass
+class _Tally:
+    placed: int = 0
+    failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    restored: int = 0
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        shop_id: int,
+        tiktok: TikTokClient,
+        etsy: EtsyClient,
+        clock: Clock = utc_now,
+        lookback_days: int = 7,
+        overlap_s: int = 300,
+        batch_size: int = 250,
+        index_ttl_s: int = 600,
+        lease_s: int = 300,
+    ):
+        self.sessions = sessions
+        self.shop_id = shop_id
+        self.tiktok = tiktok
+        self.etsy = etsy
+        self.clock = clock
+        self.lookback = timedelta(days=lookback_days)
+        self.overlap_s = overlap_s
+        self.batch_size = batch_size
+        self.index_ttl = timedelta(seconds=index_ttl_s)
+        self.lease_for = timedelta(seconds=lease_s)
+        self.instance = f"{socket.gethostname()}:{os.getpid()}"
+        self._index: SkuIndex | None = None
+
+    # --- leases ---------------------------------------------------------------------------
+
+    def _take(self, name: str, holder: str) -> bool:
+        now = self.clock()
+        with self.sessions() as session:
+            return queries.acquire_lease(
+                session, name=name, holder=holder, now=now, expires_at=now + self.lease_for
+            )
+
+    def _release(self, name: str, holder: str) -> None:
+        with self.sessions() as session:
+            queries.release_lease(session, name=name, holder=holder)
+
+    def _holder(self) -> str:
+        return f"{self.instance}:{uuid.uuid4().hex[:8]}"
+
+    # --- fetch ----------------------------------------------------------------------------
+
+    def fetch(self, progress: Callable[[FetchProgress], None] | None = None) -> FetchSummary:
+        """One fetch: store every changed order page by page, then place, restore, complete."""
+        name, holder = f"fetch:{self.shop_id}", self._holder()
+        if not self._take(name, holder):
+            with self.sessions() as session:
+                lease = queries.lease_holder(session, name=name, now=self.clock())
+            since = f" (started before {lease.expires_at:%H:%M:%S} UTC)" if lease else ""
+            raise FetchRunning(f"A fetch is already running for this shop{since}; try again soon.")
+        summary = FetchSummary(started_at=self.clock())
+        tally = _Tally()
+        report = progress or (lambda _p: None)
+        try:
+            with transaction(self.sessions) as session:
+                state = queries.fetch_state(session, shop_id=self.shop_id)
+                state.last_started_at = summary.started_at
+                cursor = state.cursor
+            window_end = to_unix(summary.started_at) + 1  # `lt` is exclusive: include now
+            start = (
+                cursor - self.overlap_s
+                if cursor is not None
+                else to_unix(summary.started_at - self.lookback)
+            )
+            self._settle(tally, holder)
+            ascending_until: int | None = None
+            for page in self.tiktok.search_orders(
+                update_time_ge=start,
+                update_time_lt=window_end,
+                page_size=100,
+                sort_field="update_time",
+                sort_order="ASC",
+            ):
+                result = self._store_page(page.orders)
+                summary.pages += 1
+                summary.orders += len(page.orders)
+                summary.new += result.new
+                summary.updated += result.updated
+                # The cursor may move only past pages known to be complete: with pages in
+                # ascending update_time, everything before this page's newest is stored.
+                if result.max_update_time is not None and (
+                    ascending_until is None or result.min_update_time >= ascending_until
+                ):
+                    ascending_until = result.max_update_time
+                    self._save_cursor(ascending_until)
+                self._take(name, holder)
+                if self._pending_count() >= self.batch_size:
+                    self._settle(tally, holder)
+                report(self._progress(summary, tally))
+            self._settle(tally, holder)
+            summary.completed = self.complete_due()
+            self._save_cursor(window_end)
+        except MarketplaceError as exc:
+            summary.error = f"{exc} — nothing was lost; the next fetch resumes from here."
+            log.warning("fetch stopped: %s", exc)
+        finally:
+            summary.finished_at = self.clock()
+            summary.placed, summary.failed = tally.placed, dict(tally.failed)
+            summary.restored = tally.restored
+            self._record_fetch(summary)
+            self._release(name, holder)
+        report(self._progress(summary, tally, done=True))
+        return summary
+
+    def _progress(self, summary: FetchSummary, tally: _Tally, done: bool = False) -> FetchProgress:
+        return FetchProgress(
+            pages=summary.pages,
+            orders=summary.orders,
+            placed=tally.placed,
+            failed=sum(tally.failed.values()),
+            done=done,
+        )
+
+    def _store_page(self, orders):
+        for attempt in (1, 2):
+            try:
+                with transaction(self.sessions) as session:
+                    return ingest(session, shop_id=self.shop_id, orders=orders, now=self.clock())
+            except IntegrityError:
+                # Another writer (a webhook refresh) inserted one of these orders first.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save_cursor(self, cursor: int) -> None:
+        with transaction(self.sessions) as session:
+            state = queries.fetch_state(session, shop_id=self.shop_id)
+            if state.cursor is None or cursor > state.cursor:
+                state.cursor = cursor
+
+    def _record_fetch(self, summary: FetchSummary) -> None:
+        with transaction(self.sessions) as session:
+            state = queries.fetch_state(session, shop_id=self.shop_id)
+            state.last_finished_at = summary.finished_at
+            state.last_summary = summary.to_json()
+            state.last_error = summary.error
+            if summary.error is None:
+                state.last_ok_at = summary.finished_at
+
+    def _pending_count(self) -> int:
+        with self.sessions() as session:
+            return len(
+                queries.order_ids_with_placement(
+                    session, shop_id=self.shop_id, placement="pending", limit=self.batch_size
+                )
+            )
+
+    # --- refresh single orders (webhooks, after a cancel) ---------------------------------
+
+    def refresh_orders(self, tiktok_order_ids: list[str]) -> None:
+        orders = self.tiktok.get_orders(tiktok_order_ids)
+        if orders:
+            self._store_page(orders)
+        self.try_settle()
+
+    def try_settle(self) -> bool:
+        """Settle now unless another worker is; it will see the same stored state."""
+        tally = _Tally()
+        try:
+            return self._settle(tally, self._holder(), wait=False)
+        except MarketplaceError as exc:
+            log.warning("settle stopped: %s", exc)
+            return False
+
+    # --- settle: everything owed, derived from storage ------------------------------------
+
+    def _settle(self, tally: _Tally, holder: str, wait: bool = True) -> bool:
+        name = f"stock:{self.shop_id}"
+        if not self._take(name, holder):
+            if wait:
+                raise Unavailable("tiktok", "another worker is moving stock for this shop")
+            return False
+        try:
+            self._reconcile(tally)
+            self._resolve_cancel_reasons()
+            self._restore_owed(tally)
+            while True:
+                with self.sessions() as session:
+                    ids = queries.order_ids_with_placement(
+                        session, shop_id=self.shop_id, placement="pending", limit=self.batch_size
+                    )
+                if not ids:
+                    break
+                self._place(ids, tally)
+                self._take(name, holder)
+            self._restore_owed(tally)
+            return True
+        finally:
+            self._release(name, holder)
+
+    # --- placing --------------------------------------------------------------------------
+
+    def _sku_index(self, *, force: bool = False) -> SkuIndex:
+        now = self.clock()
+        if force or self._index is None or now - self._index.built_at > self.index_ttl:
+            self._index = SkuIndex.build(self._listings(), now)
+        return self._index
+
+    def _listings(self):
+        for state in INDEXED_STATES:
+            for page in self.etsy.iter_listing_pages(state=state):
+                yield from page
+
+    def _place(self, order_ids: list[int], tally: _Tally) -> None:
+        now = self.clock()
+        with self.sessions() as session:
+            orders = list(
+                session.exec(
+                    select(Order)
+                    .where(col(Order.id).in_(order_ids), Order.placement == "pending")
+                    .order_by(Order.created_at, Order.id)
+                )
+            )
+            lines = queries.lines_of(session, [order.id for order in orders])
+            mappings = queries.sku_mappings(session, shop_id=self.shop_id)
+        needs = {order.id: needs_of(lines[order.id], mappings) for order in orders}
+        index = self._sku_index()
+        if any(missing_skus(n, index) for n in needs.values()) and (
+            now - index.built_at > timedelta(seconds=30)
+        ):
+            index = self._sku_index(force=True)  # a new listing or SKU since the last build
+
+        outcome: dict[int, list[Take] | Failure] = {}
+        for order in orders:
+            outcome[order.id] = resolve(needs[order.id], index)
+        stock = Stock()
+        for listing_id in sorted(
+            {t.listing_id for r in outcome.values() if isinstance(r, list) for t in r}
+        ):
+            try:
+                stock.add_inventory(listing_id, self.etsy.get_inventory(listing_id))
+            except Rejected as exc:
+                log.warning("listing %s unreadable: %s", listing_id, exc)
+        working: dict[tuple[int, str], int] = {}
+        for order in orders:
+            takes = outcome[order.id]
+            if isinstance(takes, list):
+                unreadable = [t.listing_id for t in takes if t.listing_id not in stock.inventories]
+                if unreadable:
+                    outcome[order.id] = Failure(
+                        "etsy_error", f"Etsy listing {unreadable[0]} could not be read"
+                    )
+                    continue
+                failure = allocate(takes, stock, working)
+                if failure:
+                    outcome[order.id] = failure
+
+        intents: list[tuple[int, dict]] = []
+        with transaction(self.sessions) as session:
+            by_listing: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            for order in orders:
+                session.add(order)
+                result = outcome[order.id]
+                if isinstance(result, Failure):
+                    self._fail(session, order, result, now)
+                    tally.failed[result.reason] += 1
+                    continue
+                order.placement = "placing"
+                for take in result:
+                    by_listing[take.listing_id][take.need.etsy_sku] += take.need.units
+            for listing_id, units in by_listing.items():
+                inventory = stock.inventories[listing_id]
+                changes = [
+                    Change(sku, stock.levels[(listing_id, sku)], working[(listing_id, sku)])
+                    for sku in sorted(units)
+                ]
+                intent = journal.new_intent(
+                    shop_id=self.shop_id,
+                    listing_id=listing_id,
+                    kind="reserve",
+                    inventory=inventory,
+                    changes=changes,
+                    now=now,
+                )
+                session.add(intent)
+                session.flush()
+                intents.append((intent.id, inventory))
+                for order in orders:
+                    result = outcome[order.id]
+                    if isinstance(result, Failure):
+                        continue
+                    for take in result:
+                        if take.listing_id == listing_id:
+                            session.add(
+                                Reservation(
+                                    order_id=order.id,
+                                    line_id=take.need.line_id,
+                                    tiktok_sku=take.need.tiktok_sku,
+                                    etsy_sku=take.need.etsy_sku,
+                                    listing_id=listing_id,
+                                    units=take.need.units,
+                                    state="planned",
+                                    reserve_intent_id=intent.id,
+                                )
+                            )
+        for intent_id, inventory in intents:
+            self._write(intent_id, inventory, tally)
+
+    def _fail(self, session, order: Order, failure: Failure, now: datetime) -> None:
+        order.placement = "failed"
+        order.failure_reason = failure.reason
+        order.failure_detail = failure.detail
+        refresh_section(session, order, now)
+        queries.add_event(
+            session,
+            order_id=order.id,
+            at=now,
+            actor=SYSTEM,
+            kind="placement_failed",
+            detail=f"{failure.reason}: {failure.detail}",
+        )
+
+    # --- writing stock, finishing intents -------------------------------------------------
+
+    def _write(self, intent_id: int, inventory: dict, tally: _Tally) -> None:
+        with self.sessions() as session:
+            intent = session.get(StockIntent, intent_id)
+        changes = journal.changes_of(intent)
+        try:
+            self.etsy.update_inventory(intent.listing_id, journal.body_for(inventory, changes))
+        except Rejected as exc:
+            self._finish(
+                intent_id,
+                ok=False,
+                failure=Failure(
+                    "etsy_error",
+                    f"Etsy refused the stock update of listing {intent.listing_id}: {exc.message}",
+                ),
+                tally=tally,
+            )
+            return
+        self._finish(intent_id, ok=True, tally=tally)
+
+    def _finish(
+        self, intent_id: int, *, ok: bool, tally: _Tally, failure: Failure | None = None
+    ) -> None:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            intent = session.get(StockIntent, intent_id)
+            if intent.state != "pending":
+                return
+            intent.state = "done" if ok else "failed"
+            intent.finished_at = now
+            if failure:
+                intent.note = failure.detail
+            reservations = queries.reservations_of_intent(session, intent_id=intent_id)
+            order_ids = sorted({r.order_id for r in reservations})
+            if intent.kind == "reserve":
+                for reservation in reservations:
+                    reservation.state = "reserved" if ok else "abandoned"
+                session.flush()
+                self._after_reserve(session, order_ids, ok, failure, now, tally)
+            else:
+                for reservation in reservations:
+                    reservation.state = "restored" if ok else "restore_failed"
+                session.flush()
+                self._after_restore(session, intent, order_ids, ok, now, tally)
+
+    def _after_reserve(self, session, order_ids, ok, failure, now, tally: _Tally) -> None:
+        all_reservations = queries.reservations_of(session, order_ids)
+        for order_id in order_ids:
+            order = session.get(Order, order_id)
+            if order.placement != "placing":
+                continue
+            mine = all_reservations[order_id]
+            if not ok:
+                # All or nothing: units already reserved on other listings are given back.
+                self._fail(session, order, failure, now)
+                tally.failed[failure.reason] += 1
+                continue
+            if all(r.state == "reserved" for r in mine):
+                order.placement = "placed"
+                refresh_section(session, order, now)
+                tally.placed += 1
+                where = ", ".join(
+                    f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in mine
+                )
+                queries.add_event(
+                    session,
+                    order_id=order.id,
+                    at=now,
+                    actor=SYSTEM,
+                    kind="placed",
+                    detail=f"reserved on Etsy: {where}",
+                )
+
+    def _after_restore(self, session, intent, order_ids, ok, now, tally: _Tally) -> None:
+        all_reservations = queries.reservations_of(session, order_ids)
+        for order_id in order_ids:
+            order = session.get(Order, order_id)
+            mine = all_reservations[order_id]
+            if not ok:
+                queries.add_event(
+                    session,
+                    order_id=order.id,
+                    at=now,
+                    actor=SYSTEM,
+                    kind="restore_failed",
+                    detail=f"could not give stock back to listing {intent.listing_id}: "
+                    f"{intent.note or 'unknown error'}",
+                )
+                continue
+            given = [r for r in mine if r.restore_intent_id == intent.id]
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=now,
+                actor=SYSTEM,
+                kind="restored",
+                detail="gave back on Etsy: "
+                + ", ".join(f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in given),
+            )
+            if not any(r.state in ("reserved", "restoring") for r in mine):
+                if order.placement != "failed":
+                    order.placement = "restored"
+                tally.restored += 1
+
+    # --- reconciling unfinished writes ----------------------------------------------------
+
+    def _reconcile(self, tally: _Tally) -> None:
+        with self.sessions() as session:
+            intents = queries.open_intents(session, shop_id=self.shop_id)
+        for intent in intents:
+            inventory = self.etsy.get_inventory(intent.listing_id)
+            verdict = journal.verdict(intent, inventory)
+            log.info(
+                "reconciling stock intent %s on listing %s: %s",
+                intent.id,
+                intent.listing_id,
+                verdict,
+            )
+            if verdict == "applied":
+                self._finish(intent.id, ok=True, tally=tally)
+            elif verdict == "not_applied":
+                changes = journal.replan(intent, inventory)
+                if changes is None:
+                    reason = "insufficient_stock" if intent.kind == "reserve" else "etsy_error"
+                    detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
+                    self._finish(intent.id, ok=False, tally=tally, failure=Failure(reason, detail))
+                    continue
+                with transaction(self.sessions) as session:
+                    stored = session.get(StockIntent, intent.id)
+                    stored.changes = json.dumps([c.__dict__ for c in changes])
+                    stored.product_ids_before = json.dumps(journal.product_ids(inventory))
+                self._write(intent.id, inventory, tally)
+            else:
+                detail = (
+                    f"a stock update of Etsy listing {intent.listing_id} could not be confirmed "
+                    "(the listing changed meanwhile); check its quantities on Etsy"
+                )
+                self._finish(
+                    intent.id, ok=False, tally=tally, failure=Failure("etsy_error", detail)
+                )
+
+    # --- giving stock back ----------------------------------------------------------------
+
+    def _resolve_cancel_reasons(self) -> None:
+        """Learn why TikTok's system cancelled an order: only the reason KEY says whether the
+        delivery failed (display text may be localised)."""
+        with self.sessions() as session:
+            orders = list(
+                session.exec(
+                    select(Order)
+                    .where(
+                        Order.shop_id == self.shop_id,
+                        Order.tiktok_status == sections.CANCELLED,
+                        col(Order.cancel_reason_key).is_(None),
+                        col(Order.cancel_initiator).not_in(["BUYER", "SELLER"])
+                        | col(Order.cancel_initiator).is_(None),
+                    )
+                    .limit(500)
+                )
+            )
+        if not orders:
+            return
+        found = {}
+        ids = [order.tiktok_order_id for order in orders]
+        for start in range(0, len(ids), 50):
+            for cancellation in self.tiktok.search_cancellations(order_ids=ids[start : start + 50]):
+                found[cancellation.order_id] = cancellation
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            for order in orders:
+                session.add(order)
+                cancellation = found.get(order.tiktok_order_id)
+                order.cancel_reason_key = (
+                    cancellation.cancel_reason if cancellation else None
+                ) or ""
+                if cancellation and cancellation.role and not order.cancel_initiator:
+                    order.cancel_initiator = cancellation.role
+                failed = sections.delivery_failure(order.cancel_reason_key)
+                if failed:
+                    order.failure_reason = failed
+                    order.failure_detail = (
+                        f"TikTok cancelled the order: {cancellation.cancel_reason_text or failed}"
+                    )
+                    queries.add_event(
+                        session,
+                        order_id=order.id,
+                        at=now,
+                        actor="tiktok",
+                        kind="delivery_failed",
+                        detail=f"{failed} ({order.cancel_reason_key}); stock is not given back "
+                        "automatically — restock when the parcel is back",
+                    )
+                refresh_section(session, order, now)
+
+    def _restore_owed(self, tally: _Tally) -> None:
+        now = self.clock()
+        with self.sessions() as session:
+            owed = list(
+                session.exec(
+                    select(Reservation)
+                    .join(Order, col(Order.id) == col(Reservation.order_id))
+                    .where(
+                        Order.shop_id == self.shop_id,
+                        Reservation.state == "reserved",
+                        (
+                            (Order.section == sections.Section.CANCELLED.value)
+                            & (
+                                col(Order.cancel_initiator).in_(["BUYER", "SELLER"])
+                                | col(Order.cancel_reason_key).is_not(None)
+                            )
+                        )
+                        | col(Order.placement).in_(["failed", "restock"]),
+                    )
+                    .order_by(Reservation.listing_id, Reservation.id)
+                    .limit(2000)
+                )
+            )
+        by_listing: dict[int, list[Reservation]] = defaultdict(list)
+        for reservation in owed:
+            by_listing[reservation.listing_id].append(reservation)
+        for listing_id, reservations in by_listing.items():
+            inventory = self.etsy.get_inventory(listing_id)
+            levels = journal.levels(inventory, listing_id).levels
+            units: dict[str, int] = defaultdict(int)
+            for reservation in reservations:
+                units[reservation.etsy_sku] += reservation.units
+            unknown = sorted(
+                sku for sku in units if not isinstance(levels.get((listing_id, sku)), int)
+            )
+            with transaction(self.sessions) as session:
+                if unknown:
+                    for reservation in reservations:
+                        if reservation.etsy_sku in unknown:
+                            session.add(reservation)
+                            reservation.state = "restore_failed"
+                            queries.add_event(
+                                session,
+                                order_id=reservation.order_id,
+                                at=now,
+                                actor=SYSTEM,
+                                kind="restore_failed",
+                                detail=f"SKU {reservation.etsy_sku} is no longer a single product "
+                                f"group on Etsy listing {listing_id}; give {reservation.units} "
+                                "back by hand",
+                            )
+                changes = [
+                    Change(sku, levels[(listing_id, sku)], levels[(listing_id, sku)] + n)
+                    for sku, n in sorted(units.items())
+                    if sku not in unknown
+                ]
+                if not changes:
+                    continue
+                intent = journal.new_intent(
+                    shop_id=self.shop_id,
+                    listing_id=listing_id,
+                    kind="restore",
+                    inventory=inventory,
+                    changes=changes,
+                    now=now,
+                )
+                session.add(intent)
+                session.flush()
+                for reservation in reservations:
+                    if reservation.etsy_sku not in unknown:
+                        session.add(reservation)
+                        reservation.state = "restoring"
+                        reservation.restore_intent_id = intent.id
+                intent_id = intent.id
+            self._write(intent_id, inventory, tally)
+
+    # --- time-driven completion -----------------------------------------------------------
+
+    def complete_due(self) -> int:
+        """Delivered 14 days or more with no return or refund request → Completed (SPEC §2)."""
+        now = self.clock()
+        done = 0
+        while True:
+            with transaction(self.sessions) as session:
+                due = queries.delivered_before(
+                    session,
+                    shop_id=self.shop_id,
+                    cutoff=now - sections.AUTO_COMPLETE_AFTER,
+                    limit=500,
+                )
+                for order in due:
+                    refresh_section(session, order, now)
+                    queries.add_event(
+                        session,
+                        order_id=order.id,
+                        at=now,
+                        actor=SYSTEM,
+                        kind="auto_completed",
+                        detail="delivered 14 days ago with no return or refund request",
+                    )
+                done += len(due)
+            if len(due) < 500:
+                return done
+
+    # --- actions --------------------------------------------------------------------------
+
+    def _order(self, session, tiktok_order_id: str) -> Order:
+        order = queries.order_by_tiktok_id(session, tiktok_order_id)
+        if order is None or order.shop_id != self.shop_id:
+            raise OrderNotFound(f"No order {tiktok_order_id} is known; run a fetch first?")
+        return order
+
+    def cancel(self, tiktok_order_id: str, reason_key: str, *, actor: str) -> Order:
+        """Cancel on TikTok once, however often asked: a claim row guards the call."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            order = self._order(session, tiktok_order_id)
+            if order.tiktok_status == sections.CANCELLED:
+                raise EngineError(f"Order {tiktok_order_id} is already cancelled.")
+            claimed = session.execute(
+                update(Order)
+                .where(col(Order.id) == order.id, col(Order.cancel_requested_at).is_(None))
+                .values(cancel_requested_by=actor, cancel_requested_at=now)
+            )
+            if claimed.rowcount != 1:
+                session.refresh(order)
+                raise EngineError(
+                    f"Order {tiktok_order_id} is already being cancelled "
+                    f"(asked by {order.cancel_requested_by} at "
+                    f"{order.cancel_requested_at:%Y-%m-%d %H:%M} UTC)."
+                )
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=now,
+                actor=actor,
+                kind="cancel_requested",
+                detail=reason_key,
+            )
+        try:
+            result = self.tiktok.cancel_order(tiktok_order_id, reason_key)
+        except Rejected as exc:
+            with transaction(self.sessions) as session:
+                order = self._order(session, tiktok_order_id)
+                order.cancel_requested_at = None
+                order.cancel_requested_by = None
+                queries.add_event(
+                    session,
+                    order_id=order.id,
+                    at=self.clock(),
+                    actor="tiktok",
+                    kind="cancel_refused",
+                    detail=exc.message,
+                )
+            raise EngineError(
+                f"TikTok refused to cancel order {tiktok_order_id}: {exc.message}"
+            ) from exc
+        with transaction(self.sessions) as session:
+            order = self._order(session, tiktok_order_id)
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=self.clock(),
+                actor=actor,
+                kind="cancelled",
+                detail=f"{reason_key} (TikTok: {result.cancel_status}, id {result.cancel_id})",
+            )
+        self.refresh_orders([tiktok_order_id])
+        return self.order(tiktok_order_id)
+
+    def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            order = self._order(session, tiktok_order_id)
+            if (
+                order.placement != "failed"
+                or order.failure_reason not in sections.PLACEMENT_FAILURES
+            ):
+                raise EngineError(
+                    f"Order {tiktok_order_id} has no failed placement to retry "
+                    f"(it is {sections.Section(order.section).title})."
+                )
+            self._reset_for_retry(session, order, actor, now)
+        self._index = None  # the seller may have just fixed the listing
+        self.try_settle()
+        return self.order(tiktok_order_id)
+
+    def _reset_for_retry(self, session, order: Order, actor: str, now: datetime) -> None:
+        order.placement = "pending"
+        order.failure_reason = None
+        order.failure_detail = None
+        refresh_section(session, order, now)
+        queries.add_event(session, order_id=order.id, at=now, actor=actor, kind="retry")
+
+    def map_sku(self, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[Order]:
+        """Record a mapping, then retry the orders that failed on that SKU; returns them."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            queries.put_sku_mapping(
+                session,
+                shop_id=self.shop_id,
+                tiktok_sku=tiktok_sku,
+                etsy_sku=etsy_sku,
+                actor=actor,
+                now=now,
+            )
+            ids = queries.failed_order_ids_for_sku(
+                session, shop_id=self.shop_id, tiktok_sku=tiktok_sku
+            )
+            orders = [session.get(Order, order_id) for order_id in ids]
+            for order in orders:
+                if order.failure_reason in sections.PLACEMENT_FAILURES:
+                    self._reset_for_retry(session, order, actor, now)
+            tiktok_ids = [order.tiktok_order_id for order in orders]
+        self._index = None
+        self.try_settle()
+        return [self.order(order_id) for order_id in tiktok_ids]
+
+    def restock(self, tiktok_order_id: str, *, actor: str) -> Order:
+        """Give back the units of an order whose delivery failed (the parcel came back)."""
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            order = self._order(session, tiktok_order_id)
+            if (
+                order.failure_reason not in sections.DELIVERY_FAILURES
+                or order.placement != "placed"
+            ):
+                raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
+            order.placement = "restock"
+            queries.add_event(session, order_id=order.id, at=now, actor=actor, kind="restock")
+        self.try_settle()
+        return self.order(tiktok_order_id)
+
+    def order(self, tiktok_order_id: str) -> Order:
+        with self.sessions() as session:
+            return self._order(session, tiktok_order_id)

@@ -1,0 +1,158 @@
+"""Storing TikTok orders: insert new ones, update known ones, never go backwards in time."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.models import Order, OrderLine
+from sync import sections
+from sync.tiktok.models import TikTokOrder
+
+FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
+
+
+@dataclass
+class IngestResult:
+    new: int = 0
+    updated: int = 0
+    stale: int = 0
+    newly_cancelled: list[str] = field(default_factory=list)  # TikTok order ids
+    max_update_time: int | None = None
+    min_update_time: int | None = None
+
+
+def initial_placement(status: str, fulfillment_type: str) -> str:
+    if fulfillment_type == FULFILLED_BY_TIKTOK or status == sections.CANCELLED:
+        return "skipped"  # TikTok ships it, or it never left the shelf
+    if status in sections.PLACEABLE:
+        return "pending"
+    return "waiting"
+
+
+def _combined(line) -> str | None:
+    if not line.combined:
+        return None
+    parts = [
+        {"sku_id": part.sku_id, "sku_count": part.sku_count, "seller_sku": part.seller_sku}
+        for part in line.combined
+    ]
+    return json.dumps(parts, sort_keys=True)
+
+
+def _copy_times(order: Order, incoming: TikTokOrder) -> None:
+    order.tiktok_status = incoming.status
+    order.partial = incoming.status == sections.PARTIALLY_SHIPPING
+    order.updated_at = incoming.update_time
+    order.paid_at = incoming.paid_time or order.paid_at
+    order.collected_at = incoming.collection_time or order.collected_at
+    order.delivered_at = incoming.delivery_time or order.delivered_at
+    order.cancelled_at = incoming.cancel_time or order.cancelled_at
+    if incoming.cancel_reason:
+        order.cancel_reason = incoming.cancel_reason[:400]
+    if incoming.cancellation_initiator:
+        order.cancel_initiator = incoming.cancellation_initiator
+
+
+def refresh_section(session: Session, order: Order, now: datetime) -> bool:
+    section = sections.classify(
+        order.tiktok_status,
+        failure_reason=order.failure_reason,
+        delivered_at=order.delivered_at,
+        now=now,
+        return_requested=order.return_requested,
+    )
+    if section == sections.Section.COMPLETED and order.completed_at is None:
+        order.completed_at = now
+    return queries.set_section(session, order, section.value)
+
+
+def ingest(
+    session: Session, *, shop_id: int, orders: list[TikTokOrder], now: datetime
+) -> IngestResult:
+    """Upsert one page of orders (caller commits). Line items are stored once, by their id."""
+    result = IngestResult()
+    known = queries.orders_by_tiktok_ids(session, [order.id for order in orders])
+    for incoming in orders:
+        stamp = int(incoming.update_time.timestamp())
+        result.max_update_time = max(result.max_update_time or stamp, stamp)
+        result.min_update_time = min(result.min_update_time or stamp, stamp)
+        order = known.get(incoming.id)
+        if order is None:
+            order = _insert(session, shop_id=shop_id, incoming=incoming, now=now)
+            known[incoming.id] = order
+            result.new += 1
+            if incoming.status == sections.CANCELLED:
+                result.newly_cancelled.append(incoming.id)
+            continue
+        if incoming.update_time < order.updated_at:
+            result.stale += 1  # an older view of the order (late page or webhook)
+            continue
+        before = order.tiktok_status
+        _copy_times(order, incoming)
+        order.synced_at = now
+        if before != incoming.status:
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=incoming.update_time,
+                actor="tiktok",
+                kind="status",
+                detail=f"{before} → {incoming.status}",
+            )
+            if order.placement == "waiting" and incoming.status in sections.PLACEABLE:
+                order.placement = "pending"
+            if incoming.status == sections.CANCELLED:
+                result.newly_cancelled.append(incoming.id)
+                if order.placement in ("waiting", "pending", "failed"):
+                    order.placement = "skipped"
+            result.updated += 1
+        refresh_section(session, order, now)
+    session.flush()
+    return result
+
+
+def _insert(session: Session, *, shop_id: int, incoming: TikTokOrder, now: datetime) -> Order:
+    order = Order(
+        shop_id=shop_id,
+        tiktok_order_id=incoming.id,
+        tiktok_status=incoming.status,
+        section="",
+        placement=initial_placement(incoming.status, incoming.fulfillment_type),
+        fulfilled_by="TIKTOK" if incoming.fulfillment_type == FULFILLED_BY_TIKTOK else "SELLER",
+        created_at=incoming.create_time,
+        updated_at=incoming.update_time,
+        total_amount=incoming.total_amount,
+        currency=incoming.currency,
+        synced_at=now,
+    )
+    _copy_times(order, incoming)
+    refresh_section(session, order, now)
+    session.add(order)
+    session.flush()
+    for line in incoming.line_items:
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                tiktok_line_id=line.id,
+                sku_id=line.sku_id,
+                seller_sku=line.seller_sku or "",
+                product_name=(line.product_name or "")[:400],
+                sku_name=(line.sku_name or "")[:400],
+                sale_price=line.sale_price,
+                currency=line.currency or incoming.currency,
+                display_status=line.display_status,
+                combined=_combined(line),
+            )
+        )
+    queries.add_event(
+        session,
+        order_id=order.id,
+        at=incoming.create_time,
+        actor="tiktok",
+        kind="created",
+        detail=f"{incoming.status}, {len(incoming.line_items)} item(s)",
+    )
+    return order

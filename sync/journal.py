@@ -1,0 +1,94 @@
+"""The stock-move journal: an intent is stored before each Etsy inventory write, finished after.
+
+Etsy's inventory PUT has no idempotency key and replaces the listing's whole inventory, so a
+crash or a timeout can leave us not knowing whether a write landed. Etsy gives every product a
+new id on each inventory update: if the ids are those we saw when planning, nothing was written
+since; if they changed and the quantities are what we meant to write, ours landed.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from storage.models import StockIntent
+from sync.etsy.inventory import products, put_body
+from sync.placement import Stock
+
+Verdict = Literal["applied", "not_applied", "unknown"]
+
+
+@dataclass(frozen=True)
+class Change:
+    sku: str
+    before: int
+    after: int
+
+
+def product_ids(inventory: dict) -> list[int]:
+    return sorted(product.product_id for product in products(inventory))
+
+
+def new_intent(
+    *,
+    shop_id: int,
+    listing_id: int,
+    kind: str,
+    inventory: dict,
+    changes: list[Change],
+    now: datetime,
+) -> StockIntent:
+    return StockIntent(
+        shop_id=shop_id,
+        listing_id=listing_id,
+        kind=kind,
+        state="pending",
+        product_ids_before=json.dumps(product_ids(inventory)),
+        changes=json.dumps([change.__dict__ for change in changes]),
+        created_at=now,
+    )
+
+
+def changes_of(intent: StockIntent) -> list[Change]:
+    return [Change(**item) for item in json.loads(intent.changes)]
+
+
+def body_for(inventory: dict, changes: list[Change]) -> dict:
+    """The PUT body that sets every product carrying a changed SKU to its new quantity."""
+    after = {change.sku: change.after for change in changes}
+    quantities = {
+        product.key: after[product.sku] for product in products(inventory) if product.sku in after
+    }
+    return put_body(inventory, quantities)
+
+
+def levels(inventory: dict, listing_id: int) -> Stock:
+    stock = Stock()
+    stock.add_inventory(listing_id, inventory)
+    return stock
+
+
+def verdict(intent: StockIntent, inventory: dict) -> Verdict:
+    if product_ids(inventory) == json.loads(intent.product_ids_before):
+        return "not_applied"
+    now = levels(inventory, intent.listing_id).levels
+    if all(
+        now.get((intent.listing_id, change.sku)) == change.after for change in changes_of(intent)
+    ):
+        return "applied"
+    return "unknown"
+
+
+def replan(intent: StockIntent, inventory: dict) -> list[Change] | None:
+    """Re-base a write that never landed on today's quantities; None if stock no longer allows."""
+    now = levels(inventory, intent.listing_id).levels
+    result = []
+    for change in changes_of(intent):
+        current = now.get((intent.listing_id, change.sku))
+        if not isinstance(current, int):
+            return None
+        after = current + (change.after - change.before)
+        if after < 0:
+            return None
+        result.append(Change(change.sku, current, after))
+    return result

@@ -1,0 +1,122 @@
+"""Planning a batch of placements: what each order needs from Etsy, and whether it fits.
+
+Pure functions; the engine does the I/O. Placement is all or nothing per order: an order that
+cannot be placed whole reserves nothing.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sync.etsy.inventory import Product, products
+from sync.skus import Ambiguous, Found, Missing, SkuIndex, ambiguity
+
+
+@dataclass(frozen=True)
+class Need:
+    """Units of one SKU an order line takes from Etsy."""
+
+    line_id: int
+    tiktok_sku: str
+    etsy_sku: str | None
+    units: int
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: str  # sku_unmatched | sku_ambiguous | insufficient_stock | etsy_error
+    detail: str
+
+
+@dataclass(frozen=True)
+class Take:
+    """A resolved need: these units come off this listing's products with this SKU."""
+
+    need: Need
+    listing_id: int
+
+
+def needs_of(lines, mappings: dict[str, str]) -> list[Need]:
+    """Every unit an order needs. A combined-listing line stands for `sku_count` units of each
+    component; other lines are one unit each (TikTok has no quantity field)."""
+    result = []
+    for line in lines:
+        if line.combined:
+            for part in json.loads(line.combined):
+                key = part.get("seller_sku") or part["sku_id"]
+                etsy = mappings.get(key) or mappings.get(part["sku_id"]) or part.get("seller_sku")
+                result.append(Need(line.id, key, etsy or None, int(part["sku_count"])))
+            continue
+        key = line.seller_sku or line.sku_id
+        etsy = mappings.get(key) or mappings.get(line.sku_id) or line.seller_sku
+        result.append(Need(line.id, key, etsy or None, 1))
+    return result
+
+
+def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
+    unmatched, ambiguous, takes = [], [], []
+    for need in needs:
+        found = index.lookup(need.etsy_sku) if need.etsy_sku else Missing()
+        if isinstance(found, Found):
+            takes.append(Take(need, found.listing_id))
+        elif isinstance(found, Ambiguous):
+            ambiguous.append(found.why)
+        else:
+            unmatched.append(
+                need.tiktok_sku if need.etsy_sku else f"{need.tiktok_sku} (no seller SKU)"
+            )
+    if ambiguous:
+        return Failure("sku_ambiguous", "; ".join(sorted(set(ambiguous))))
+    if unmatched:
+        skus = ", ".join(sorted(set(unmatched)))
+        return Failure("sku_unmatched", f"no Etsy listing has SKU {skus}")
+    return takes
+
+
+def missing_skus(needs: list[Need], index: SkuIndex) -> bool:
+    return any(need.etsy_sku and isinstance(index.lookup(need.etsy_sku), Missing) for need in needs)
+
+
+@dataclass
+class Stock:
+    """Quantities per (listing, SKU) read fresh from Etsy for one batch."""
+
+    inventories: dict[int, dict] = field(default_factory=dict)
+    # (listing_id, sku) -> shared quantity, or an ambiguity message
+    levels: dict[tuple[int, str], int | str] = field(default_factory=dict)
+
+    def add_inventory(self, listing_id: int, inventory: dict) -> None:
+        self.inventories[listing_id] = inventory
+        groups: dict[str, list[Product]] = defaultdict(list)
+        for product in products(inventory):
+            if product.sku:
+                groups[product.sku].append(product)
+        for sku, group in groups.items():
+            why = ambiguity(listing_id, sku, group)
+            self.levels[(listing_id, sku)] = why if why else group[0].quantity
+
+
+def allocate(
+    takes: list[Take], stock: Stock, working: dict[tuple[int, str], int]
+) -> Failure | None:
+    """Take the order's units from `working` (quantities left in this batch), all or nothing."""
+    wanted: dict[tuple[int, str], int] = defaultdict(int)
+    for take in takes:
+        wanted[(take.listing_id, take.need.etsy_sku)] += take.need.units
+    short = []
+    for key, units in wanted.items():
+        level = stock.levels.get(key)
+        if level is None:
+            return Failure("sku_unmatched", f"SKU {key[1]} is no longer on Etsy listing {key[0]}")
+        if isinstance(level, str):
+            return Failure("sku_ambiguous", level)
+        available = working.get(key, level)
+        if available < units:
+            short.append(
+                f"{key[1]}: need {units}, Etsy has {available} (short {units - available})"
+            )
+    if short:
+        return Failure("insufficient_stock", "; ".join(short))
+    for key, units in wanted.items():
+        working[key] = working.get(key, stock.levels[key]) - units
+    return None

@@ -1,0 +1,75 @@
+"""The SKU index: which Etsy listing holds a seller SKU, built from the shop's listings.
+
+Etsy has no SKU search, so the index comes from paging the shop's listings with their
+inventory — every state a unit can be reserved on or given back to, not only `active`.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sync.etsy.inventory import Product, products
+
+INDEXED_STATES = ("active", "sold_out", "inactive")
+
+
+@dataclass(frozen=True)
+class Found:
+    listing_id: int
+
+
+@dataclass(frozen=True)
+class Missing:
+    pass
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    why: str
+
+
+Lookup = Found | Missing | Ambiguous
+
+
+def ambiguity(listing_id: int, sku: str, group: list[Product]) -> str | None:
+    """Products of one listing sharing a SKU move together only when their quantities agree."""
+    quantities = sorted({product.quantity for product in group})
+    if len(quantities) > 1:
+        return (
+            f"{sku} is on {len(group)} products of listing {listing_id} with different "
+            f"quantities ({', '.join(map(str, quantities))})"
+        )
+    return None
+
+
+class SkuIndex:
+    def __init__(self, listings_by_sku: dict[str, dict[int, list[Product]]], built_at: datetime):
+        self._by_sku = listings_by_sku
+        self.built_at = built_at
+
+    @classmethod
+    def build(cls, listings: Iterable[dict], built_at: datetime) -> "SkuIndex":
+        by_sku: dict[str, dict[int, list[Product]]] = defaultdict(lambda: defaultdict(list))
+        for listing in listings:
+            inventory = listing.get("inventory")
+            if not inventory:
+                continue
+            for product in products(inventory):
+                if product.sku:
+                    by_sku[product.sku][int(listing["listing_id"])].append(product)
+        return cls({sku: dict(found) for sku, found in by_sku.items()}, built_at)
+
+    def __len__(self) -> int:
+        return len(self._by_sku)
+
+    def lookup(self, sku: str) -> Lookup:
+        found = self._by_sku.get(sku)
+        if not found:
+            return Missing()
+        if len(found) > 1:
+            listings = ", ".join(str(listing_id) for listing_id in sorted(found))
+            return Ambiguous(f"{sku} is on more than one Etsy listing ({listings})")
+        ((listing_id, group),) = found.items()
+        why = ambiguity(listing_id, sku, group)
+        return Ambiguous(why) if why else Found(listing_id)

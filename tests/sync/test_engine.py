@@ -1,0 +1,214 @@
+"""The order engine end to end against the sandbox marketplaces over loopback HTTP."""
+
+import pytest
+from conftest import stock
+from sqlmodel import select
+
+from storage import queries
+from storage.models import Order, OrderEvent, StockIntent
+from sync.engine import EngineError, FetchRunning
+
+
+def order_row(core, tiktok_id: str) -> Order:
+    return core.services.engine.order(tiktok_id)
+
+
+def unique_skus(shops, n: int) -> list[str]:
+    return [sku for sku in shops.catalog.cases["unique"] if stock(shops, sku) >= 3][:n]
+
+
+def test_places_each_unit_once_and_a_refetch_changes_nothing(core, shops):
+    a, b = unique_skus(shops, 2)
+    before = {sku: stock(shops, sku) for sku in (a, b)}
+    two_of_a = shops.tiktok.add_order(skus=[a, a, b])["id"]
+
+    first = core.services.engine.fetch()
+    assert first.error is None and first.placed == 1
+    assert stock(shops, a) == before[a] - 2  # two line items of one SKU are two units
+    assert stock(shops, b) == before[b] - 1
+    assert order_row(core, two_of_a).section == "awaiting-shipment"
+    assert order_row(core, two_of_a).placement == "placed"
+
+    shops.etsy.reset_calls()
+    again = core.services.engine.fetch()
+    assert again.placed == 0 and again.new == 0
+    assert stock(shops, a) == before[a] - 2 and stock(shops, b) == before[b] - 1
+    assert not [c for c in shops.etsy.calls if c.method == "PUT"]
+    with core.services.sessions() as session:
+        assert queries.section_counts(session, shop_id=core.services.shop_id) == (
+            queries.recount_sections(session, shop_id=core.services.shop_id)
+        )
+
+
+def test_unmatched_and_short_orders_fail_whole_and_reserve_nothing(core, shops):
+    ok_sku = unique_skus(shops, 1)[0]
+    low = shops.catalog.cases["low_stock"][0]
+    ok_before, low_before = stock(shops, ok_sku), stock(shops, low)
+    unmatched = shops.tiktok.add_order(skus=[ok_sku, "TT-GHOST-1"])["id"]
+    short = shops.tiktok.add_order(skus=[ok_sku] + [low] * (low_before + 1))["id"]
+
+    summary = core.services.engine.fetch()
+
+    assert summary.failed == {"sku_unmatched": 1, "insufficient_stock": 1}
+    failed = order_row(core, unmatched)
+    assert (failed.section, failed.failure_reason) == ("failed", "sku_unmatched")
+    assert "TT-GHOST-1" in failed.failure_detail
+    short_row = order_row(core, short)
+    assert short_row.failure_reason == "insufficient_stock"
+    assert "short 1" in short_row.failure_detail
+    assert stock(shops, ok_sku) == ok_before and stock(shops, low) == low_before
+
+
+def test_ambiguous_skus_are_never_guessed(core, shops):
+    dup = shops.tiktok.add_order(skus=["DUP-MUG"])["id"]
+    uneven = shops.tiktok.add_order(skus=["CANDLE-SOY"])["id"]
+    core.services.engine.fetch()
+    for order_id in (dup, uneven):
+        row = order_row(core, order_id)
+        assert (row.section, row.failure_reason) == ("failed", "sku_ambiguous")
+    assert "more than one Etsy listing" in order_row(core, dup).failure_detail
+
+
+def test_shared_sku_products_move_together(core, shops):
+    before = {key: q for key, q in shops.etsy.quantities().items() if key[1] == "woodthing3"}
+    assert len(before) > 1
+    shops.tiktok.add_order(skus=["woodthing3", "woodthing3"])
+    assert core.services.engine.fetch().placed == 1
+    after = {key: q for key, q in shops.etsy.quantities().items() if key[1] == "woodthing3"}
+    assert sorted(after.values()) == sorted(q - 2 for q in before.values())
+
+
+def test_on_hold_reserves_nothing_until_it_may_ship(core, shops):
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    held = shops.tiktok.add_order(skus=[sku], status="ON_HOLD")["id"]
+    core.services.engine.fetch()
+    assert order_row(core, held).section == "on-hold"
+    assert stock(shops, sku) == before
+
+    shops.tiktok.set_status(held, "AWAITING_SHIPMENT")
+    shops.clock.advance(2)
+    core.services.engine.fetch()
+    assert order_row(core, held).placement == "placed"
+    assert stock(shops, sku) == before - 1
+
+
+def test_fulfilled_by_tiktok_is_tracked_not_placed(core, shops):
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    fbt = shops.tiktok.add_order(skus=[sku], fulfillment_type="FULFILLMENT_BY_TIKTOK")["id"]
+    core.services.engine.fetch()
+    row = order_row(core, fbt)
+    assert (row.section, row.fulfilled_by, row.placement) == (
+        "awaiting-shipment",
+        "TIKTOK",
+        "skipped",
+    )
+    assert stock(shops, sku) == before
+
+
+def test_buyer_cancel_gives_stock_back_exactly_once(core, shops):
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    order_id = shops.tiktok.add_order(skus=[sku, sku])["id"]
+    core.services.engine.fetch()
+    assert stock(shops, sku) == before - 2
+
+    shops.tiktok.buyer_cancel(order_id)
+    shops.clock.advance(2)
+    assert core.services.engine.fetch().restored == 1
+    assert stock(shops, sku) == before
+    row = order_row(core, order_id)
+    assert (row.section, row.placement) == ("cancelled", "restored")
+
+    shops.clock.advance(2)
+    core.services.engine.fetch()
+    assert stock(shops, sku) == before
+
+
+def test_failed_delivery_is_failed_and_restocked_only_on_request(core, shops):
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    core.services.engine.fetch()
+    shops.tiktok.set_status(order_id, "IN_TRANSIT")
+    shops.tiktok.system_cancel(order_id, "returned_to_shipper_refused")
+    shops.clock.advance(2)
+    core.services.engine.fetch()
+
+    row = order_row(core, order_id)
+    assert (row.section, row.failure_reason) == ("failed", "returned_to_sender")
+    assert row.cancel_reason_key == "returned_to_shipper_refused"
+    assert stock(shops, sku) == before - 1  # the parcel is not back on the shelf yet
+
+    core.services.engine.restock(order_id, actor="U1")
+    assert stock(shops, sku) == before
+    with pytest.raises(EngineError):
+        core.services.engine.restock(order_id, actor="U1")
+    assert stock(shops, sku) == before
+
+
+def test_seller_cancel_reaches_tiktok_once_and_restores(core, shops):
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    engine = core.services.engine
+    engine.fetch()
+
+    done = engine.cancel(order_id, "seller_cancel_reason_out_of_stock", actor="U_ADMIN")
+    assert done.section == "cancelled" and done.placement == "restored"
+    assert stock(shops, sku) == before
+    with pytest.raises(EngineError, match="already"):
+        engine.cancel(order_id, "seller_cancel_reason_out_of_stock", actor="U_ADMIN")
+    cancels = [c for c in shops.tiktok.calls if c.path.endswith("/cancellations")]
+    assert len(cancels) == 1
+    with core.services.sessions() as session:
+        kinds = [
+            e.kind for e in session.exec(select(OrderEvent).where(OrderEvent.order_id == done.id))
+        ]
+    assert "cancel_requested" in kinds and "cancelled" in kinds and "restored" in kinds
+
+
+def test_tiktok_refusal_is_plain_and_changes_nothing(core, shops):
+    order_id = shops.tiktok.add_order(skus=[unique_skus(shops, 1)[0]], status="UNPAID")["id"]
+    core.services.engine.fetch()
+    with pytest.raises(EngineError, match="TikTok refused"):
+        core.services.engine.cancel(order_id, "seller_cancel_reason_out_of_stock", actor="U1")
+    row = order_row(core, order_id)
+    assert row.cancel_requested_at is None and row.tiktok_status == "UNPAID"
+
+
+def test_mapping_a_sku_retries_the_orders_that_failed_on_it(core, shops):
+    tote_before = stock(shops, "TOTE-CANVAS")
+    order_id = shops.tiktok.add_order(skus=["TT-TOTE-CANVAS"])["id"]
+    core.services.engine.fetch()
+    assert order_row(core, order_id).failure_reason == "sku_unmatched"
+
+    retried = core.services.engine.map_sku("TT-TOTE-CANVAS", "TOTE-CANVAS", actor="U1")
+    assert [o.tiktok_order_id for o in retried] == [order_id]
+    row = order_row(core, order_id)
+    assert (row.section, row.placement) == ("awaiting-shipment", "placed")
+    assert stock(shops, "TOTE-CANVAS") == tote_before - 1
+
+
+def test_a_second_fetch_is_refused_while_one_runs(core):
+    engine = core.services.engine
+    assert engine._take(f"fetch:{engine.shop_id}", "someone-else")
+    with pytest.raises(FetchRunning):
+        engine.fetch()
+
+
+def test_an_unconfirmed_write_is_reconciled_without_counting_twice(core, shops):
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    first = shops.tiktok.add_order(skus=[sku])["id"]
+    shops.etsy.faults.reset_rate = 1.0  # every answer is lost, writes still land
+    summary = core.services.engine.fetch()
+    assert summary.error is not None  # Etsy "down": the fetch stops, resumable
+    shops.etsy.faults.reset_rate = 0.0
+
+    core.services.engine.fetch()
+    assert stock(shops, sku) == before - 1
+    assert order_row(core, first).placement == "placed"
+    with core.services.sessions() as session:
+        assert not session.exec(select(StockIntent).where(StockIntent.state == "pending")).all()
