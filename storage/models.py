@@ -193,3 +193,28 @@ class Lease(SQLModel, table=True):
     name: str = Field(max_length=120, primary_key=True)
     holder: str = Field(max_length=120)
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    """A channel alert, posted once per (order, event) and updated in place afterwards.
+
+    The unique `key` is claimed before posting, so restarts and several instances never post
+    the same alert twice.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_state", "shop_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    key: str = Field(max_length=200, unique=True)  # e.g. "placement_failed:<tiktok order id>"
+    kind: str = Field(max_length=32)  # new_order | new_orders | placement_failed | ...
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    channel: str | None = Field(default=None, max_length=64)
+    ts: str | None = Field(default=None, max_length=64)  # Slack message ts once posted
+    state: str = Field(max_length=16)  # pending | posting | posted | handled
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))  # JSON
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    posted_at: datetime | None = _time()
+    updated_at: datetime | None = _time()
+    handled_by: str | None = Field(default=None, max_length=64)
