@@ -45,10 +45,16 @@ def status_text(order: Order) -> str:
 
 
 def line_items(lines: list[OrderLine], reservations: list[Reservation]) -> str:
-    """`SKU → Etsy listing / SKU` per unit group; units of one SKU are counted, not repeated."""
-    placed: dict[str, tuple[int, str]] = {
-        r.tiktok_sku: (r.listing_id, r.etsy_sku) for r in reservations
-    }
+    """`TikTok SKU ×units → Etsy listing / SKU`; units of one SKU are counted, not repeated."""
+    if reservations:
+        placed: dict[tuple[str, int, str], int] = {}
+        for r in reservations:
+            key = (r.tiktok_sku, r.listing_id, r.etsy_sku)
+            placed[key] = placed.get(key, 0) + r.units
+        return "; ".join(
+            f"{sku} ×{units} → listing {listing} / {etsy}"
+            for (sku, listing, etsy), units in placed.items()
+        )
     counts: dict[str, int] = {}
     for line in lines:
         if line.combined:
@@ -58,12 +64,7 @@ def line_items(lines: list[OrderLine], reservations: list[Reservation]) -> str:
         else:
             key = line.seller_sku or line.sku_id
             counts[key] = counts.get(key, 0) + 1
-    parts = []
-    for sku, units in counts.items():
-        target = placed.get(sku)
-        arrow = f"listing {target[0]} / {target[1]}" if target else "not placed"
-        parts.append(f"{sku} ×{units} → {arrow}")
-    return "; ".join(parts)
+    return "; ".join(f"{sku} ×{units} → not placed" for sku, units in counts.items())
 
 
 def counts_line(counts: dict[str, int]) -> str:

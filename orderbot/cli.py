@@ -66,9 +66,9 @@ def exec_(
     try:
         reply = console.run_text(text, core.services, out)
         if as_json:
-            from bot.render import message_payload
+            from bot.render import message
 
-            print(json.dumps(message_payload(reply), indent=2, ensure_ascii=False))
+            print(json.dumps(message(reply), indent=2, ensure_ascii=False))
         else:
             console.show(reply, out)
         if not reply.ok:

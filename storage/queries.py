@@ -243,6 +243,20 @@ def put_sku_mapping(
     row.created_at = now
 
 
+def seller_skus_for(session: Session, *, sku_ids: Iterable[str]) -> dict[str, str]:
+    """TikTok sku_id → seller_sku, learnt from stored line items (combined-listing components
+    carry only the sku_id)."""
+    sku_ids = list(sku_ids)
+    if not sku_ids:
+        return {}
+    rows = session.exec(
+        select(OrderLine.sku_id, OrderLine.seller_sku)
+        .where(col(OrderLine.sku_id).in_(sku_ids), OrderLine.seller_sku != "")
+        .distinct()
+    )
+    return dict(rows.all())
+
+
 def failed_order_ids_for_sku(session: Session, *, shop_id: int, tiktok_sku: str) -> list[int]:
     return list(
         session.exec(

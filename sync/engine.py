@@ -28,7 +28,16 @@ from sync.errors import MarketplaceError, Rejected, Unavailable
 from sync.etsy.client import EtsyClient
 from sync.ingest import ingest, refresh_section
 from sync.journal import Change
-from sync.placement import Failure, Stock, Take, allocate, missing_skus, needs_of, resolve
+from sync.placement import (
+    Failure,
+    Stock,
+    Take,
+    allocate,
+    component_sku_ids,
+    missing_skus,
+    needs_of,
+    resolve,
+)
 from sync.skus import INDEXED_STATES, SkuIndex
 from sync.tiktok.client import TikTokClient
 
@@ -310,7 +319,10 @@ class Engine:
             )
             lines = queries.lines_of(session, [order.id for order in orders])
             mappings = queries.sku_mappings(session, shop_id=self.shop_id)
-        needs = {order.id: needs_of(lines[order.id], mappings) for order in orders}
+            known = queries.seller_skus_for(
+                session, sku_ids=component_sku_ids(line for ls in lines.values() for line in ls)
+            )
+        needs = {order.id: needs_of(lines[order.id], mappings, known) for order in orders}
         index = self._sku_index()
         if any(missing_skus(n, index) for n in needs.values()) and (
             now - index.built_at > timedelta(seconds=30)

@@ -36,15 +36,28 @@ class Take:
     listing_id: int
 
 
-def needs_of(lines, mappings: dict[str, str]) -> list[Need]:
+def component_sku_ids(lines) -> set[str]:
+    return {
+        part["sku_id"]
+        for line in lines
+        if line.combined
+        for part in json.loads(line.combined)
+        if not part.get("seller_sku")
+    }
+
+
+def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = None) -> list[Need]:
     """Every unit an order needs. A combined-listing line stands for `sku_count` units of each
-    component; other lines are one unit each (TikTok has no quantity field)."""
+    component; other lines are one unit each (TikTok has no quantity field). `known` maps
+    sku_id → seller_sku for components that carry only their sku_id."""
+    known = known or {}
     result = []
     for line in lines:
         if line.combined:
             for part in json.loads(line.combined):
-                key = part.get("seller_sku") or part["sku_id"]
-                etsy = mappings.get(key) or mappings.get(part["sku_id"]) or part.get("seller_sku")
+                seller = part.get("seller_sku") or known.get(part["sku_id"])
+                key = seller or part["sku_id"]
+                etsy = mappings.get(key) or mappings.get(part["sku_id"]) or seller
                 result.append(Need(line.id, key, etsy or None, int(part["sku_count"])))
             continue
         key = line.seller_sku or line.sku_id

@@ -212,3 +212,32 @@ def test_an_unconfirmed_write_is_reconciled_without_counting_twice(core, shops):
     assert order_row(core, first).placement == "placed"
     with core.services.sessions() as session:
         assert not session.exec(select(StockIntent).where(StockIntent.state == "pending")).all()
+
+
+def test_a_combined_listing_item_takes_sku_count_units_of_each_component(core, shops):
+    a, b = unique_skus(shops, 2)
+    before = {sku: stock(shops, sku) for sku in (a, b)}
+    by_seller_sku = {row["seller_sku"]: row["sku_id"] for row in shops.tiktok.catalog()}
+    # Components carry only their sku_id (202309): orderbot learns the seller SKU from an
+    # order that sold the SKU on its own, or from a mapping.
+    shops.tiktok.add_order(skus=[a])
+    core.services.engine.fetch()
+    core.services.engine.map_sku(by_seller_sku[b], b, actor="U1")
+    bundle = shops.tiktok.add_order(
+        skus=[],
+        combined=[
+            {
+                "sku_id": "9900001",
+                "components": [
+                    {"seller_sku": a, "sku_count": 2},
+                    {"seller_sku": b, "sku_count": 1},
+                ],
+            }
+        ],
+    )["id"]
+    shops.clock.advance(2)
+    core.services.engine.fetch()
+
+    assert order_row(core, bundle).placement == "placed"
+    assert stock(shops, a) == before[a] - 3  # 1 sold alone + 2 in the bundle
+    assert stock(shops, b) == before[b] - 1
