@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from support import core_settings
 
 from storage.db import make_engine, migrate, session_factory
 
@@ -75,20 +76,6 @@ def shops():
         yield marketplaces
 
 
-def core_settings(shops, database_url: str, **extra):
-    from orderbot.settings import Settings
-
-    values = {
-        **shops.environment(),
-        "DATABASE_URL": database_url,
-        "ORDERBOT_SECRET_KEY": "test-secret-key-0123456789",
-        "ORDERBOT_ETSY_RATE": "1000",
-        "ORDERBOT_TIKTOK_RATE": "1000",
-        **extra,
-    }
-    return Settings(_env_file=None, **values)
-
-
 @pytest.fixture
 def core(shops, database_url):
     from orderbot.compose import build_core
@@ -101,12 +88,3 @@ def core(shops, database_url):
     )
     yield built
     built.close()
-
-
-def stock(shops, sku: str) -> int:
-    """The Etsy quantity of a SKU (products sharing a SKU share it)."""
-    levels = {
-        qty for (_, product_sku, _), qty in shops.etsy.quantities().items() if product_sku == sku
-    }
-    assert len(levels) == 1, f"{sku}: {levels}"
-    return levels.pop()

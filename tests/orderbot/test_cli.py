@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import core_settings
+from support import core_settings
 from typer.testing import CliRunner
 
 from orderbot.cli import app

@@ -1,8 +1,8 @@
 """The order engine end to end against the sandbox marketplaces over loopback HTTP."""
 
 import pytest
-from conftest import stock
 from sqlmodel import select
+from support import stock
 
 from storage import queries
 from storage.models import Order, OrderEvent, StockIntent

@@ -1,0 +1,71 @@
+"""The Bolt app factory: one App wired to the core, its Web API client and every listener."""
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import listeners, metrics
+from bot.core import Core, load_core
+from bot.deps import CONTEXT_KEY, Deps
+from bot.errors import handle_error
+from bot.render import base_action_id
+from bot.settings import BotSettings
+from commands import actions as action_ids
+
+_KNOWN_IDS = frozenset(
+    value for name, value in vars(action_ids).items() if name.isupper() and isinstance(value, str)
+)
+
+
+def build_app(
+    *,
+    services,
+    settings: BotSettings,
+    client: WebClient | None = None,
+    core: Core | None = None,
+    progress_interval_s: float = 1.0,
+    logger: logging.Logger | None = None,
+) -> App:
+    """A Bolt App for orderbot.
+
+    `client` defaults to a WebClient on `settings.api_url` (the sandbox's URL in tests and demo);
+    `core` defaults to the real `commands` functions.
+    """
+    if client is None:
+        client = WebClient(base_url=settings.api_url, token=settings.bot_token)
+    elif client.token is None:
+        raise ValueError("the WebClient passed to build_app must carry the bot token")
+    app = App(
+        client=client,  # carries the token; Bolt takes it from there
+        signing_secret=settings.signing_secret,
+        process_before_response=False,
+        token_verification_enabled=False,
+        logger=logger or logging.getLogger("orderbot.slack"),
+    )
+    deps = Deps(
+        services=services,
+        settings=settings,
+        core=core or load_core(),
+        progress_interval_s=progress_interval_s,
+    )
+
+    def orderbot_context(context, body, next) -> None:
+        context[CONTEXT_KEY] = deps
+        _count_interaction(body)
+        next()
+
+    app.middleware(orderbot_context)
+    app.error(handle_error)
+    listeners.register(app)
+    return app
+
+
+def _count_interaction(body: dict) -> None:
+    if body.get("type") == "block_actions":
+        for action in body.get("actions") or []:
+            base = base_action_id(str(action.get("action_id", "")))
+            metrics.ACTIONS.labels(base if base in _KNOWN_IDS else "other").inc()
+    elif body.get("type") == "view_submission":
+        callback = (body.get("view") or {}).get("callback_id")
+        metrics.ACTIONS.labels(callback if callback in _KNOWN_IDS else "other").inc()

@@ -1,0 +1,197 @@
+"""The HTTP runner: one WSGI app, served by waitress.
+
+POST /slack/events    slash commands, interactivity and events (Bolt verifies the signature)
+POST /tiktok/webhook  TikTok Shop pushes, handed to the `webhook` callable when one is given
+GET  /healthz         the `health` callable's mapping as JSON: 200 when its "ok" is true, else 503
+GET  /metrics         Prometheus text exposition of the default registry
+"""
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import waitress
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from waitress import wasyncore
+
+from bot import metrics
+
+Health = Callable[[], Mapping[str, Any]]
+# (lower-cased headers, raw body) -> (HTTP status, JSON payload)
+Webhook = Callable[[Mapping[str, str], bytes], tuple[int, Mapping[str, Any]]]
+
+MAX_BODY = 1 << 20  # no Slack or TikTok request comes near a mebibyte
+
+log = logging.getLogger(__name__)
+
+
+class _TimedSlackHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, timing each request until Bolt has acknowledged it."""
+
+    def dispatch(self, request) -> BoltResponse:
+        bolt_request = BoltRequest(
+            body=request.get_body(), query=request.query_string, headers=request.get_headers()
+        )
+        with metrics.timing_ack(bolt_request.body):
+            return self.app.dispatch(bolt_request)
+
+
+def _json(start_response, status: int, payload: Mapping[str, Any]) -> Iterable[bytes]:
+    body = json.dumps(payload, default=str).encode("utf-8")
+    start_response(
+        f"{status} {_REASONS.get(status, 'Status')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    return headers
+
+
+def make_wsgi(app: App, *, health: Health, webhook: Webhook | None = None):
+    """The WSGI application behind `serve` (tests may call it directly or serve it on port 0)."""
+    slack = _TimedSlackHandler(app, path="/slack/events")
+
+    def healthz(start_response):
+        try:
+            report = dict(health())
+        except Exception:
+            log.exception("health check failed")
+            return _json(start_response, 503, {"ok": False, "error": "health check failed"})
+        return _json(start_response, 200 if report.get("ok") else 503, report)
+
+    def metrics_page(start_response):
+        body = generate_latest(REGISTRY)
+        start_response(
+            "200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    def tiktok(environ, start_response):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _json(start_response, 400, {"ok": False, "error": "bad content length"})
+        if length > MAX_BODY:
+            return _json(start_response, 413, {"ok": False, "error": "body too large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            status, payload = webhook(_headers(environ), body)
+        except Exception:
+            log.exception("TikTok webhook handler failed")
+            return _json(start_response, 500, {"ok": False, "error": "internal error"})
+        return _json(start_response, status, payload)
+
+    routes: dict[str, tuple[set[str], Callable]] = {
+        "/slack/events": ({"POST"}, slack),
+        "/healthz": ({"GET", "HEAD"}, lambda environ, start: healthz(start)),
+        "/metrics": ({"GET", "HEAD"}, lambda environ, start: metrics_page(start)),
+    }
+    if webhook is not None:
+        routes["/tiktok/webhook"] = ({"POST"}, tiktok)
+
+    def application(environ, start_response):
+        route = routes.get(environ.get("PATH_INFO", ""))
+        if route is None:
+            return _json(start_response, 404, {"ok": False, "error": "not found"})
+        methods, handler = route
+        if environ.get("REQUEST_METHOD") not in methods:
+            return _json(start_response, 405, {"ok": False, "error": "method not allowed"})
+        if environ.get("PATH_INFO") == "/slack/events":
+            length = environ.get("CONTENT_LENGTH") or "0"
+            if length.isdigit() and int(length) > MAX_BODY:
+                return _json(start_response, 413, {"ok": False, "error": "body too large"})
+        return handler(environ, start_response)
+
+    return application
+
+
+class RunningServer:
+    """A waitress server on a background thread (tests and `orderbot demo`)."""
+
+    def __init__(self, server, thread: threading.Thread):
+        self._server = server
+        self._thread = thread
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the listening socket and connections from inside the server's own loop (closing
+        them from this thread would pull sockets from under its select), then wait for it."""
+        server = self._server
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        self._thread.join(timeout)
+        server.task_dispatcher.shutdown()
+
+
+def start_server(
+    app: App,
+    *,
+    health: Health,
+    webhook: Webhook | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = 8,
+) -> RunningServer:
+    """Serve in the background; port 0 picks a free port (see `.url`)."""
+    server = waitress.create_server(
+        make_wsgi(app, health=health, webhook=webhook),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="orderbot",
+    )
+    thread = threading.Thread(target=server.run, name="orderbot-http", daemon=True)
+    thread.start()
+    return RunningServer(server, thread)
+
+
+def serve(
+    app: App,
+    *,
+    port: int,
+    health: Health,
+    webhook: Webhook | None = None,
+    host: str = "0.0.0.0",
+    threads: int = 8,
+) -> None:
+    """Serve until interrupted (production: `orderbot run` without an app token)."""
+    waitress.serve(
+        make_wsgi(app, health=health, webhook=webhook),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="orderbot",
+    )

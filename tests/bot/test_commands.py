@@ -1,0 +1,154 @@
+"""/orders over signed HTTP to the served app: acked at once, answered in place, with the real
+core on the marketplace emulators behind it."""
+
+import pytest
+from slack_requests import ADMIN, CHANNEL, GUEST, slash_command
+
+from bot.core import Core, load_core
+from bot.errors import ERROR_TEXT
+from commands import actions
+from commands.types import Fetch, Help, Status
+
+ACK_BUDGET_S = 2.0  # Slack allows 3 s; a local ack takes milliseconds
+
+
+def command(slack, slack_api, text, *, user=ADMIN, key="r1", channel=CHANNEL):
+    answer = slack.post(
+        slash_command(text, user=user, response_url=slack_api.response_url(key), channel=channel)
+    )
+    assert answer.status == 200, answer.body
+    assert answer.seconds < ACK_BUDGET_S
+    return answer
+
+
+def first_response(slack_api, key="r1", count=1):
+    return slack_api.wait_for(
+        lambda: len(slack_api.responses(key)) >= count and slack_api.responses(key)
+    )
+
+
+def test_help_is_answered_privately(slack, slack_api, spy):
+    command(slack, slack_api, "help")
+    (reply,) = first_response(slack_api)
+    assert reply["response_type"] == "ephemeral"
+    assert reply["blocks"][0]["type"] == "header"
+    assert "status" in str(reply["blocks"])
+    assert spy.commands()[0].__class__.__name__ == "Help"
+
+
+def test_status_shows_counts_and_the_grid_as_a_table(slack, slack_api, spy, world):
+    command(slack, slack_api, "status all")
+    (reply,) = first_response(slack_api)
+    types = [b["type"] for b in reply["blocks"]]
+    assert "table" in types
+    table = reply["blocks"][types.index("table")]
+    assert [c["text"] for c in table["rows"][0]] == [
+        "TTS order ID",
+        "Fulfilled By",
+        "Line Items",
+        "Created At",
+        "Price",
+        "Order Status",
+    ]
+    assert len(world.shops.tiktok.orders()) > 20
+    assert len(table["rows"]) == 1 + 20  # header + a page of orders
+    (paging,) = [b for b in reply["blocks"] if b["type"] == "actions"]
+    assert [(e["action_id"], e["value"]) for e in paging["elements"]] == [(actions.PAGE, "all|2")]
+    assert spy.commands() == [Status(None, 1)]
+
+
+def test_unknown_input_gets_a_clear_private_answer(slack, slack_api):
+    command(slack, slack_api, "status <!channel>-nonsense")
+    (reply,) = first_response(slack_api)
+    assert reply["response_type"] == "ephemeral"
+    assert "<!channel>" not in reply["text"]
+    assert "&lt;!channel&gt;" in reply["text"]
+
+
+def test_show_lists_the_order_with_its_buttons(slack, slack_api, world):
+    order_id = world.take("awaiting-shipment")
+    command(slack, slack_api, f"show {order_id}")
+    (reply,) = first_response(slack_api)
+    assert reply["blocks"][0]["text"]["text"] == f"Order {order_id}"
+    buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert {"action_id": actions.CANCEL_START, "value": order_id}.items() <= buttons[0].items()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cancel {order}", "cancel {order} out of stock", "map A B", "retry {order}"],
+    ids=["cancel-form", "cancel-reason", "map", "retry"],
+)
+def test_a_non_admin_is_refused_in_the_ack_and_nothing_runs(slack, slack_api, spy, world, text):
+    order_id = world.take("awaiting-shipment")
+    answer = command(slack, slack_api, text.format(order=order_id), user=GUEST)
+    ack = answer.json()
+    assert ack["response_type"] == "ephemeral"
+    assert "only orderbot admins" in ack["text"]
+    # The lazy half sees the refusal too: nothing reaches the core, Slack or TikTok.
+    command(slack, slack_api, "help", key="after")
+    first_response(slack_api, "after")
+    assert spy.commands() == [Help()]  # only the later help ran
+    assert slack_api.responses("r1") == [] and slack_api.calls("views.open") == []
+    assert world.shops.tiktok.order(order_id)["status"] != "CANCELLED"
+
+
+def test_cancel_without_a_reason_opens_the_reason_form(slack, slack_api, world):
+    order_id = world.take("awaiting-shipment")
+    command(slack, slack_api, f"cancel {order_id}")
+    (opened,) = slack_api.wait_for(lambda: slack_api.calls("views.open"))
+    view = opened.body["view"]
+    assert view["callback_id"] == actions.CANCEL_FORM
+    assert view["private_metadata"] == order_id
+    select = next(b for b in view["blocks"] if b["type"] == "input")
+    assert select["element"]["type"] == "static_select" and select["element"]["options"]
+    assert slack_api.responses("r1") == []
+
+
+def test_cancel_with_a_reason_asks_for_confirmation(slack, slack_api, world):
+    order_id = world.take("awaiting-shipment")
+    command(slack, slack_api, f"cancel {order_id} out of stock")
+    (reply,) = first_response(slack_api)
+    button = reply["blocks"][-1]["elements"][0]
+    assert button["action_id"] == actions.CANCEL_CONFIRM
+    assert button["value"].startswith(f"{order_id}|") and button["style"] == "danger"
+    assert "confirm" in button
+    assert world.shops.tiktok.order(order_id)["status"] != "CANCELLED"
+
+
+def test_fetch_is_acked_then_reported_in_one_message_edited_in_place(slack, slack_api, spy):
+    answer = command(slack, slack_api, "fetch")
+    assert answer.json()["text"].startswith("Fetching")
+    final = slack_api.wait_for(
+        lambda: [m for m in slack_api.messages(CHANNEL) if m.text.startswith("Fetch finished")]
+    )
+    assert len(slack_api.messages(CHANNEL)) == 1  # progress and summary share one message
+    assert final[0].blocks[0]["text"]["text"] == "Fetch finished"
+    assert spy.commands() == [Fetch()]
+    assert spy.executed[0][1].progress is not None
+
+
+def test_fetch_where_the_bot_may_not_post_answers_privately(slack, slack_api):
+    slack_api.refuse_channel("C0PRIVATE")
+    command(slack, slack_api, "fetch", channel="C0PRIVATE")
+    final = slack_api.wait_for(
+        lambda: [r for r in slack_api.responses("r1") if r["text"].startswith("Fetch finished")]
+    )
+    assert final[0]["response_type"] == "ephemeral"
+    refused = [c for c in slack_api.calls("chat.postMessage") if not c.ok]
+    assert refused and refused[0].error == "not_in_channel"
+    slack_api.reset()  # the refusal was the point of this test
+
+
+def test_an_error_in_the_core_is_answered_with_a_plain_sentence(slack_api, serve_with):
+    real = load_core()
+
+    def broken(command, ctx):
+        raise RuntimeError(f"boom with {slack_api.bot_token} inside")
+
+    slack = serve_with(Core(parse=real.parse, execute=broken, home=real.home))
+    slack_api.reset()
+    command(slack, slack_api, "status all", key="broken")
+    (reply,) = first_response(slack_api, "broken")
+    assert reply["text"] == ERROR_TEXT and reply["response_type"] == "ephemeral"
+    assert slack_api.bot_token not in str(reply) and "Traceback" not in str(reply)

@@ -1,0 +1,154 @@
+"""Shared by the resilience tests: identical sandbox shops, the orders they sell, and what
+to compare after a run.
+
+Two `Marketplaces` built with the same seed and the same frozen clock hold the same catalog and
+the same orders (ids, lines, create and update times), so a run against one can be compared
+with a run against the other. The clock is frozen because TikTok's own rules move orders on
+with time (the 1-hour remorse window releases ON_HOLD orders); frozen, both shops stay put.
+"""
+
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from sandbox.clock import SandboxClock
+from sandbox.marketplaces import Marketplaces
+from storage import queries
+from storage.models import Lease, Order, StockIntent
+
+SECRET_KEY = "test-secret-key-0123456789"
+FAST = "2000"  # requests per second, both ways: rate limits have tests of their own
+
+
+def frozen_now() -> int:
+    return int(time.time())
+
+
+def make_shops(*, seed: int, listings: int, t0: int) -> Marketplaces:
+    return Marketplaces(
+        seed=seed,
+        listings=listings,
+        clock=SandboxClock(base=lambda: t0),
+        tiktok_options={"rate_per_s": int(FAST)},
+        etsy_options={"rate_per_s": int(FAST)},
+    )
+
+
+def environment(shops: Marketplaces, database_url: str) -> dict[str, str]:
+    return {
+        **shops.environment(),
+        "DATABASE_URL": database_url,
+        "ORDERBOT_SECRET_KEY": SECRET_KEY,
+        "ORDERBOT_ETSY_RATE": FAST,
+        "ORDERBOT_TIKTOK_RATE": FAST,
+    }
+
+
+def stage_orders(shops: Marketplaces, n: int, t0: int) -> None:
+    """`n` seeded orders plus the cases that make placement order matter.
+
+    Every placeable order gets update_time = create_time + 3660 s (the seeded history of an
+    AWAITING_SHIPMENT order older than two hours), so TikTok pages (by update time) come in
+    creation order and each batch the engine places holds the oldest pending orders: which
+    order gets short stock is then the same however the work is cut into batches.
+    """
+    shops.tiktok.seed_orders(n)
+    cases = shops.catalog.cases
+    low = cases["low_stock"][0]
+    unique = cases["unique"]
+    old = [o for o in shops.tiktok.orders() if o["create_time"] < t0 - 3 * 86400]
+    plain = sorted({o["line_items"][0]["seller_sku"] for o in old} & set(unique))
+    at = iter(range(t0 - 3 * 3600, t0 - 4 * 86400, -97))  # among the seeded orders
+    specs = [
+        {"skus": ["woodthing3", "woodthing3"]},  # shared SKU: three products move together
+        {"skus": ["woodthing3", "woodthing3", "woodthing3", unique[0]]},
+        {"skus": [low, low, low]},  # short whatever comes first
+        {"skus": [low]},
+        {"skus": [low]},
+        {"skus": ["TT-GHOST-1", unique[1]]},  # unmatched
+        {"skus": ["TT-TOTE-CANVAS"]},  # unmatched until mapped
+        # Inside the 1-hour remorse window, so TikTok keeps them on hold.
+        {"skus": [unique[2]], "status": "ON_HOLD", "create_time": t0 - 600},
+        {"skus": [unique[3], unique[3]], "status": "ON_HOLD", "create_time": t0 - 900},
+        {"skus": [unique[4]], "fulfillment_type": "FULFILLMENT_BY_TIKTOK"},
+        {
+            # A combined listing; its components' seller SKUs are learnt from plain lines
+            # sold earlier (the 202309 API gives only their sku_id).
+            "skus": [],
+            "combined": [
+                {
+                    "sku_id": "9990001",
+                    "components": [
+                        {"seller_sku": plain[0], "sku_count": 2},
+                        {"seller_sku": plain[1], "sku_count": 1},
+                    ],
+                }
+            ],
+        },
+    ]
+    for spec in specs:
+        # The combined one comes after the plain lines (over three days old) that teach it.
+        default = t0 - 7200 if spec.get("combined") else next(at)
+        shops.tiktok.add_order(**{"create_time": default, **spec})
+
+
+def sku_ids(shops: Marketplaces) -> dict[str, str]:
+    return {row["sku_id"]: row["seller_sku"] for row in shops.catalog.tiktok_skus}
+
+
+def units_by_sku(shops: Marketplaces, order_ids) -> Counter:
+    """Seller SKU -> units the given TikTok orders take, read from TikTok's side."""
+    wanted, by_id, units = set(order_ids), sku_ids(shops), Counter()
+    for order in shops.tiktok.orders():
+        if order["id"] not in wanted:
+            continue
+        for item in order["line_items"]:
+            parts = item.get("combined_listing_skus")
+            if not parts:
+                units[item["seller_sku"]] += 1
+            for part in parts or ():
+                units[by_id[part["sku_id"]]] += int(part["sku_count"])
+    return units
+
+
+def expected_quantities(shops: Marketplaces, before: dict, placed: set[str]) -> dict:
+    """Every placed order's units taken exactly once; products sharing a SKU move together."""
+    units = units_by_sku(shops, placed)
+    return {key: qty - units.get(key[1], 0) for key, qty in before.items()}
+
+
+def outcomes(sessions) -> dict[str, tuple]:
+    with sessions() as session:
+        rows = session.exec(
+            select(Order.tiktok_order_id, Order.section, Order.placement, Order.failure_reason)
+        )
+        return {tiktok_id: tuple(rest) for tiktok_id, *rest in rows}
+
+
+def placed(sessions) -> set[str]:
+    return {tid for tid, (_, placement, _) in outcomes(sessions).items() if placement == "placed"}
+
+
+def open_intents(sessions) -> list[StockIntent]:
+    with sessions() as session:
+        return list(session.exec(select(StockIntent).where(StockIntent.state == "pending")))
+
+
+def counts_and_recount(sessions) -> tuple[dict, dict]:
+    with sessions() as session:
+        (shop_id,) = session.exec(select(Order.shop_id).distinct()).all()
+        counted = {k: v for k, v in queries.section_counts(session, shop_id=shop_id).items() if v}
+        return counted, queries.recount_sections(session, shop_id=shop_id)
+
+
+def expire_leases(sessions) -> int:
+    """What five minutes do to the leases of a process that died holding them."""
+    with sessions() as session:
+        result = session.exec(
+            update(Lease).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        session.commit()
+        return result.rowcount
