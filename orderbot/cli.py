@@ -1,6 +1,7 @@
 """`orderbot`: the command line (SPEC §5)."""
 
 import json
+import logging
 import sys
 from typing import Annotated
 
@@ -37,6 +38,18 @@ def _core(settings: Settings):
         fail(str(exc), 2)
     except OperationalError as exc:
         fail(f"cannot open the database {settings.database_url!r}: {exc.orig}", 2)
+
+
+@app.command()
+def run() -> None:
+    """Production: the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)."""
+    from orderbot.runtime import run as run_bot
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        run_bot(Settings())
+    except ConfigError as exc:
+        fail(str(exc), 2)
 
 
 @app.command()

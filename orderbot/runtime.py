@@ -1,0 +1,79 @@
+"""`orderbot run`: the Bolt app, the HTTP or Socket Mode runner, wired to the core."""
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.app import build_app
+from bot.settings import BotSettings
+from orderbot.compose import ConfigError, Core, build_core
+from orderbot.settings import Settings
+from storage import queries
+
+log = logging.getLogger(__name__)
+
+
+def bot_settings(settings: Settings) -> BotSettings:
+    missing = [
+        name
+        for name, value in {
+            "SLACK_BOT_TOKEN": settings.slack_bot_token,
+            "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        }.items()
+        if not value
+    ]
+    if missing:
+        raise ConfigError("orderbot run needs these Slack settings: " + ", ".join(missing))
+    return BotSettings(
+        bot_token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        api_url=settings.slack_api_url,
+        admins=settings.admin_ids,
+        alert_channel=settings.alert_channel,
+        app_token=settings.slack_app_token,
+    )
+
+
+def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
+    """/healthz: the database answers, and how long ago the last good fetch finished."""
+
+    def check() -> Mapping[str, Any]:
+        services = core.services
+        try:
+            with core.db.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            with services.sessions() as session:
+                state = queries.last_fetch(session, shop_id=services.shop_id)
+                last_ok = state.last_ok_at if state else None
+        except Exception as exc:  # any failure here is the answer, not a crash
+            return {"ok": False, "database": f"error: {type(exc).__name__}"}
+        age = (services.clock() - last_ok).total_seconds() if last_ok else None
+        return {
+            "ok": True,
+            "database": "ok",
+            "last_fetch_ok_at": last_ok.isoformat() if last_ok else None,
+            "last_fetch_age_s": round(age, 1) if age is not None else None,
+        }
+
+    return check
+
+
+def run(settings: Settings) -> None:
+    slack = bot_settings(settings)
+    core = build_core(settings)
+    app = build_app(services=core.services, settings=slack)
+    try:
+        if slack.app_token:
+            from bot.socket_mode import run_socket_mode
+
+            log.info("connecting to Slack over Socket Mode")
+            run_socket_mode(app, slack.app_token)
+        else:
+            from bot.http_server import serve
+
+            log.info("serving /slack/events, /healthz and /metrics on port %s", settings.port)
+            serve(app, port=settings.port, health=health_check(core))
+    finally:
+        core.close()
