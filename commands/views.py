@@ -125,7 +125,19 @@ def grid(
     )
 
 
-def order_buttons(order: Order) -> tuple[Button, ...]:
+def tiktok_skus(lines: list[OrderLine]) -> list[str]:
+    """The order's TikTok SKUs, in order, once each (what a mapping would be made for)."""
+    seen: dict[str, None] = {}
+    for line in lines:
+        if line.combined:
+            for part in json.loads(line.combined):
+                seen[part.get("seller_sku") or part["sku_id"]] = None
+        else:
+            seen[line.seller_sku or line.sku_id] = None
+    return list(seen)
+
+
+def order_buttons(order: Order, lines: list[OrderLine] = ()) -> tuple[Button, ...]:
     oid = order.tiktok_order_id
     buttons = []
     if order.tiktok_status in sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}:
@@ -133,7 +145,9 @@ def order_buttons(order: Order) -> tuple[Button, ...]:
     if order.placement == "failed" and order.failure_reason in sections.PLACEMENT_FAILURES:
         buttons.append(Button("Retry placement", actions.RETRY_PLACEMENT, oid, style="primary"))
         if order.failure_reason in ("sku_unmatched", "sku_ambiguous"):
-            buttons.append(Button("Map SKU…", actions.MAP_SKU_START, oid))
+            # One per SKU: the mapping form is filled in with the TikTok SKU it maps.
+            for sku in tiktok_skus(lines)[:3]:
+                buttons.append(Button(f"Map {sku}…", actions.MAP_SKU_START, sku))
     if order.failure_reason in sections.DELIVERY_FAILURES and order.placement == "placed":
         buttons.append(
             Button(
@@ -184,7 +198,7 @@ def order_detail(
         Heading("History"),
         Table(("When", "Who", "What"), history) if history else Paragraph("No history yet."),
     ]
-    buttons = order_buttons(order)
+    buttons = order_buttons(order, lines)
     if buttons:
         blocks.append(Actions(buttons))
     return Reply(

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from orderbot import console
+from orderbot import console, logs
 from orderbot.compose import ConfigError, build_core, open_database
 from orderbot.settings import Settings
 from storage.db import migrate
@@ -45,7 +45,7 @@ def run() -> None:
     """Production: the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)."""
     from orderbot.runtime import run as run_bot
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(logging.INFO)
     try:
         run_bot(Settings())
     except ConfigError as exc:

@@ -22,12 +22,13 @@ from sqlmodel import col, select
 from storage import queries
 from storage.db import SessionFactory, transaction
 from storage.models import Order, Reservation, StockIntent
-from sync import journal, sections
+from sync import journal, metrics, sections
 from sync.clock import Clock, to_unix, utc_now
 from sync.errors import MarketplaceError, Rejected, Unavailable
 from sync.etsy.client import EtsyClient
 from sync.ingest import ingest, refresh_section
 from sync.journal import Change
+from sync.logcontext import operation
 from sync.placement import (
     Failure,
     Stock,
@@ -99,6 +100,10 @@ class _Tally:
     failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     restored: int = 0
 
+    def fail(self, reason: str) -> None:
+        self.failed[reason] += 1
+        metrics.ORDERS_FAILED.labels(reason).inc()
+
 
 class Engine:
     def __init__(
@@ -148,6 +153,10 @@ class Engine:
 
     def fetch(self, progress: Callable[[FetchProgress], None] | None = None) -> FetchSummary:
         """One fetch: store every changed order page by page, then place, restore, complete."""
+        with operation("fetch"):
+            return self._fetch(progress)
+
+    def _fetch(self, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
         name, holder = f"fetch:{self.shop_id}", self._holder()
         if not self._take(name, holder):
             with self.sessions() as session:
@@ -205,7 +214,19 @@ class Engine:
             summary.restored = tally.restored
             self._record_fetch(summary)
             self._release(name, holder)
+            metrics.FETCH_SECONDS.observe(summary.duration_s)
+            metrics.FETCHES.labels("error" if summary.error else "ok").inc()
         report(self._progress(summary, tally, done=True))
+        log.info(
+            "fetch done: %d orders in %d pages, %d new, %d placed, failed %s, %.1fs%s",
+            summary.orders,
+            summary.pages,
+            summary.new,
+            summary.placed,
+            dict(summary.failed) or 0,
+            summary.duration_s,
+            f", error: {summary.error}" if summary.error else "",
+        )
         return summary
 
     def _progress(self, summary: FetchSummary, tally: _Tally, done: bool = False) -> FetchProgress:
@@ -362,7 +383,7 @@ class Engine:
                 result = outcome[order.id]
                 if isinstance(result, Failure):
                     self._fail(session, order, result, now)
-                    tally.failed[result.reason] += 1
+                    tally.fail(result.reason)
                     continue
                 order.placement = "placing"
                 for take in result:
@@ -475,12 +496,13 @@ class Engine:
             if not ok:
                 # All or nothing: units already reserved on other listings are given back.
                 self._fail(session, order, failure, now)
-                tally.failed[failure.reason] += 1
+                tally.fail(failure.reason)
                 continue
             if all(r.state == "reserved" for r in mine):
                 order.placement = "placed"
                 refresh_section(session, order, now)
                 tally.placed += 1
+                metrics.ORDERS_PLACED.inc()
                 where = ", ".join(
                     f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in mine
                 )
@@ -523,6 +545,7 @@ class Engine:
                 if order.placement != "failed":
                     order.placement = "restored"
                 tally.restored += 1
+                metrics.ORDERS_RESTORED.inc()
 
     # --- reconciling unfinished writes ----------------------------------------------------
 

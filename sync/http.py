@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from sync import metrics
 from sync.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,10 @@ class Retrier:
         self._on_call = on_call
         # httpx logs every full URL at INFO; TikTok URLs carry the sign and the token refresh
         # carries the app secret, so that logger must stay quieter than INFO.
-        httpx_log = logging.getLogger("httpx")
-        if httpx_log.getEffectiveLevel() < logging.WARNING:
-            httpx_log.setLevel(logging.WARNING)
+        for name in ("httpx", "httpcore"):
+            quiet = logging.getLogger(name)
+            if quiet.level == logging.NOTSET or quiet.level < logging.WARNING:
+                quiet.setLevel(logging.WARNING)
 
     def call(
         self,
@@ -153,7 +155,9 @@ class Retrier:
         read: Callable[[httpx.Response], T],
     ) -> T:
         for attempt in range(1, self._max_attempts + 1):
-            self._limiter.acquire()
+            waited = self._limiter.acquire()
+            if waited > 0:
+                metrics.RATE_LIMIT_WAIT_SECONDS.labels(self.platform).inc(waited)
             try:
                 response = self._client.send(build())
                 self._report(endpoint, str(response.status_code))
@@ -178,6 +182,7 @@ class Retrier:
         self._client.close()
 
     def _wait(self, endpoint: str, retry: Retry, attempt: int) -> None:
+        metrics.API_RETRIES.labels(self.platform).inc()
         if retry.after is None:
             delay = self._backoff.delay(attempt)
             log.info("%s %s: %s; retry %d in %.2fs", self.platform, endpoint, retry, attempt, delay)
@@ -202,5 +207,6 @@ class Retrier:
         )
 
     def _report(self, endpoint: str, outcome: str) -> None:
+        metrics.API_CALLS.labels(self.platform, endpoint, outcome).inc()
         if self._on_call is not None:
             self._on_call(self.platform, endpoint, outcome)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlmodel import func, select
 from twin_shops import (
+    StagingTime,
     counts_and_recount,
     environment,
     expected_quantities,
     expire_leases,
-    frozen_now,
     make_shops,
     open_intents,
     outcomes,
@@ -82,13 +82,14 @@ class Fetch:
 
 
 def test_killed_fetches_end_like_an_uninterrupted_one(tmp_path):
-    t0 = frozen_now()
+    time_base = StagingTime()
     with (
-        make_shops(seed=SEED, listings=LISTINGS, t0=t0) as reference,
-        make_shops(seed=SEED, listings=LISTINGS, t0=t0) as killed,
+        make_shops(seed=SEED, listings=LISTINGS, time_base=time_base) as reference,
+        make_shops(seed=SEED, listings=LISTINGS, time_base=time_base) as killed,
     ):
         for shops in (reference, killed):
-            stage_orders(shops, ORDERS, t0)
+            stage_orders(shops, ORDERS, time_base.t0)
+        time_base.run()
         assert reference.tiktok.orders() == killed.tiktok.orders()
         before = reference.etsy.quantities()
         assert killed.etsy.quantities() == before

@@ -1,10 +1,11 @@
 """Shared by the resilience tests: identical sandbox shops, the orders they sell, and what
 to compare after a run.
 
-Two `Marketplaces` built with the same seed and the same frozen clock hold the same catalog and
-the same orders (ids, lines, create and update times), so a run against one can be compared
-with a run against the other. The clock is frozen because TikTok's own rules move orders on
-with time (the 1-hour remorse window releases ON_HOLD orders); frozen, both shops stay put.
+Two `Marketplaces` built with the same seed, whose clocks read the same instant while their
+orders are staged, hold the same catalog and the same orders (ids, lines, create and update
+times), so a run against one can be compared with a run against the other. Then the clocks run
+on in real time (TikTok refuses request timestamps far from its own); no staged order is near a
+time-driven change (ON_HOLD orders leave the remorse window at the earliest 15 minutes later).
 """
 
 import time
@@ -23,15 +24,25 @@ SECRET_KEY = "test-secret-key-0123456789"
 FAST = "2000"  # requests per second, both ways: rate limits have tests of their own
 
 
-def frozen_now() -> int:
-    return int(time.time())
+class StagingTime:
+    """A clock base that reads `t0` until `run()`, then the wall clock."""
+
+    def __init__(self) -> None:
+        self.t0 = int(time.time())
+        self._running = False
+
+    def __call__(self) -> float:
+        return time.time() if self._running else self.t0
+
+    def run(self) -> None:
+        self._running = True
 
 
-def make_shops(*, seed: int, listings: int, t0: int) -> Marketplaces:
+def make_shops(*, seed: int, listings: int, time_base: StagingTime) -> Marketplaces:
     return Marketplaces(
         seed=seed,
         listings=listings,
-        clock=SandboxClock(base=lambda: t0),
+        clock=SandboxClock(base=time_base),
         tiktok_options={"rate_per_s": int(FAST)},
         etsy_options={"rate_per_s": int(FAST)},
     )
