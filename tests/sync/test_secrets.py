@@ -59,7 +59,7 @@ def test_no_buyer_contact_data_in_any_reply(core, shops):
     texts = ["status all", "status all 2", "status failed", "status on-hold"] + [
         f"show {order['id']}" for order in shops.tiktok.orders()
     ]
-    for text in texts:
-        reply = execute(parse(text), ctx)
+    for typed in texts:
+        reply = execute(parse(typed), ctx)
         rendered = repr(reply)
-        assert not [value for value in contact if value in rendered], text
+        assert not [value for value in contact if value in rendered], typed
