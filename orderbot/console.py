@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from commands import actions
 from commands.context import Actor, Context, FetchProgress, Services
-from commands.execute import execute
+from commands.execute import execute, refuse
 from commands.parse import parse
-from commands.replies import Reply
-from commands.types import Fetch
+from commands.replies import Button, Reply, SelectField
+from commands.types import Fetch, Restock
 from orderbot.render_text import render_text
 
 OPERATOR = Actor(id="cli", is_admin=True, trusted=True)
@@ -60,16 +61,72 @@ def show(reply: Reply, out: Console) -> None:
 
 
 def interactive(services: Services, out: Console, lines: Iterable[str] | None = None) -> None:
-    """Read command texts until end of input (or `quit`)."""
-    out.print("Type /orders commands (e.g. `/orders status all`), `help`, or `quit`.", markup=False)
+    """Read command texts until end of input (or `quit`). `[Label]` presses a button of the
+    last reply; a number picks an option of the last reply's form."""
+    out.print(
+        "Type /orders commands (e.g. `/orders status all`), `[Next]` to press a button, "
+        "`help`, or `quit`.",
+        markup=False,
+    )
     source = lines if lines is not None else _stdin_lines(out)
+    last: Reply | None = None
     for raw in source:
         text = raw.strip()
         if not text:
             continue
         if text.lower() in {"quit", "exit", ":q"}:
             return
-        show(run_text(text, services, out), out)
+        reply = _interaction(text, last, services, out)
+        pressed = reply is not None
+        if reply is None:
+            reply = run_text(text, services, out)
+        show(reply, out)
+        if reply.ok or not pressed:  # a mistyped press leaves the last reply's buttons usable
+            last = reply
+
+
+def _interaction(text: str, last: Reply | None, services: Services, out: Console) -> Reply | None:
+    """A button press or a form answer on the last reply, or None for a command text."""
+    if last is None:
+        return None
+    if text.startswith("[") and text.endswith("]"):
+        label = text[1:-1].strip().lower()
+        for block in last.blocks:
+            for button in getattr(block, "buttons", ()):
+                if button.label.lower().rstrip("…") == label.rstrip("…"):
+                    return press(button, services, out)
+        return refuse(f"No button [{text[1:-1]}] on the last reply.")
+    form = last.form
+    if form is not None and text.isdigit() and form.callback_id == actions.CANCEL_FORM:
+        options = next(f.options for f in form.fields if isinstance(f, SelectField))
+        if not 1 <= int(text) <= len(options):
+            return refuse(f"Pick a number from 1 to {len(options)}.")
+        reason = options[int(text) - 1][0]
+        return run_text(f"cancel {form.private_metadata} {reason}", services, out)
+    return None
+
+
+def press(button: Button, services: Services, out: Console) -> Reply:
+    """What a click on the button does in Slack, as the operator."""
+    value = button.value
+    if button.action_id == actions.PAGE:
+        slug, _, page = value.partition("|")
+        return run_text(f"status {slug} {page}", services, out)
+    if button.action_id == actions.CANCEL_CONFIRM:
+        return run_text("cancel " + value.replace("|", " "), services, out)
+    if button.action_id == actions.RESTOCK:
+        return execute(Restock(value), Context(services=services, actor=OPERATOR))
+    if button.action_id == actions.MAP_SKU_START:
+        return refuse(f"Type: /orders map {value} <etsy_sku>")
+    text = {
+        actions.VIEW_ORDER: "show {}",
+        actions.CANCEL_START: "cancel {}",
+        actions.RETRY_PLACEMENT: "retry {}",
+        actions.FETCH_NOW: "fetch",
+    }.get(button.action_id)
+    if text is None:
+        return refuse(f"[{button.label}] works in Slack only.")
+    return run_text(text.format(value), services, out)
 
 
 def _stdin_lines(out: Console):

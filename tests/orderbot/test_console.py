@@ -1,0 +1,34 @@
+"""The demo console: command texts, button presses by label, and form answers by number."""
+
+import io
+
+from rich.console import Console
+from support import stock
+
+from orderbot.console import interactive
+
+
+def run_console(core, lines: list[str]) -> str:
+    buffer = io.StringIO()
+    interactive(core.services, Console(file=buffer, width=200), lines=lines)
+    return buffer.getvalue()
+
+
+def test_buttons_page_and_a_form_cancels_once(core, shops):
+    shops.tiktok.seed_orders(30)
+    sku = next(s for s in shops.catalog.cases["unique"] if stock(shops, s) >= 2)
+    before = stock(shops, sku)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    core.services.engine.fetch()
+
+    output = run_console(
+        core, ["status all", "[Next]", "[Nope]", f"cancel {order_id}", "9", "1", "quit", "help"]
+    )
+
+    assert "page 1 of 2" in output and "page 2 of 2" in output
+    assert "No button [Nope]" in output
+    assert "Pick a number from 1 to" in output
+    assert f"Order {order_id} cancelled on TikTok Shop" in output
+    assert "/orders fetch" not in output  # `quit` ended the console before `help`
+    assert shops.tiktok.order(order_id)["status"] == "CANCELLED"
+    assert stock(shops, sku) == before
