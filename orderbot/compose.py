@@ -13,6 +13,7 @@ from sync.clock import Clock, utc_now
 from sync.credentials import StoredTokens
 from sync.engine import Engine
 from sync.etsy.client import EtsyClient
+from sync.sections import Section
 from sync.tiktok.client import TikTokClient
 from sync.tokens import Tokens
 
@@ -58,7 +59,10 @@ def build_core(
     sessions = session_factory(db)
     with transaction(sessions) as session:
         shop_id = queries.ensure_shop(
-            session, name="TikTok Shop", etsy_shop_id=settings.etsy_shop_id
+            session,
+            name="TikTok Shop",
+            etsy_shop_id=settings.etsy_shop_id,
+            sections=[section.value for section in Section],
         ).id
     box = SecretBox(settings.secret_key)
     tiktok = TikTokClient(

@@ -25,13 +25,18 @@ from storage.models import (
 # --- shops and credentials ---------------------------------------------------------------
 
 
-def ensure_shop(session: Session, *, name: str, etsy_shop_id: str | None) -> Shop:
-    """The one shop this installation serves, created on first use."""
+def ensure_shop(
+    session: Session, *, name: str, etsy_shop_id: str | None, sections: Iterable[str] = ()
+) -> Shop:
+    """The one shop this installation serves, created on first use with a zero count per
+    section (so concurrent writers only ever update count rows, never race to insert them)."""
     shop = session.exec(select(Shop).order_by(Shop.id)).first()
     if shop is None:
         shop = Shop(name=name, etsy_shop_id=etsy_shop_id)
         session.add(shop)
         session.flush()
+        for section in sections:
+            session.add(SectionCount(shop_id=shop.id, section=section, count=0))
     elif etsy_shop_id and shop.etsy_shop_id != etsy_shop_id:
         shop.etsy_shop_id = etsy_shop_id
     return shop
@@ -187,7 +192,10 @@ def set_section(session: Session, order: Order, section: str) -> bool:
 
 
 def section_counts(session: Session, *, shop_id: int) -> dict[str, int]:
-    rows = session.exec(select(SectionCount).where(SectionCount.shop_id == shop_id))
+    """Non-empty sections and their counts."""
+    rows = session.exec(
+        select(SectionCount).where(SectionCount.shop_id == shop_id, SectionCount.count != 0)
+    )
     return {row.section: row.count for row in rows}
 
 

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -119,6 +120,7 @@ class Engine:
         batch_size: int = 250,
         index_ttl_s: int = 600,
         lease_s: int = 300,
+        settle_wait_s: float = 60.0,
     ):
         self.sessions = sessions
         self.shop_id = shop_id
@@ -130,6 +132,7 @@ class Engine:
         self.batch_size = batch_size
         self.index_ttl = timedelta(seconds=index_ttl_s)
         self.lease_for = timedelta(seconds=lease_s)
+        self.settle_wait_s = settle_wait_s
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self._index: SkuIndex | None = None
 
@@ -293,10 +296,15 @@ class Engine:
 
     def _settle(self, tally: _Tally, holder: str, wait: bool = True) -> bool:
         name = f"stock:{self.shop_id}"
-        if not self._take(name, holder):
-            if wait:
-                raise Unavailable("tiktok", "another worker is moving stock for this shop")
-            return False
+        deadline = time.monotonic() + (self.settle_wait_s if wait else 0)
+        while not self._take(name, holder):
+            # Another worker (a Slack cancel, another instance) is moving this shop's stock;
+            # its work is short, and a dead holder's lease expires.
+            if time.monotonic() >= deadline:
+                if wait:
+                    raise Unavailable("etsy", "another worker kept this shop's stock busy")
+                return False
+            time.sleep(0.2)
         try:
             self._reconcile(tally)
             self._resolve_cancel_reasons()
