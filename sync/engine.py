@@ -457,6 +457,12 @@ class Engine:
         try:
             self.etsy.update_inventory(intent.listing_id, journal.body_for(inventory, changes))
         except Rejected as exc:
+            if intent.kind == "reserve" and journal.empties_listing(inventory, changes):
+                # Whether Etsy takes a listing to zero stock is undocumented; when it refuses,
+                # deactivating is what keeps Etsy from selling units TikTok already sold.
+                self.etsy.deactivate_listing(intent.listing_id)
+                self._finish(intent_id, ok=True, tally=tally, held=True)
+                return
             self._finish(
                 intent_id,
                 ok=False,
@@ -470,8 +476,16 @@ class Engine:
         self._finish(intent_id, ok=True, tally=tally)
 
     def _finish(
-        self, intent_id: int, *, ok: bool, tally: _Tally, failure: Failure | None = None
+        self,
+        intent_id: int,
+        *,
+        ok: bool,
+        tally: _Tally,
+        failure: Failure | None = None,
+        held: bool = False,
     ) -> None:
+        """Close an intent and move its reservations and orders on. `held`: the units were
+        kept from sale by deactivating the listing, not by lowering its quantity."""
         now = self.clock()
         with transaction(self.sessions) as session:
             intent = session.get(StockIntent, intent_id)
@@ -483,9 +497,14 @@ class Engine:
                 intent.note = failure.detail
             reservations = queries.reservations_of_intent(session, intent_id=intent_id)
             order_ids = sorted({r.order_id for r in reservations})
+            if held:
+                intent.note = (
+                    f"Etsy refused to take listing {intent.listing_id} to zero stock; the "
+                    "listing was deactivated instead (its quantity was not lowered)"
+                )
             if intent.kind == "reserve":
                 for reservation in reservations:
-                    reservation.state = "reserved" if ok else "abandoned"
+                    reservation.state = ("held" if held else "reserved") if ok else "abandoned"
                 session.flush()
                 self._after_reserve(session, order_ids, ok, failure, now, tally)
             else:
@@ -506,13 +525,19 @@ class Engine:
                 self._fail(session, order, failure, now)
                 tally.fail(failure.reason)
                 continue
-            if all(r.state == "reserved" for r in mine):
+            if all(r.state in ("reserved", "held") for r in mine):
                 order.placement = "placed"
                 refresh_section(session, order, now)
                 tally.placed += 1
                 metrics.ORDERS_PLACED.inc()
                 where = ", ".join(
-                    f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in mine
+                    f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}"
+                    + (
+                        " (listing deactivated: Etsy refused zero stock)"
+                        if r.state == "held"
+                        else ""
+                    )
+                    for r in mine
                 )
                 queries.add_event(
                     session,
@@ -540,16 +565,15 @@ class Engine:
                 )
                 continue
             given = [r for r in mine if r.restore_intent_id == intent.id]
-            queries.add_event(
-                session,
-                order_id=order.id,
-                at=now,
-                actor=SYSTEM,
-                kind="restored",
-                detail="gave back on Etsy: "
-                + ", ".join(f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in given),
+            detail = "gave back on Etsy: " + ", ".join(
+                f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in given
             )
-            if not any(r.state in ("reserved", "restoring") for r in mine):
+            if intent.note:
+                detail += f" — {intent.note}"
+            queries.add_event(
+                session, order_id=order.id, at=now, actor=SYSTEM, kind="restored", detail=detail
+            )
+            if not any(r.state in ("reserved", "held", "restoring") for r in mine):
                 if order.placement != "failed":
                     order.placement = "restored"
                 tally.restored += 1
@@ -654,7 +678,7 @@ class Engine:
                     .join(Order, col(Order.id) == col(Reservation.order_id))
                     .where(
                         Order.shop_id == self.shop_id,
-                        Reservation.state == "reserved",
+                        col(Reservation.state).in_(["reserved", "held"]),
                         (
                             (Order.section == sections.Section.CANCELLED.value)
                             & (
@@ -671,7 +695,13 @@ class Engine:
         by_listing: dict[int, list[Reservation]] = defaultdict(list)
         for reservation in owed:
             by_listing[reservation.listing_id].append(reservation)
-        for listing_id, reservations in by_listing.items():
+        for listing_id, all_reservations in by_listing.items():
+            held = [r for r in all_reservations if r.state == "held"]
+            if held:
+                self._release_held(listing_id, held, tally)
+            reservations = [r for r in all_reservations if r.state == "reserved"]
+            if not reservations:
+                continue
             inventory = self.etsy.get_inventory(listing_id)
             levels = journal.levels(inventory, listing_id).levels
             units: dict[str, int] = defaultdict(int)
@@ -720,6 +750,31 @@ class Engine:
                         reservation.restore_intent_id = intent.id
                 intent_id = intent.id
             self._write(intent_id, inventory, tally)
+
+    def _release_held(self, listing_id: int, held: list[Reservation], tally: _Tally) -> None:
+        """Units held by deactivating a listing were never taken off its quantity: giving
+        them back writes nothing, and re-activating the listing stays the seller's call."""
+        with transaction(self.sessions) as session:
+            intent = journal.new_intent(
+                shop_id=self.shop_id,
+                listing_id=listing_id,
+                kind="restore",
+                inventory={"products": []},
+                changes=[],
+                now=self.clock(),
+            )
+            intent.note = (
+                f"listing {listing_id} stays inactive: re-activate it on Etsy when you are ready "
+                "(re-activating can renew the listing, which Etsy charges for)"
+            )
+            session.add(intent)
+            session.flush()
+            for reservation in held:
+                session.add(reservation)
+                reservation.state = "restoring"
+                reservation.restore_intent_id = intent.id
+            intent_id = intent.id
+        self._finish(intent_id, ok=True, tally=tally)
 
     # --- time-driven completion -----------------------------------------------------------
 

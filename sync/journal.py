@@ -62,6 +62,12 @@ def body_for(inventory: dict, changes: list[Change]) -> dict:
     return put_body(inventory, quantities)
 
 
+def empties_listing(inventory: dict, changes: list[Change]) -> bool:
+    """Would the write leave the listing with no stock at all?"""
+    after = {change.sku: change.after for change in changes}
+    return all(after.get(product.sku, product.quantity) == 0 for product in products(inventory))
+
+
 def levels(inventory: dict, listing_id: int) -> Stock:
     stock = Stock()
     stock.add_inventory(listing_id, inventory)

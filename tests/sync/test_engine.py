@@ -241,3 +241,32 @@ def test_a_combined_listing_item_takes_sku_count_units_of_each_component(core, s
     assert order_row(core, bundle).placement == "placed"
     assert stock(shops, a) == before[a] - 3  # 1 sold alone + 2 in the bundle
     assert stock(shops, b) == before[b] - 1
+
+
+def test_when_etsy_refuses_zero_stock_the_listing_is_deactivated_instead(core, shops):
+    shops.etsy.zero_stock_policy = "reject"
+    listing_id = shops.catalog.case_listings["low_stock"][0]
+    sku = "BOWL-LOW"
+    units = stock(shops, sku)
+    assert [k for k in shops.etsy.quantities() if k[0] == listing_id] == [
+        k for k in shops.etsy.quantities() if k[1] == sku
+    ]  # a one-product listing: all of its stock goes
+    order_id = shops.tiktok.add_order(skus=[sku] * units)["id"]
+
+    assert core.services.engine.fetch().placed == 1
+    assert shops.etsy.listing(listing_id)["state"] == "inactive"
+    assert stock(shops, sku) == units  # the quantity itself was refused
+    shown = [e.detail for e in events(core, order_id)]
+    assert any("deactivated" in detail for detail in shown)
+
+    shops.tiktok.buyer_cancel(order_id)
+    shops.clock.advance(2)
+    assert core.services.engine.fetch().restored == 1
+    assert stock(shops, sku) == units and shops.etsy.listing(listing_id)["state"] == "inactive"
+    assert any("re-activate" in e.detail for e in events(core, order_id))
+
+
+def events(core, tiktok_id: str) -> list[OrderEvent]:
+    with core.services.sessions() as session:
+        order = queries.order_by_tiktok_id(session, tiktok_id)
+        return queries.events_of(session, order_id=order.id)
