@@ -1,0 +1,72 @@
+"""Two orderbot processes on one PostgreSQL database: one fetch at a time, nothing doubled."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import core_settings
+
+from orderbot.compose import build_core
+from sandbox.marketplaces import Marketplaces
+from storage.db import make_engine, migrate
+
+BIN = Path(sys.executable).parent / "orderbot"
+ORDERS = 150
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("ORDERBOT_TEST_POSTGRES_URL"),
+    reason="ORDERBOT_TEST_POSTGRES_URL is not set (.ci/run sets it)",
+)
+
+
+def environment(settings) -> dict[str, str]:
+    values = {
+        field.alias: str(getattr(settings, name))
+        for name, field in type(settings).model_fields.items()
+        if getattr(settings, name) is not None and field.alias
+    }
+    return {**os.environ, **values}
+
+
+def reference_quantities(tmp_path) -> dict:
+    """The same seed and orders, fetched once by one in-process core."""
+    with Marketplaces(
+        seed=7, tiktok_options={"rate_per_s": 1000}, etsy_options={"rate_per_s": 1000}
+    ) as shops:
+        shops.tiktok.seed_orders(ORDERS)
+        core = build_core(core_settings(shops, f"sqlite:///{tmp_path / 'ref.db'}"))
+        try:
+            assert core.services.engine.fetch().error is None
+        finally:
+            core.close()
+        return shops.etsy.quantities()
+
+
+def test_two_processes_never_fetch_at_once_or_reserve_twice(tmp_path, postgres_server_url):
+    migrate(make_engine(postgres_server_url))
+    with Marketplaces(
+        seed=7, tiktok_options={"rate_per_s": 1000}, etsy_options={"rate_per_s": 1000}
+    ) as shops:
+        shops.tiktok.seed_orders(ORDERS)
+        shops.etsy.faults.latency_ms = 15  # long enough for the two fetches to overlap
+        env = environment(core_settings(shops, postgres_server_url))
+        first, second = (
+            subprocess.Popen(
+                [str(BIN), "fetch"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        )
+        outputs = [process.communicate(timeout=180)[0] for process in (first, second)]
+        codes = sorted(process.returncode for process in (first, second))
+        refused = [out for out in outputs if "already running" in out]
+        # They overlap (each fetch takes seconds against the slowed Etsy): one runs, the
+        # other is told a fetch is running and exits non-zero.
+        assert codes == [0, 1] and len(refused) == 1
+        final = subprocess.run(
+            [str(BIN), "fetch"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180
+        )
+        assert final.returncode == 0, final.stdout + final.stderr
+        shared = shops.etsy.quantities()
+    assert shared == reference_quantities(tmp_path)
