@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,20 +51,32 @@ def test_two_processes_never_fetch_at_once_or_reserve_twice(tmp_path, postgres_s
         seed=7, tiktok_options={"rate_per_s": 1000}, etsy_options={"rate_per_s": 1000}
     ) as shops:
         shops.tiktok.seed_orders(ORDERS)
-        shops.etsy.faults.latency_ms = 15  # long enough for the two fetches to overlap
         env = environment(core_settings(shops, postgres_server_url))
-        first, second = (
-            subprocess.Popen(
-                [str(BIN), "fetch"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True
+
+        def fetch() -> subprocess.Popen:
+            return subprocess.Popen(
+                [str(BIN), "fetch"],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
-            for _ in range(2)
-        )
-        outputs = [process.communicate(timeout=180)[0] for process in (first, second)]
-        codes = sorted(process.returncode for process in (first, second))
-        refused = [out for out in outputs if "already running" in out]
-        # They overlap (each fetch takes seconds against the slowed Etsy): one runs, the
-        # other is told a fetch is running and exits non-zero.
-        assert codes == [0, 1] and len(refused) == 1
+
+        # Hold the first fetch in its Etsy phase until the second has come and gone.
+        shops.etsy.faults.latency_ms = 300
+        first = fetch()
+        deadline = time.monotonic() + 60
+        while not any("/orders/search" in call.path for call in shops.tiktok.calls):
+            assert time.monotonic() < deadline and first.poll() is None, "first fetch never began"
+            time.sleep(0.05)  # polling for a start with a deadline, not asserting after a sleep
+        second = fetch()
+        second_out = second.communicate(timeout=120)[0]
+        shops.etsy.faults.latency_ms = 0
+        first_out = first.communicate(timeout=180)[0]
+
+        assert second.returncode == 1 and "already running" in second_out
+        assert first.returncode == 0, first_out
         final = subprocess.run(
             [str(BIN), "fetch"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180
         )
