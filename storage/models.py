@@ -37,6 +37,9 @@ class Credential(SQLModel, table=True):
     access_expires_at: datetime | None = _time()
     refresh_expires_at: datetime | None = _time()
     updated_at: datetime | None = _time()
+    # Fingerprint of the settings' tokens these descend from: new ones there mean the seller
+    # authorised the app again, and they win over these.
+    seeded_from: str | None = Field(default=None, max_length=64)
 
 
 class Order(SQLModel, table=True):

@@ -58,6 +58,7 @@ def save_credential(
     access_expires_at: datetime | None,
     refresh_expires_at: datetime | None,
     now: datetime,
+    seeded_from: str | None = None,
 ) -> None:
     credential = get_credential(session, shop_id=shop_id, platform=platform)
     if credential is None:
@@ -67,6 +68,7 @@ def save_credential(
     credential.refresh_token = refresh_token
     credential.access_expires_at = access_expires_at
     credential.refresh_expires_at = refresh_expires_at
+    credential.seeded_from = seeded_from
     credential.updated_at = now
 
 

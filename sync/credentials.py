@@ -1,5 +1,7 @@
 """Marketplace tokens kept in the database, encrypted; the first ones come from settings."""
 
+import hashlib
+
 from storage import queries
 from storage.db import SessionFactory, transaction
 from storage.secrets import SecretBox
@@ -7,8 +9,19 @@ from sync.clock import Clock, as_utc, utc_now
 from sync.tokens import Tokens
 
 
+def fingerprint(tokens: Tokens | None) -> str | None:
+    if tokens is None:
+        return None
+    raw = f"{tokens.access_token}\0{tokens.refresh_token or ''}".encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
 class StoredTokens:
-    """A `TokenStore`: refreshed tokens are saved at once, so the next process uses them."""
+    """A `TokenStore`: refreshed tokens are saved at once, so the next process uses them.
+
+    Stored tokens win over the settings' first ones, unless the settings hold tokens that the
+    stored ones do not descend from: the seller authorised the app again (a spent refresh
+    token can only be replaced that way)."""
 
     def __init__(
         self,
@@ -32,6 +45,9 @@ class StoredTokens:
             stored = queries.get_credential(session, shop_id=self._shop_id, platform=self._platform)
         if stored is None:
             return self._initial
+        seed = fingerprint(self._initial)
+        if seed is not None and stored.seeded_from not in (None, seed):
+            return self._initial
         return Tokens(
             access_token=self._box.open(stored.access_token),
             refresh_token=self._box.open(stored.refresh_token) if stored.refresh_token else None,
@@ -52,4 +68,5 @@ class StoredTokens:
                 access_expires_at=tokens.access_expires_at,
                 refresh_expires_at=tokens.refresh_expires_at,
                 now=self._clock(),
+                seeded_from=fingerprint(self._initial),
             )

@@ -25,7 +25,7 @@ from storage.db import SessionFactory, transaction
 from storage.models import Order, Reservation, StockIntent
 from sync import journal, metrics, sections
 from sync.clock import Clock, to_unix, utc_now
-from sync.errors import MarketplaceError, Rejected, Unavailable
+from sync.errors import AuthFailed, MarketplaceError, Rejected, Unavailable
 from sync.etsy.client import EtsyClient
 from sync.ingest import ingest, refresh_section
 from sync.journal import Change
@@ -208,6 +208,13 @@ class Engine:
             self._settle(tally, holder)
             summary.completed = self.complete_due()
             self._save_cursor(window_end)
+        except AuthFailed as exc:
+            # Retrying will not help (a refresh token may be spent): the seller has to act.
+            summary.error = (
+                f"{exc} — {exc.platform} no longer accepts orderbot's credentials: authorise "
+                "the app again and put the new tokens in the settings. Nothing was lost."
+            )
+            log.warning("fetch stopped: %s", exc)
         except MarketplaceError as exc:
             summary.error = f"{exc} — nothing was lost; the next fetch resumes from here."
             log.warning("fetch stopped: %s", exc)

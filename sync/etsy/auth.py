@@ -30,11 +30,17 @@ def check(response: httpx.Response) -> None:
     status = response.status_code
     if response.is_success:
         return
-    message = _message(json_or_none(response), status)
+    body = json_or_none(response)
+    message = _message(body, status)
     if status in (408, 429) or status >= 500:
         raise Retry(message, after=retry_after(response.headers), status=status)
-    # Concurrent edits of one listing are refused with a 409 that asks to try again.
-    if status == 409 and ("being edited" in message.lower() or "try again" in message.lower()):
+    # Concurrent edits of one listing are refused with a 409 that asks to try again; a 409
+    # whose body cannot be read (cut short on the way) may well be that one, so it is retried
+    # too, rather than failing the order for good.
+    unreadable = not (isinstance(body, dict) and body.get("error"))
+    if status == 409 and (
+        unreadable or "being edited" in message.lower() or "try again" in message.lower()
+    ):
         raise Retry(message, status=status)
     if status in (401, 403):
         raise AuthFailed(PLATFORM, message, status=status)

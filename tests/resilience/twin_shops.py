@@ -58,52 +58,51 @@ def environment(shops: Marketplaces, database_url: str) -> dict[str, str]:
     }
 
 
-def stage_orders(shops: Marketplaces, n: int, t0: int) -> None:
-    """`n` seeded orders plus the cases that make placement order matter.
+def stage_orders(shops: Marketplaces, n: int, t0: int) -> dict[str, str]:
+    """`n` seeded orders plus named cases, older than all of them; returns name -> order id.
 
-    Every placeable order gets update_time = create_time + 3660 s (the seeded history of an
+    Every placeable order gets update_time = create_time + 3660 s (the history of an
     AWAITING_SHIPMENT order older than two hours), so TikTok pages (by update time) come in
     creation order and each batch the engine places holds the oldest pending orders: which
     order gets short stock is then the same however the work is cut into batches.
     """
     shops.tiktok.seed_orders(n)
-    cases = shops.catalog.cases
-    low = cases["low_stock"][0]
-    unique = cases["unique"]
-    old = [o for o in shops.tiktok.orders() if o["create_time"] < t0 - 3 * 86400]
-    plain = sorted({o["line_items"][0]["seller_sku"] for o in old} & set(unique))
-    at = iter(range(t0 - 3 * 3600, t0 - 4 * 86400, -97))  # among the seeded orders
-    specs = [
-        {"skus": ["woodthing3", "woodthing3"]},  # shared SKU: three products move together
-        {"skus": ["woodthing3", "woodthing3", "woodthing3", unique[0]]},
-        {"skus": [low, low, low]},  # short whatever comes first
-        {"skus": [low]},
-        {"skus": [low]},
-        {"skus": ["TT-GHOST-1", unique[1]]},  # unmatched
-        {"skus": ["TT-TOTE-CANVAS"]},  # unmatched until mapped
-        # Inside the 1-hour remorse window, so TikTok keeps them on hold.
-        {"skus": [unique[2]], "status": "ON_HOLD", "create_time": t0 - 600},
-        {"skus": [unique[3], unique[3]], "status": "ON_HOLD", "create_time": t0 - 900},
-        {"skus": [unique[4]], "fulfillment_type": "FULFILLMENT_BY_TIKTOK"},
-        {
-            # A combined listing; its components' seller SKUs are learnt from plain lines
-            # sold earlier (the 202309 API gives only their sku_id).
+    low = "BOWL-LOW"  # one left
+    assert shops.catalog.cases["low_stock"][0] == low
+    unique = shops.catalog.cases["unique"]
+    cases = {
+        "shared_sku": {"skus": ["woodthing3", "woodthing3"]},  # three products move together
+        "shared_sku_and_more": {"skus": ["woodthing3"] * 3 + [unique[0]]},
+        "short_three": {"skus": [low, low, low]},
+        "gets_the_last_one": {"skus": [low]},
+        "short_one": {"skus": [low]},
+        "unmatched": {"skus": ["TT-GHOST-1", unique[1]]},
+        "unmapped": {"skus": ["TT-TOTE-CANVAS"]},
+        "fulfilled_by_tiktok": {"skus": [unique[2]], "fulfillment_type": "FULFILLMENT_BY_TIKTOK"},
+        # Combined-listing components carry only their sku_id (202309); orderbot learns
+        # their seller SKU from plain lines stored first.
+        "teaches_sku": {"skus": [unique[3], unique[4]]},
+        "combined": {
             "skus": [],
             "combined": [
                 {
                     "sku_id": "9990001",
                     "components": [
-                        {"seller_sku": plain[0], "sku_count": 2},
-                        {"seller_sku": plain[1], "sku_count": 1},
+                        {"seller_sku": unique[3], "sku_count": 2},
+                        {"seller_sku": unique[4], "sku_count": 1},
                     ],
                 }
             ],
         },
-    ]
-    for spec in specs:
-        # The combined one comes after the plain lines (over three days old) that teach it.
-        default = t0 - 7200 if spec.get("combined") else next(at)
-        shops.tiktok.add_order(**{"create_time": default, **spec})
+        # Inside the 1-hour remorse window, so TikTok keeps them on hold.
+        "on_hold": {"skus": [unique[5]], "status": "ON_HOLD", "create_time": t0 - 600},
+        "on_hold_two": {"skus": [unique[6]] * 2, "status": "ON_HOLD", "create_time": t0 - 900},
+    }
+    oldest = t0 - 5 * 86400  # seeded orders are at most 4 days old
+    return {
+        name: shops.tiktok.add_order(**{"create_time": oldest + 97 * k, **spec})["id"]
+        for k, (name, spec) in enumerate(cases.items())
+    }
 
 
 def sku_ids(shops: Marketplaces) -> dict[str, str]:
