@@ -363,3 +363,16 @@ def lease_holder(session: Session, *, name: str, now: datetime) -> Lease | None:
     if lease is None or lease.expires_at < now:
         return None
     return lease
+
+
+def take_over_lease(
+    session: Session, *, name: str, dead_holder: str, holder: str, expires_at: datetime
+) -> bool:
+    """Take a lease from a holder known to be dead; False if someone else got there first."""
+    taken = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == dead_holder)
+        .values(holder=holder, expires_at=expires_at)
+    )
+    session.commit()
+    return taken.rowcount == 1

@@ -141,9 +141,35 @@ class Engine:
     def _take(self, name: str, holder: str) -> bool:
         now = self.clock()
         with self.sessions() as session:
-            return queries.acquire_lease(
+            if queries.acquire_lease(
                 session, name=name, holder=holder, now=now, expires_at=now + self.lease_for
+            ):
+                return True
+            lease = queries.lease_holder(session, name=name, now=now)
+            if lease is None or not self._holder_is_dead(lease.holder):
+                return False
+            # A process of this host that was killed cannot release its lease; waiting out
+            # its expiry would block a restart for minutes for nothing.
+            log.warning("taking over lease %s from %s, which no longer runs", name, lease.holder)
+            return queries.take_over_lease(
+                session,
+                name=name,
+                dead_holder=lease.holder,
+                holder=holder,
+                expires_at=now + self.lease_for,
             )
+
+    def _holder_is_dead(self, holder: str) -> bool:
+        parts = holder.split(":")  # host:pid:nonce
+        if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
+            return False
+        try:
+            os.kill(int(parts[-2]), 0)
+        except ProcessLookupError:
+            return True
+        except (PermissionError, ValueError):
+            return False
+        return False
 
     def _release(self, name: str, holder: str) -> None:
         with self.sessions() as session:
@@ -164,8 +190,8 @@ class Engine:
         if not self._take(name, holder):
             with self.sessions() as session:
                 lease = queries.lease_holder(session, name=name, now=self.clock())
-            since = f" (started before {lease.expires_at:%H:%M:%S} UTC)" if lease else ""
-            raise FetchRunning(f"A fetch is already running for this shop{since}; try again soon.")
+            held = f" by {lease.holder.rsplit(':', 1)[0]}" if lease else ""
+            raise FetchRunning(f"A fetch is already running for this shop{held}; try again soon.")
         summary = FetchSummary(started_at=self.clock())
         tally = _Tally()
         report = progress or (lambda _p: None)

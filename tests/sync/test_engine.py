@@ -1,5 +1,7 @@
 """The order engine end to end against the sandbox marketplaces over loopback HTTP."""
 
+import os
+
 import pytest
 from sqlmodel import select
 from support import stock
@@ -270,3 +272,25 @@ def events(core, tiktok_id: str) -> list[OrderEvent]:
     with core.services.sessions() as session:
         order = queries.order_by_tiktok_id(session, tiktok_id)
         return queries.events_of(session, order_id=order.id)
+
+
+def test_a_lease_left_by_a_killed_process_of_this_host_does_not_block_a_restart(core):
+    import socket
+    import subprocess
+    import sys
+
+    engine = core.services.engine
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = f"{socket.gethostname()}:{int(gone.stdout)}:dead0001"
+    alive = f"{socket.gethostname()}:{os.getpid()}:live0001"
+    name = f"fetch:{engine.shop_id}"
+
+    assert engine._take(name, alive)
+    with pytest.raises(FetchRunning, match="already running"):
+        engine.fetch()  # a live holder keeps its lease
+    engine._release(name, alive)
+
+    assert engine._take(name, dead)
+    assert engine.fetch().error is None  # a dead one's is taken over
