@@ -6,6 +6,7 @@ GET  /healthz         the `health` callable's mapping as JSON: 200 when its "ok"
 GET  /metrics         Prometheus text exposition of the default registry
 """
 
+import contextlib
 import json
 import logging
 import threading
@@ -151,7 +152,9 @@ class RunningServer:
         """Close the listening socket and connections from inside the server's own loop (closing
         them from this thread would pull sockets from under its select), then wait for it."""
         server = self._server
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        # An OSError means the trigger is closed already: the loop ended and took its sockets.
+        with contextlib.suppress(OSError):
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
         self._thread.join(timeout)
         server.task_dispatcher.shutdown()
 

@@ -15,9 +15,22 @@ from commands.replies import (
     SelectField,
     Table,
 )
-from commands.types import Cancel, Command, Fetch, Help, Invalid, Map, Restock, Retry, Show, Status
+from commands.types import (
+    Cancel,
+    Command,
+    Fetch,
+    Help,
+    Invalid,
+    Map,
+    MarkHandled,
+    Restock,
+    Retry,
+    Show,
+    Status,
+    ViewAllNew,
+)
 from storage import queries
-from sync import cancel_reasons, sections
+from sync import alerts, cancel_reasons, sections
 from sync.engine import EngineError
 from sync.errors import MarketplaceError
 
@@ -217,6 +230,56 @@ def _restock(command: Restock, ctx: Context) -> Reply:
     )
 
 
+def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
+    if refusal := _admins_only(ctx, "mark alerts handled"):
+        return refusal
+    services = ctx.services
+    result = alerts.mark_handled(
+        services.sessions,
+        shop_id=services.shop_id,
+        key=command.alert_key,
+        actor=ctx.actor.id,
+        now=services.clock(),
+    )
+    alert = result.alert
+    if alert is None:
+        return refuse("That alert is no longer known; nothing was changed.")
+    subject = alerts.subject_of(alert.key)
+    if not result.done:
+        if alert.state == alerts.HANDLED:
+            return refuse(
+                f"That alert (order {subject}) was already marked handled by {alert.handled_by}."
+            )
+        return refuse(f"That alert (order {subject}) cannot be marked handled yet.")
+    text = f"Marked the alert for order {subject} handled."
+    return Reply(text=text, blocks=(Paragraph(text),), order_ids=(subject,))
+
+
+def _view_all_new(command: ViewAllNew, ctx: Context) -> Reply:
+    services = ctx.services
+    with services.sessions() as session:
+        summary = alerts.load_summary(session, shop_id=services.shop_id, key=command.alert_key)
+    if summary is None:
+        return refuse("That summary of new orders is no longer known.")
+    rows = tuple(
+        (
+            order.tiktok_order_id,
+            views.fulfilled_by(order),
+            views.line_items(summary.lines[order.id], summary.reservations[order.id]),
+            views.when(order.created_at),
+            views.price(order),
+            views.status_text(order),
+        )
+        for order in summary.orders
+    )
+    title = f"{len(rows)} new orders"
+    return Reply(
+        text=title,
+        blocks=(Heading(title), Table(views.GRID_COLUMNS, rows)),
+        order_ids=tuple(order.tiktok_order_id for order in summary.orders),
+    )
+
+
 _HANDLERS = {
     Help: _help,
     Invalid: _invalid,
@@ -227,4 +290,6 @@ _HANDLERS = {
     Map: _map,
     Retry: _retry,
     Restock: _restock,
+    MarkHandled: _mark_handled,
+    ViewAllNew: _view_all_new,
 }

@@ -57,4 +57,30 @@ class Restock:
     order_id: str
 
 
-Command = Help | Fetch | Status | Show | Cancel | Map | Retry | Restock | Invalid
+@dataclass(frozen=True)
+class MarkHandled:
+    """Mark a channel alert handled (a button on the alert, not typed); admins only."""
+
+    alert_key: str
+
+
+@dataclass(frozen=True)
+class ViewAllNew:
+    """Every order a "new orders" summary alert stands for (its "View all" button)."""
+
+    alert_key: str
+
+
+Command = (
+    Help
+    | Fetch
+    | Status
+    | Show
+    | Cancel
+    | Map
+    | Retry
+    | Restock
+    | MarkHandled
+    | ViewAllNew
+    | Invalid
+)

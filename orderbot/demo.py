@@ -1,15 +1,22 @@
 """`orderbot demo` and `orderbot sandbox`: everything local, against the emulators."""
 
 import contextlib
+import itertools
 import secrets
 import tempfile
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 
+from bot.alerts import AlertContent
+from bot.webhook import PATH as WEBHOOK_PATH
+from bot.webhook import start_webhook_server
 from orderbot import console
 from orderbot.compose import build_core
+from orderbot.render_text import render_text
+from orderbot.runtime import autopilot, schedule_of
 from orderbot.settings import Settings
 from sandbox.marketplaces import Marketplaces
 
@@ -24,11 +31,45 @@ def demo_settings(env: dict[str, str], database_url: str) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+class ConsolePoster:
+    """The demo's alert channel: each alert printed as text, `[alert n]`, and printed again
+    when it is updated in place."""
+
+    channel = "console"
+
+    def __init__(self, out: Console):
+        self.out = out
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def render(self, content: AlertContent) -> str:
+        width = self.out.width if self.out.is_terminal else 160
+        return render_text(content.reply(), width=width)
+
+    def post(self, text: str) -> tuple[str, str]:
+        with self._lock:
+            number = str(next(self._numbers))
+        self._print(f"[alert {number}]", text)
+        return self.channel, number
+
+    def update(self, channel: str, ts: str, text: str) -> None:
+        self._print(f"[alert {ts}, updated]", text)
+
+    def _print(self, tag: str, text: str) -> None:
+        self.out.print(f"\n{tag}\n{text}", markup=False, highlight=False, soft_wrap=True)
+
+
+DEMO_ALERTS_EVERY = timedelta(seconds=2)
+
+
 def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
     with tempfile.TemporaryDirectory(prefix="orderbot-demo-") as folder, Marketplaces() as shops:
         shops.tiktok.seed_orders(orders)
         settings = demo_settings(shops.environment(), f"sqlite:///{Path(folder) / 'demo.db'}")
         core = build_core(settings)
+        schedule = schedule_of(settings, alerts_every=DEMO_ALERTS_EVERY, fetch_at_start=False)
+        pilot = autopilot(core, settings, poster=ConsolePoster(out), schedule=schedule)
+        hook = None
         try:
             out.print(
                 f"Sandbox: TikTok Shop at {shops.tiktok.url}, Etsy at {shops.etsy.url}; "
@@ -36,14 +77,30 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
                 markup=False,
             )
             console.show(console.run_text("fetch", core.services, out), out)
+            # From here TikTok's pushes reach orderbot's webhook endpoint on loopback, and the
+            # scheduler fetches, refreshes, completes and posts alerts (printed as text).
+            hook = start_webhook_server(pilot.webhook)
+            shops.tiktok.webhook_url = f"{hook.url}{WEBHOOK_PATH}"
+            pilot.start()
+            out.print(
+                f"Scheduler running (fetch every {settings.fetch_interval_minutes} min); TikTok "
+                f"webhooks go to {shops.tiktok.webhook_url}; alerts print here as [alert n].",
+                markup=False,
+            )
+            pilot.jobs.kick_alerts()
             if texts:
                 for text in texts:
                     out.print(f"\n> {text}", markup=False)
                     console.show(console.run_text(text, core.services, out), out)
+                    pilot.jobs.kick_alerts()
                 return 0
             console.interactive(core.services, out)
             return 0
         finally:
+            shops.tiktok.webhook_url = None
+            if hook is not None:
+                hook.stop()
+            pilot.stop()
             core.close()
 
 

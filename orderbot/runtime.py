@@ -2,11 +2,14 @@
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 
+from bot.alerts import Poster, SlackPoster
 from bot.app import build_app
+from bot.scheduler import Autopilot, Schedule
 from bot.settings import BotSettings
 from orderbot.compose import ConfigError, Core, build_core
 from orderbot.settings import Settings
@@ -60,20 +63,51 @@ def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
     return check
 
 
+def schedule_of(settings: Settings, **overrides) -> Schedule:
+    return Schedule(
+        fetch_every=timedelta(minutes=settings.fetch_interval_minutes),
+        digest_at=settings.digest_time,
+        timezone=settings.zone,
+        **overrides,
+    )
+
+
+def autopilot(core: Core, settings: Settings, *, poster: Poster | None, **options) -> Autopilot:
+    """The scheduler, the webhook handler and its worker, for `core` (not started)."""
+    return Autopilot(
+        engine=core.services.engine,
+        schedule=options.pop("schedule", None) or schedule_of(settings),
+        clock=core.services.clock,
+        app_key=settings.tiktok_app_key or "",
+        app_secret=settings.tiktok_app_secret or "",
+        poster=poster,
+        **options,
+    )
+
+
 def run(settings: Settings) -> None:
     slack = bot_settings(settings)
     core = build_core(settings)
     app = build_app(services=core.services, settings=slack)
+    poster = SlackPoster(app.client, slack.alert_channel) if slack.alert_channel else None
+    pilot = autopilot(core, settings, poster=poster).start()
     try:
         if slack.app_token:
             from bot.socket_mode import run_socket_mode
 
-            log.info("connecting to Slack over Socket Mode")
+            log.info(
+                "connecting to Slack over Socket Mode (no HTTP endpoint: TikTok webhooks are "
+                "not received; moving orders are polled)"
+            )
             run_socket_mode(app, slack.app_token)
         else:
             from bot.http_server import serve
 
-            log.info("serving /slack/events, /healthz and /metrics on port %s", settings.port)
-            serve(app, port=settings.port, health=health_check(core))
+            log.info(
+                "serving /slack/events, /tiktok/webhook, /healthz and /metrics on port %s",
+                settings.port,
+            )
+            serve(app, port=settings.port, health=health_check(core), webhook=pilot.webhook)
     finally:
+        pilot.stop()
         core.close()

@@ -1,6 +1,7 @@
 """All configuration (SPEC §7), read once at the entry point and passed down as values."""
 
 from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,7 @@ class Settings(BaseSettings):
     lookback_days: int = Field(7, ge=1, le=90, alias="ORDERBOT_LOOKBACK_DAYS")
     secret_key: str | None = Field(None, alias="ORDERBOT_SECRET_KEY")
     digest_time: time = Field(time(8, 0), alias="ORDERBOT_DIGEST_TIME")
+    timezone: str = Field("UTC", alias="ORDERBOT_TIMEZONE")  # IANA name; the digest's clock
 
     tiktok_app_key: str | None = Field(None, alias="TIKTOK_APP_KEY")
     tiktok_app_secret: str | None = Field(None, alias="TIKTOK_APP_SECRET")
@@ -48,6 +50,19 @@ class Settings(BaseSettings):
         if value is not None and value.strip().lower() in {"", "changeme", "change-me", "secret"}:
             raise ValueError("ORDERBOT_SECRET_KEY is a placeholder; set a long random value")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"ORDERBOT_TIMEZONE {value!r} is not an IANA time zone") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def admin_ids(self) -> frozenset[str]:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    Alert,
     Credential,
     FetchState,
     Lease,
@@ -376,3 +377,175 @@ def take_over_lease(
     )
     session.commit()
     return taken.rowcount == 1
+
+
+# --- alerts and lifecycle (scheduler, webhooks) ------------------------------------------
+
+
+def insert_alerts(session: Session, *, alerts: Sequence[Alert]) -> None:
+    """Claim alert keys: the unique `key` makes a second claim fail with IntegrityError, which
+    the caller turns into "someone else has it" (after rolling back)."""
+    for alert in alerts:
+        session.add(alert)
+    session.flush()
+
+
+def alert_by_key(session: Session, *, key: str) -> Alert | None:
+    return session.exec(select(Alert).where(Alert.key == key)).first()
+
+
+def alerts_of_orders(
+    session: Session, *, shop_id: int, order_ids: Iterable[int], states: Sequence[str]
+) -> list[Alert]:
+    order_ids = list(order_ids)
+    if not order_ids:
+        return []
+    return list(
+        session.exec(
+            select(Alert)
+            .where(
+                Alert.shop_id == shop_id,
+                col(Alert.order_id).in_(order_ids),
+                col(Alert.state).in_(states),
+            )
+            .order_by(Alert.id)
+        )
+    )
+
+
+def alerts_in_state(
+    session: Session, *, shop_id: int, state: str, updated_before: datetime, limit: int
+) -> list[Alert]:
+    return list(
+        session.exec(
+            select(Alert)
+            .where(
+                Alert.shop_id == shop_id,
+                Alert.state == state,
+                col(Alert.updated_at) <= updated_before,
+            )
+            .order_by(Alert.id)
+            .limit(limit)
+        )
+    )
+
+
+def move_alert(
+    session: Session, *, alert_id: int, from_state: str, to_state: str, now: datetime
+) -> bool:
+    """Compare-and-set on an alert's state; True when this caller moved it."""
+    moved = session.execute(
+        update(Alert)
+        .where(col(Alert.id) == alert_id, Alert.state == from_state)
+        .values(state=to_state, updated_at=now)
+    )
+    return moved.rowcount == 1
+
+
+def handle_alert(session: Session, *, key: str, actor: str, now: datetime) -> bool:
+    """Mark a posted alert handled, once; True when this call did it."""
+    moved = session.execute(
+        update(Alert)
+        .where(Alert.key == key, Alert.state == "posted")
+        .values(state="handled", handled_by=actor, updated_at=now)
+    )
+    return moved.rowcount == 1
+
+
+def count_alerts_since(
+    session: Session, *, shop_id: int, kinds: Sequence[str], since: datetime
+) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Alert)
+        .where(
+            Alert.shop_id == shop_id,
+            col(Alert.kind).in_(kinds),
+            col(Alert.created_at) >= since,
+        )
+    ).one()
+
+
+def latest_alert(session: Session, *, shop_id: int, kind: str, since: datetime) -> Alert | None:
+    return session.exec(
+        select(Alert)
+        .where(Alert.shop_id == shop_id, Alert.kind == kind, col(Alert.created_at) >= since)
+        .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
+    ).first()
+
+
+def batch_members(session: Session, *, shop_id: int, kind: str, detail: str) -> list[int]:
+    """Order ids whose `kind` alert went into a summary (their `detail` names the summary)."""
+    return list(
+        session.exec(
+            select(Alert.order_id)
+            .where(Alert.shop_id == shop_id, Alert.kind == kind, Alert.detail == detail)
+            .order_by(Alert.id)
+        )
+    )
+
+
+def events_after(session: Session, *, after_id: int, limit: int) -> list[OrderEvent]:
+    return list(
+        session.exec(
+            select(OrderEvent).where(OrderEvent.id > after_id).order_by(OrderEvent.id).limit(limit)
+        )
+    )
+
+
+def last_event_id(session: Session) -> int:
+    return session.exec(select(func.max(OrderEvent.id))).one() or 0
+
+
+def orders_in_sections(
+    session: Session,
+    *,
+    shop_id: int,
+    sections: Sequence[str],
+    synced_before: datetime,
+    limit: int,
+) -> list[str]:
+    """TikTok ids of orders in `sections` not read from TikTok since `synced_before`."""
+    return list(
+        session.exec(
+            select(Order.tiktok_order_id)
+            .where(
+                Order.shop_id == shop_id,
+                col(Order.section).in_(sections),
+                col(Order.synced_at) < synced_before,
+            )
+            .order_by(Order.synced_at, Order.id)
+            .limit(limit)
+        )
+    )
+
+
+def oldest_in_section(session: Session, *, shop_id: int, section: str, limit: int) -> list[Order]:
+    """Oldest first: what has waited longest (served by ix_orders_section_created)."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.shop_id == shop_id, Order.section == section)
+            .order_by(col(Order.created_at), col(Order.id))
+            .limit(limit)
+        )
+    )
+
+
+def failure_counts(session: Session, *, shop_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(Order.failure_reason, func.count())
+        .where(Order.shop_id == shop_id, Order.section == "failed")
+        .group_by(Order.failure_reason)
+    )
+    return {reason or "unknown": n for reason, n in rows.all()}
+
+
+def shop(session: Session, *, shop_id: int) -> Shop | None:
+    return session.get(Shop, shop_id)
+
+
+def set_tiktok_shop_id(session: Session, *, shop_id: int, tiktok_shop_id: str) -> None:
+    row = session.get(Shop, shop_id)
+    if row is not None and row.tiktok_shop_id != tiktok_shop_id:
+        row.tiktok_shop_id = tiktok_shop_id

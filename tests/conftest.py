@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from support import core_settings
+from support import core_settings, reset_postgres_schema
 
 from storage.db import make_engine, migrate, session_factory
 
@@ -41,10 +41,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'orderbot.db'}"
     url = request.getfixturevalue("postgres_server_url")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    reset_postgres_schema(url)
     return url
 
 

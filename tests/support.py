@@ -1,5 +1,15 @@
 """Helpers shared by test modules (fixtures live in conftest.py)."""
 
+from sqlalchemy import create_engine, text
+
+
+def reset_postgres_schema(url: str) -> None:
+    """An empty schema: tests sharing the session's PostgreSQL database start from nothing."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
 
 def core_settings(shops, database_url: str, **extra):
     from orderbot.settings import Settings

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import core_settings
+from support import core_settings, reset_postgres_schema
 
 from orderbot.compose import build_core
 from sandbox.marketplaces import Marketplaces
@@ -46,6 +46,7 @@ def reference_quantities(tmp_path) -> dict:
 
 
 def test_two_processes_never_fetch_at_once_or_reserve_twice(tmp_path, postgres_server_url):
+    reset_postgres_schema(postgres_server_url)
     migrate(make_engine(postgres_server_url))
     with Marketplaces(
         seed=7, tiktok_options={"rate_per_s": 1000}, etsy_options={"rate_per_s": 1000}

@@ -4,9 +4,11 @@ from bot.listeners.actions.cancel_confirm import cancel_confirm_ack, cancel_conf
 from bot.listeners.actions.cancel_start import cancel_start_ack, cancel_start_run
 from bot.listeners.actions.fetch_now import fetch_now_ack, fetch_now_run
 from bot.listeners.actions.map_sku_start import map_sku_start
+from bot.listeners.actions.mark_handled import mark_handled_ack, mark_handled_run
 from bot.listeners.actions.page import page_ack, page_run
 from bot.listeners.actions.restock import restock_ack, restock_run
 from bot.listeners.actions.retry_placement import retry_placement_ack, retry_placement_run
+from bot.listeners.actions.view_all_new import view_all_new_ack, view_all_new_run
 from bot.listeners.actions.view_order import view_order_ack, view_order_run
 from bot.render import action_pattern
 from commands import actions as ids
@@ -26,3 +28,5 @@ def register(app: App) -> None:
     app.action(action_pattern(ids.MAP_SKU_START))(map_sku_start)
     app.action(action_pattern(ids.PAGE))(ack=page_ack, lazy=[page_run])
     app.action(action_pattern(ids.FETCH_NOW))(ack=fetch_now_ack, lazy=[fetch_now_run])
+    app.action(action_pattern(ids.MARK_HANDLED))(ack=mark_handled_ack, lazy=[mark_handled_run])
+    app.action(action_pattern(ids.VIEW_ALL_NEW))(ack=view_all_new_ack, lazy=[view_all_new_run])

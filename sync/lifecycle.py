@@ -1,0 +1,153 @@
+"""Orders still moving: refreshing them without webhooks, and the 14-day completion sweep.
+
+Refresh. Orders awaiting collection, in transit or delivered change on TikTok's side only. A
+fetch sees them when TikTok bumps their `update_time`; this re-reads them directly as well
+(Get Order Detail, at most 50 ids per call, `Engine.refresh_orders`), oldest-synced first, so a
+transition is caught even when no webhook arrives and no search returns it.
+
+Completion sweep (SPEC §2: delivered 14 days or more with no return or refund request →
+Completed). What can be checked on the platform (TikTok reference §10–§14), and what cannot:
+
+- Checked: before completing, every due order is read again with Get Order Detail. If TikTok
+  has moved it on meanwhile (COMPLETED when the after-sales window closed or after a full
+  refund, CANCELLED), the stored order follows TikTok and is not auto-completed by orderbot.
+  If the read fails, nothing is completed this round.
+- Checked: the stored `return_requested` flag (the engine will not complete a flagged order).
+- Not checkable: an open return or refund request on an order TikTok still shows DELIVERED. The
+  202309 reference documents no endpoint that searches returns, and Get Order Detail carries no
+  return field. The only documented return signal is the type-12 RETURN_STATUS_CHANGE push
+  (§14.4), which the webhook endpoint acknowledges without acting on. Such an order is
+  completed on day 14 like any other.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage import queries
+from storage.db import transaction
+from sync import sections
+from sync.clock import as_utc
+from sync.engine import Engine
+from sync.errors import MarketplaceError, Rejected
+from sync.tiktok.client import ORDER_IDS_PER_CALL
+
+log = logging.getLogger(__name__)
+
+MOVING = (
+    sections.Section.AWAITING_COLLECTION.value,
+    sections.Section.IN_TRANSIT.value,
+    sections.Section.DELIVERED.value,
+)
+SWEEP_CHECKS = 500  # due orders re-read per sweep (10 calls)
+
+
+def chunks(items: list[str], size: int = ORDER_IDS_PER_CALL) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def completion_due(delivered_at: datetime | None, now: datetime, *, return_requested: bool) -> bool:
+    """The 14-day rule itself (SPEC §2), with `now` passed in."""
+    return sections.is_auto_completed(as_utc(delivered_at), now, return_requested=return_requested)
+
+
+@dataclass
+class RefreshReport:
+    asked: int = 0
+    calls: int = 0
+    error: str | None = None
+
+
+def refresh_moving(
+    engine: Engine, *, now: datetime, stale_after: timedelta, limit: int = 5000
+) -> RefreshReport:
+    """Re-read moving orders not read from TikTok within `stale_after`, 50 per call."""
+    report = RefreshReport()
+    with engine.sessions() as session:
+        ids = queries.orders_in_sections(
+            session,
+            shop_id=engine.shop_id,
+            sections=MOVING,
+            synced_before=now - stale_after,
+            limit=limit,
+        )
+    for batch in chunks(ids):
+        try:
+            engine.refresh_orders(batch)
+        except MarketplaceError as exc:
+            report.error = str(exc)
+            log.warning("refresh of moving orders stopped: %s", exc)
+            break
+        report.asked += len(batch)
+        report.calls += 1
+    return report
+
+
+@dataclass
+class SweepReport:
+    due: int = 0
+    moved_on_tiktok: list[str] | None = None
+    missing_on_tiktok: list[str] | None = None
+    completed: int = 0
+    error: str | None = None
+
+
+def sweep(engine: Engine, *, now: datetime) -> SweepReport:
+    """Complete what is due (see the module's note on what is checked). `now` decides what is
+    due; `Engine.complete_due` then applies the same rule on the engine's clock."""
+    report = SweepReport(moved_on_tiktok=[], missing_on_tiktok=[])
+    with engine.sessions() as session:
+        due = queries.delivered_before(
+            session,
+            shop_id=engine.shop_id,
+            cutoff=now - sections.AUTO_COMPLETE_AFTER,
+            limit=SWEEP_CHECKS,
+        )
+    report.due = len(due)
+    if not due:
+        return report
+    stored = {order.tiktok_order_id: order for order in due}
+    try:
+        read = engine.tiktok.get_orders(list(stored))
+    except MarketplaceError as exc:
+        report.error = f"could not re-read due orders on TikTok, none completed: {exc}"
+        log.warning("completion sweep: %s", report.error)
+        return report
+    for order in read:
+        mine = stored.get(order.id)
+        if mine is None:
+            continue
+        if order.status != sections.DELIVERED or order.update_time > as_utc(mine.updated_at):
+            report.moved_on_tiktok.append(order.id)
+    report.missing_on_tiktok = sorted(set(stored) - {order.id for order in read})
+    if report.missing_on_tiktok:
+        log.warning(
+            "completion sweep: TikTok did not return %d due order(s), e.g. %s",
+            len(report.missing_on_tiktok),
+            report.missing_on_tiktok[0],
+        )
+    try:
+        if report.moved_on_tiktok:
+            engine.refresh_orders(report.moved_on_tiktok)
+        report.completed = engine.complete_due()
+    except MarketplaceError as exc:
+        report.error = str(exc)
+        log.warning("completion sweep stopped: %s", exc)
+    return report
+
+
+def tiktok_shop_id(engine: Engine) -> str:
+    """The TikTok shop id webhooks carry (`shop_id`), stored once looked up (Get Authorized
+    Shops, the shop whose cipher the client uses)."""
+    with engine.sessions() as session:
+        row = queries.shop(session, shop_id=engine.shop_id)
+        if row is not None and row.tiktok_shop_id:
+            return row.tiktok_shop_id
+    shops = engine.tiktok.authorized_shops()
+    cipher = engine.tiktok.shop_cipher()
+    match = next((shop for shop in shops if shop.cipher == cipher), None)
+    if match is None:
+        raise Rejected("tiktok", "the shop's cipher is not among the authorised shops")
+    with transaction(engine.sessions) as session:
+        queries.set_tiktok_shop_id(session, shop_id=engine.shop_id, tiktok_shop_id=match.id)
+    return match.id

@@ -1,0 +1,90 @@
+"""`orderbot run` (a real process) and `orderbot demo` with the scheduler and webhooks wired in."""
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from autopilot_kit import CHANNEL, alerts, signed_push, unique_skus
+from rich.console import Console
+from support import core_settings
+
+from orderbot.demo import run_demo
+
+BIN = Path(sys.executable).parent / "orderbot"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def running(shops, slack_api, tmp_path):
+    port = free_port()
+    settings = core_settings(shops, f"sqlite:///{tmp_path / 'run.db'}")
+    env = {
+        **os.environ,
+        **{
+            field.alias: str(getattr(settings, name))
+            for name, field in type(settings).model_fields.items()
+            if getattr(settings, name) is not None and field.alias
+        },
+        "SLACK_BOT_TOKEN": slack_api.bot_token,
+        "SLACK_SIGNING_SECRET": "run-test-signing-secret",
+        "SLACK_API_URL": slack_api.url,
+        "ORDERBOT_ALERT_CHANNEL": CHANNEL,
+        "ORDERBOT_ADMINS": "U0ADMIN",
+        "PORT": str(port),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen(
+        [str(BIN), "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)  # polling for start-up with a deadline, not asserting after a sleep
+    else:
+        process.kill()
+        pytest.fail(f"orderbot run did not start: {process.stdout.read().decode()[-2000:]}")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_run_takes_tiktok_pushes_and_posts_the_alert(running, shops, slack_api):
+    shops.tiktok.webhook_url = f"{running}/tiktok/webhook"
+    (sku,) = unique_skus(shops, 1)
+
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+
+    (alert,) = slack_api.wait_for(lambda: alerts(slack_api), timeout=15)
+    assert f"New order {order_id}" in alert.text
+    assert shops.tiktok.wait_for_webhooks(5)
+    assert [d.status for d in shops.tiktok.webhook_deliveries] == [200]
+    forged, headers = signed_push("sandbox-app-key", "a-forger", {"type": 1, "shop_id": "1"})
+    answer = httpx.post(f"{running}/tiktok/webhook", content=forged, headers=headers)
+    assert answer.status_code == 401
+
+
+def test_demo_runs_the_scheduler_and_prints_alerts():
+    out = io.StringIO()
+    assert run_demo(orders=8, texts=["status failed"], out=Console(file=out, width=160)) == 0
+    text = out.getvalue()
+    assert "Scheduler running" in text and "/tiktok/webhook" in text
+    assert "[alert 1]" in text
+    assert "New order" in text or "new TikTok orders" in text
+    assert text.index("[alert 1]") < text.index("> status failed")  # before the prompt
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", text)  # no buyer e-mail, anywhere

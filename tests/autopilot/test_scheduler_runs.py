@@ -1,0 +1,149 @@
+"""Jobs never overlap themselves: in one process (Solo, max_instances) and across instances (a
+lease row per job and tick); and the real scheduler, started, does its work."""
+
+import socket
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from autopilot_kit import alerts, make_autopilot, unique_skus
+
+from bot.scheduler import (
+    RUN_LEASE,
+    Schedule,
+    Solo,
+    holder_is_gone,
+    new_holder,
+    once_per_tick,
+)
+from storage import queries
+
+TICK = datetime(2026, 5, 4, 10, 5, tzinfo=UTC)
+EVERY = timedelta(minutes=5)
+
+
+def run_at(sessions, moment, holder, ran, *, work=None):
+    return once_per_tick(
+        sessions,
+        name="job:fetch:1",
+        holder=holder,
+        every=EVERY,
+        clock=lambda: moment,
+        work=work or (lambda now: ran.append((holder, now))),
+    )
+
+
+def test_one_run_per_tick_across_instances(sessions):
+    ran: list = []
+    assert run_at(sessions, TICK, "A", ran)
+    assert not run_at(sessions, TICK + timedelta(seconds=1), "B", ran)  # same tick, later clock
+    assert run_at(sessions, TICK + EVERY, "A", ran)  # next tick
+    assert not run_at(sessions, TICK + EVERY + timedelta(seconds=3), "B", ran)
+    assert run_at(sessions, TICK + 2 * EVERY, "B", ran)  # any instance may take a later tick
+    assert ran == [("A", TICK), ("A", TICK + EVERY), ("B", TICK + 2 * EVERY)]
+
+
+def test_a_run_that_crashed_keeps_others_out_only_for_a_while(sessions):
+    ran: list = []
+    with sessions() as session:  # an instance took the job and died mid-run
+        queries.acquire_lease(
+            session, name="job:fetch:1", holder="dead", now=TICK, expires_at=TICK + RUN_LEASE
+        )
+    assert not run_at(sessions, TICK + EVERY, "B", ran)
+    assert run_at(sessions, TICK + RUN_LEASE + timedelta(seconds=1), "B", ran)
+
+
+def test_a_killed_process_of_this_host_does_not_hold_the_job_up(sessions):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = f"{socket.gethostname()}:{gone.pid}:deadbeef"
+    assert holder_is_gone(dead) and not holder_is_gone(new_holder())
+    assert not holder_is_gone(f"another-host:{gone.pid}:x")  # cannot tell: wait for expiry
+    with sessions() as session:
+        queries.acquire_lease(
+            session, name="job:fetch:1", holder=dead, now=TICK, expires_at=TICK + RUN_LEASE
+        )
+    ran: list = []
+    assert run_at(sessions, TICK + timedelta(seconds=5), new_holder(), ran)  # restarted at once
+
+
+def test_a_failing_run_still_hands_the_next_tick_on(sessions):
+    ran: list = []
+
+    def boom(now):
+        raise RuntimeError("the job failed")
+
+    with pytest.raises(RuntimeError):
+        run_at(sessions, TICK, "A", ran, work=boom)
+    assert not run_at(sessions, TICK + timedelta(seconds=2), "B", ran)
+    assert run_at(sessions, TICK + EVERY, "B", ran)
+
+
+def test_solo_never_overlaps_and_loses_no_call():
+    inside, release = threading.Event(), threading.Event()
+    running, most, calls = 0, 0, 0
+    lock = threading.Lock()
+
+    def work():
+        nonlocal running, most, calls
+        with lock:
+            running += 1
+            most = max(most, running)
+            calls += 1
+        if calls == 1:
+            inside.set()
+            assert release.wait(5)
+        with lock:
+            running -= 1
+
+    solo = Solo(work)
+    first = threading.Thread(target=solo)
+    first.start()
+    assert inside.wait(5)
+    assert solo() is False and solo() is False  # asked while running: folded into one re-run
+    release.set()
+    first.join(5)
+    assert not first.is_alive()
+    assert (most, calls) == (1, 2)
+    assert solo() is True and calls == 3
+
+
+def counting(pilot, runs: list, enough: threading.Event, target: int):
+    real = pilot.dispatcher.dispatch
+
+    def dispatch(now=None):
+        report = real(now)
+        runs.append(report)
+        if len(runs) >= target:
+            enough.set()
+        return report
+
+    pilot.dispatcher.dispatch = dispatch
+
+
+def test_the_started_scheduler_fetches_and_posts_once_across_two_instances(
+    core, shops, poster, slack_api
+):
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    fast = Schedule(alerts_every=timedelta(seconds=0.2), fetch_at_start=True)
+    one = make_autopilot(core, poster, shops, schedule=fast)
+    two = make_autopilot(core, poster, shops, schedule=fast)  # another instance, same database
+    runs: list = []
+    enough = threading.Event()
+    for pilot in (one, two):
+        counting(pilot, runs, enough, target=6)
+    one.start()
+    two.start()
+    try:
+        (message,) = slack_api.wait_for(lambda: alerts(slack_api), timeout=10)
+        assert order_id in message.text
+        assert enough.wait(10)  # the alert job kept firing, on both instances' timers
+    finally:
+        one.stop()
+        two.stop()
+    assert len(alerts(slack_api)) == 1 and len(slack_api.calls("chat.postMessage")) == 1
+    assert sum(len(report.posted) for report in runs) == 1
+    assert core.services.engine.order(order_id).placement == "placed"
