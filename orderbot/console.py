@@ -11,7 +11,7 @@ from commands.context import Actor, Context, FetchProgress, Services
 from commands.execute import execute, refuse
 from commands.parse import parse
 from commands.replies import Button, Reply, SelectField
-from commands.types import Fetch, Restock
+from commands.types import Fetch, MarkHandled, Restock, ViewAllNew
 from orderbot.render_text import render_text
 
 OPERATOR = Actor(id="cli", is_admin=True, trusted=True)
@@ -116,6 +116,10 @@ def press(button: Button, services: Services, out: Console) -> Reply:
         return run_text("cancel " + value.replace("|", " "), services, out)
     if button.action_id == actions.RESTOCK:
         return execute(Restock(value), Context(services=services, actor=OPERATOR))
+    if button.action_id == actions.MARK_HANDLED:
+        return execute(MarkHandled(value), Context(services=services, actor=OPERATOR))
+    if button.action_id == actions.VIEW_ALL_NEW:
+        return execute(ViewAllNew(value), Context(services=services, actor=OPERATOR))
     if button.action_id == actions.MAP_SKU_START:
         return refuse(f"Type: /orders map {value} <etsy_sku>")
     text = {

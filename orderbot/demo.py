@@ -70,6 +70,7 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
         schedule = schedule_of(settings, alerts_every=DEMO_ALERTS_EVERY, fetch_at_start=False)
         pilot = autopilot(core, settings, poster=ConsolePoster(out), schedule=schedule)
         hook = None
+        stack = contextlib.ExitStack()
         try:
             out.print(
                 f"Sandbox: TikTok Shop at {shops.tiktok.url}, Etsy at {shops.etsy.url}; "
@@ -88,6 +89,9 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
                 markup=False,
             )
             pilot.jobs.kick_alerts()
+            slack = connect_slack(core, out)
+            if slack is not None:
+                stack.callback(slack.close)
             if texts:
                 for text in texts:
                     out.print(f"\n> {text}", markup=False)
@@ -97,11 +101,30 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
             console.interactive(core.services, out)
             return 0
         finally:
+            stack.close()
             shops.tiktok.webhook_url = None
             if hook is not None:
                 hook.stop()
             pilot.stop()
             core.close()
+
+
+def connect_slack(core, out: Console):
+    """With SLACK_BOT_TOKEN and SLACK_APP_TOKEN set, the demo also answers /orders in Slack
+    over Socket Mode (against the sandbox marketplaces); the handler, or None."""
+    real = Settings()
+    if not (real.slack_bot_token and real.slack_app_token and real.slack_signing_secret):
+        return None
+    from bot.app import build_app
+    from bot.socket_mode import socket_mode_handler
+    from orderbot.runtime import bot_settings
+
+    handler = socket_mode_handler(
+        build_app(services=core.services, settings=bot_settings(real)), real.slack_app_token
+    )
+    handler.connect()
+    out.print("Connected to Slack over Socket Mode: /orders works there too.", markup=False)
+    return handler
 
 
 def serve_sandbox(*, orders: int, out: Console) -> None:
