@@ -32,6 +32,7 @@ from sync.journal import Change
 from sync.logcontext import operation
 from sync.placement import (
     Failure,
+    PoolKey,
     Stock,
     Take,
     allocate,
@@ -40,6 +41,7 @@ from sync.placement import (
     needs_of,
     resolve,
 )
+from sync.pools import Pool, ambiguity, pools
 from sync.skus import INDEXED_STATES, SkuIndex
 from sync.tiktok.client import TikTokClient
 
@@ -215,7 +217,7 @@ class Engine:
                 sort_field="update_time",
                 sort_order="ASC",
             ):
-                result = self._store_page(page.orders)
+                result = self._store_page(self._with_details(page.orders))
                 summary.pages += 1
                 summary.orders += len(page.orders)
                 summary.new += result.new
@@ -284,6 +286,18 @@ class Engine:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _with_details(self, orders):
+        """New orders as Get Order Detail gives them: in 202309 only the detail carries a
+        combined-listing item's components (`combined_listing_skus`), and line items are
+        stored once, when the order is first seen."""
+        with self.sessions() as session:
+            known = queries.orders_by_tiktok_ids(session, [order.id for order in orders])
+        new_ids = [order.id for order in orders if order.id not in known]
+        if not new_ids:
+            return orders
+        detailed = {order.id: order for order in self.tiktok.get_orders(new_ids)}
+        return [detailed.get(order.id, order) for order in orders]
 
     def _save_cursor(self, cursor: int) -> None:
         with transaction(self.sessions) as session:
@@ -402,7 +416,7 @@ class Engine:
                 stock.add_inventory(listing_id, self.etsy.get_inventory(listing_id))
             except Rejected as exc:
                 log.warning("listing %s unreadable: %s", listing_id, exc)
-        working: dict[tuple[int, str], int] = {}
+        working: dict[PoolKey, int] = {}
         for order in orders:
             takes = outcome[order.id]
             if isinstance(takes, list):
@@ -418,7 +432,8 @@ class Engine:
 
         intents: list[tuple[int, dict]] = []
         with transaction(self.sessions) as session:
-            by_listing: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            # Per listing, the pools this batch draws from: one change per pool.
+            by_listing: dict[int, dict[frozenset, Pool]] = defaultdict(dict)
             for order in orders:
                 session.add(order)
                 result = outcome[order.id]
@@ -428,13 +443,17 @@ class Engine:
                     continue
                 order.placement = "placing"
                 for take in result:
-                    by_listing[take.listing_id][take.need.etsy_sku] += take.need.units
-            for listing_id, units in by_listing.items():
+                    pool = stock.pools[(take.listing_id, take.need.etsy_sku)]
+                    by_listing[take.listing_id][pool.id] = pool
+            for listing_id, drawn in by_listing.items():
                 inventory = stock.inventories[listing_id]
-                changes = [
-                    Change(sku, stock.levels[(listing_id, sku)], working[(listing_id, sku)])
-                    for sku in sorted(units)
-                ]
+                changes = sorted(
+                    (
+                        Change(pool.skus[0], pool.quantity, working[(listing_id, pool_id)])
+                        for pool_id, pool in drawn.items()
+                    ),
+                    key=lambda change: change.sku,
+                )
                 intent = journal.new_intent(
                     shop_id=self.shop_id,
                     listing_id=listing_id,
@@ -493,7 +512,16 @@ class Engine:
             if intent.kind == "reserve" and journal.empties_listing(inventory, changes):
                 # Whether Etsy takes a listing to zero stock is undocumented; when it refuses,
                 # deactivating is what keeps Etsy from selling units TikTok already sold.
-                self.etsy.deactivate_listing(intent.listing_id)
+                try:
+                    self.etsy.deactivate_listing(intent.listing_id)
+                except (Rejected, AuthFailed) as refused:
+                    failure = Failure(
+                        "etsy_error",
+                        f"Etsy refused to take listing {intent.listing_id} to zero stock "
+                        f"({exc.message}) and to deactivate it ({refused.message})",
+                    )
+                    self._finish(intent_id, ok=False, failure=failure, tally=tally)
+                    return
                 self._finish(intent_id, ok=True, tally=tally, held=True)
                 return
             self._finish(
@@ -618,7 +646,14 @@ class Engine:
         with self.sessions() as session:
             intents = queries.open_intents(session, shop_id=self.shop_id)
         for intent in intents:
-            inventory = self.etsy.get_inventory(intent.listing_id)
+            try:
+                inventory = self.etsy.get_inventory(intent.listing_id)
+            except Rejected as exc:
+                detail = f"Etsy listing {intent.listing_id} can no longer be read: {exc.message}"
+                self._finish(
+                    intent.id, ok=False, tally=tally, failure=Failure("etsy_error", detail)
+                )
+                continue
             verdict = journal.verdict(intent, inventory)
             log.info(
                 "reconciling stock intent %s on listing %s: %s",
@@ -735,37 +770,38 @@ class Engine:
             reservations = [r for r in all_reservations if r.state == "reserved"]
             if not reservations:
                 continue
-            inventory = self.etsy.get_inventory(listing_id)
-            levels = journal.levels(inventory, listing_id).levels
-            units: dict[str, int] = defaultdict(int)
+            try:
+                inventory = self.etsy.get_inventory(listing_id)
+            except Rejected as exc:
+                # The listing is gone or refused: nothing to give back to automatically.
+                self._restore_failed(reservations, f"Etsy listing {listing_id}: {exc.message}")
+                continue
+            by_sku = pools(inventory)
+            units: dict[frozenset, int] = defaultdict(int)
+            drawn: dict[frozenset, Pool] = {}
+            unknown = set()
             for reservation in reservations:
-                units[reservation.etsy_sku] += reservation.units
-            unknown = sorted(
-                sku for sku in units if not isinstance(levels.get((listing_id, sku)), int)
-            )
-            with transaction(self.sessions) as session:
-                if unknown:
-                    for reservation in reservations:
-                        if reservation.etsy_sku in unknown:
-                            session.add(reservation)
-                            reservation.state = "restore_failed"
-                            queries.add_event(
-                                session,
-                                order_id=reservation.order_id,
-                                at=now,
-                                actor=SYSTEM,
-                                kind="restore_failed",
-                                detail=f"SKU {reservation.etsy_sku} is no longer a single product "
-                                f"group on Etsy listing {listing_id}; give {reservation.units} "
-                                "back by hand",
-                            )
-                changes = [
-                    Change(sku, levels[(listing_id, sku)], levels[(listing_id, sku)] + n)
-                    for sku, n in sorted(units.items())
-                    if sku not in unknown
-                ]
-                if not changes:
+                pool = by_sku.get(reservation.etsy_sku)
+                if pool is None or ambiguity(listing_id, reservation.etsy_sku, pool):
+                    unknown.add(reservation.etsy_sku)
                     continue
+                units[pool.id] += reservation.units
+                drawn[pool.id] = pool
+            if unknown:
+                self._restore_failed(
+                    [r for r in reservations if r.etsy_sku in unknown],
+                    f"its SKU no longer has one stock level on Etsy listing {listing_id}",
+                )
+            changes = sorted(
+                (
+                    Change(pool.skus[0], pool.quantity, pool.quantity + units[pool_id])
+                    for pool_id, pool in drawn.items()
+                ),
+                key=lambda change: change.sku,
+            )
+            if not changes:
+                continue
+            with transaction(self.sessions) as session:
                 intent = journal.new_intent(
                     shop_id=self.shop_id,
                     listing_id=listing_id,
@@ -783,6 +819,22 @@ class Engine:
                         reservation.restore_intent_id = intent.id
                 intent_id = intent.id
             self._write(intent_id, inventory, tally)
+
+    def _restore_failed(self, reservations: list[Reservation], why: str) -> None:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            for reservation in reservations:
+                session.add(reservation)
+                reservation.state = "restore_failed"
+                queries.add_event(
+                    session,
+                    order_id=reservation.order_id,
+                    at=now,
+                    actor=SYSTEM,
+                    kind="restore_failed",
+                    detail=f"could not give back {reservation.etsy_sku} ×{reservation.units}: "
+                    f"{why}; give it back on Etsy by hand",
+                )
 
     def _release_held(self, listing_id: int, held: list[Reservation], tally: _Tally) -> None:
         """Units held by deactivating a listing were never taken off its quantity: giving
@@ -874,22 +926,21 @@ class Engine:
             )
         try:
             result = self.tiktok.cancel_order(tiktok_order_id, reason_key)
-        except Rejected as exc:
-            with transaction(self.sessions) as session:
-                order = self._order(session, tiktok_order_id)
-                order.cancel_requested_at = None
-                order.cancel_requested_by = None
-                queries.add_event(
-                    session,
-                    order_id=order.id,
-                    at=self.clock(),
-                    actor="tiktok",
-                    kind="cancel_refused",
-                    detail=exc.message,
-                )
-            raise EngineError(
-                f"TikTok refused to cancel order {tiktok_order_id}: {exc.message}"
-            ) from exc
+            outcome = f"TikTok: {result.cancel_status}, id {result.cancel_id}"
+        except MarketplaceError as exc:
+            # TikTok may have acted and the answer been lost (or a retry met "already
+            # cancelled"): the order itself says what happened.
+            if not self._cancelled_on_tiktok(tiktok_order_id):
+                self._release_cancel_claim(tiktok_order_id, exc)
+                if isinstance(exc, Rejected):
+                    raise EngineError(
+                        f"TikTok refused to cancel order {tiktok_order_id}: {exc.message}"
+                    ) from exc
+                raise EngineError(
+                    f"Could not cancel order {tiktok_order_id} on TikTok ({exc.message}); "
+                    "it is not cancelled. Try again in a moment."
+                ) from exc
+            outcome = "TikTok's answer was lost; the order shows cancelled"
         with transaction(self.sessions) as session:
             order = self._order(session, tiktok_order_id)
             queries.add_event(
@@ -898,10 +949,31 @@ class Engine:
                 at=self.clock(),
                 actor=actor,
                 kind="cancelled",
-                detail=f"{reason_key} (TikTok: {result.cancel_status}, id {result.cancel_id})",
+                detail=f"{reason_key} ({outcome})",
             )
         self.refresh_orders([tiktok_order_id])
         return self.order(tiktok_order_id)
+
+    def _cancelled_on_tiktok(self, tiktok_order_id: str) -> bool:
+        try:
+            orders = self.tiktok.get_orders([tiktok_order_id])
+        except MarketplaceError:
+            return False
+        return any(o.id == tiktok_order_id and o.status == sections.CANCELLED for o in orders)
+
+    def _release_cancel_claim(self, tiktok_order_id: str, exc: MarketplaceError) -> None:
+        with transaction(self.sessions) as session:
+            order = self._order(session, tiktok_order_id)
+            order.cancel_requested_at = None
+            order.cancel_requested_by = None
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=self.clock(),
+                actor="tiktok",
+                kind="cancel_refused" if isinstance(exc, Rejected) else "cancel_failed",
+                detail=exc.message,
+            )
 
     def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
         now = self.clock()

@@ -13,7 +13,7 @@ from typing import Literal
 
 from storage.models import StockIntent
 from sync.etsy.inventory import products, put_body
-from sync.placement import Stock
+from sync.pools import pools
 
 Verdict = Literal["applied", "not_applied", "unknown"]
 
@@ -54,44 +54,50 @@ def changes_of(intent: StockIntent) -> list[Change]:
 
 
 def body_for(inventory: dict, changes: list[Change]) -> dict:
-    """The PUT body that sets every product carrying a changed SKU to its new quantity."""
-    after = {change.sku: change.after for change in changes}
-    quantities = {
-        product.key: after[product.sku] for product in products(inventory) if product.sku in after
-    }
+    """The PUT body that sets every product of each changed pool to its new quantity."""
+    by_sku = pools(inventory)
+    quantities = {}
+    for change in changes:
+        for product in by_sku[change.sku].products:
+            quantities[product.key] = change.after
     return put_body(inventory, quantities)
 
 
 def empties_listing(inventory: dict, changes: list[Change]) -> bool:
     """Would the write leave the listing with no stock at all?"""
-    after = {change.sku: change.after for change in changes}
-    return all(after.get(product.sku, product.quantity) == 0 for product in products(inventory))
+    after = {}
+    by_sku = pools(inventory)
+    for change in changes:
+        for product in by_sku[change.sku].products:
+            after[product.key] = change.after
+    return all(after.get(product.key, product.quantity) == 0 for product in products(inventory))
 
 
-def levels(inventory: dict, listing_id: int) -> Stock:
-    stock = Stock()
-    stock.add_inventory(listing_id, inventory)
-    return stock
+def pool_quantity(inventory: dict, sku: str) -> int | None:
+    pool = pools(inventory).get(sku)
+    return pool.quantity if pool is not None and not pool.tangled else None
 
 
 def verdict(intent: StockIntent, inventory: dict) -> Verdict:
-    if product_ids(inventory) == json.loads(intent.product_ids_before):
-        return "not_applied"
-    now = levels(inventory, intent.listing_id).levels
-    if all(
-        now.get((intent.listing_id, change.sku)) == change.after for change in changes_of(intent)
-    ):
+    """Quantities first: all at their planned values means ours landed, whatever the ids say
+    (an Etsy that keeps ids stable must not be re-planned into taking units twice)."""
+    changes = changes_of(intent)
+    now = [pool_quantity(inventory, change.sku) for change in changes]
+    if all(q == change.after for q, change in zip(now, changes, strict=True)):
         return "applied"
+    if all(q == change.before for q, change in zip(now, changes, strict=True)):
+        return "not_applied"
+    if product_ids(inventory) == json.loads(intent.product_ids_before):
+        return "not_applied"  # no write since we planned: only sales moved the quantities
     return "unknown"
 
 
 def replan(intent: StockIntent, inventory: dict) -> list[Change] | None:
     """Re-base a write that never landed on today's quantities; None if stock no longer allows."""
-    now = levels(inventory, intent.listing_id).levels
     result = []
     for change in changes_of(intent):
-        current = now.get((intent.listing_id, change.sku))
-        if not isinstance(current, int):
+        current = pool_quantity(inventory, change.sku)
+        if current is None:
             return None
         after = current + (change.after - change.before)
         if after < 0:

@@ -8,8 +8,9 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sync.etsy.inventory import Product, products
-from sync.skus import Ambiguous, Found, Missing, SkuIndex, ambiguity
+from sync.pools import Pool, ambiguity, pools
+from sync.sections import CANCELLED
+from sync.skus import Ambiguous, Found, Missing, SkuIndex
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = Non
     known = known or {}
     result = []
     for line in lines:
+        if line.display_status == CANCELLED:
+            continue  # cancelled on its own (a partial cancel): its unit is not sold
         if line.combined:
             for part in json.loads(line.combined):
                 seller = part.get("seller_sku") or known.get(part["sku_id"])
@@ -92,44 +95,52 @@ def missing_skus(needs: list[Need], index: SkuIndex) -> bool:
 
 @dataclass
 class Stock:
-    """Quantities per (listing, SKU) read fresh from Etsy for one batch."""
+    """Quantities per stock pool, read fresh from Etsy for one batch."""
 
     inventories: dict[int, dict] = field(default_factory=dict)
-    # (listing_id, sku) -> shared quantity, or an ambiguity message
-    levels: dict[tuple[int, str], int | str] = field(default_factory=dict)
+    # (listing_id, sku) -> the pool it draws from, or why it cannot be used
+    pools: dict[tuple[int, str], Pool | str] = field(default_factory=dict)
 
     def add_inventory(self, listing_id: int, inventory: dict) -> None:
         self.inventories[listing_id] = inventory
-        groups: dict[str, list[Product]] = defaultdict(list)
-        for product in products(inventory):
-            if product.sku:
-                groups[product.sku].append(product)
-        for sku, group in groups.items():
-            why = ambiguity(listing_id, sku, group)
-            self.levels[(listing_id, sku)] = why if why else group[0].quantity
+        for sku, pool in pools(inventory).items():
+            why = ambiguity(listing_id, sku, pool)
+            self.pools[(listing_id, sku)] = why if why else pool
 
 
-def allocate(
-    takes: list[Take], stock: Stock, working: dict[tuple[int, str], int]
-) -> Failure | None:
-    """Take the order's units from `working` (quantities left in this batch), all or nothing."""
-    wanted: dict[tuple[int, str], int] = defaultdict(int)
+PoolKey = tuple[int, frozenset]  # (listing_id, Pool.id)
+
+
+def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Failure | None:
+    """Take the order's units from `working` (what each pool has left in this batch), all or
+    nothing."""
+    wanted: dict[PoolKey, int] = defaultdict(int)
+    names: dict[PoolKey, str] = {}
+    levels: dict[PoolKey, int] = {}
     for take in takes:
-        wanted[(take.listing_id, take.need.etsy_sku)] += take.need.units
+        listing_id, sku = take.listing_id, take.need.etsy_sku
+        pool = stock.pools.get((listing_id, sku))
+        if pool is None:
+            return Failure("sku_unmatched", f"SKU {sku} is no longer on Etsy listing {listing_id}")
+        if isinstance(pool, str):
+            return Failure("sku_ambiguous", pool)
+        key = (listing_id, pool.id)
+        wanted[key] += take.need.units
+        names[key] = (
+            sku
+            if len(pool.skus) == 1
+            else f"{sku} (stock shared with {', '.join(s for s in pool.skus if s != sku)})"
+        )
+        levels[key] = pool.quantity
     short = []
     for key, units in wanted.items():
-        level = stock.levels.get(key)
-        if level is None:
-            return Failure("sku_unmatched", f"SKU {key[1]} is no longer on Etsy listing {key[0]}")
-        if isinstance(level, str):
-            return Failure("sku_ambiguous", level)
-        available = working.get(key, level)
+        available = working.get(key, levels[key])
         if available < units:
             short.append(
-                f"{key[1]}: need {units}, Etsy has {available} (short {units - available})"
+                f"{names[key]}: need {units}, Etsy has {available} (short {units - available})"
             )
     if short:
         return Failure("insufficient_stock", "; ".join(short))
     for key, units in wanted.items():
-        working[key] = working.get(key, stock.levels[key]) - units
+        working[key] = working.get(key, levels[key]) - units
     return None

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sync.etsy.inventory import Product, products
+from sync.pools import Pool, ambiguity, pools
 
 INDEXED_STATES = ("active", "sold_out", "inactive")
 
@@ -32,33 +32,21 @@ class Ambiguous:
 Lookup = Found | Missing | Ambiguous
 
 
-def ambiguity(listing_id: int, sku: str, group: list[Product]) -> str | None:
-    """Products of one listing sharing a SKU move together only when their quantities agree."""
-    quantities = sorted({product.quantity for product in group})
-    if len(quantities) > 1:
-        return (
-            f"{sku} is on {len(group)} products of listing {listing_id} with different "
-            f"quantities ({', '.join(map(str, quantities))})"
-        )
-    return None
-
-
 class SkuIndex:
-    def __init__(self, listings_by_sku: dict[str, dict[int, list[Product]]], built_at: datetime):
+    def __init__(self, listings_by_sku: dict[str, dict[int, Pool]], built_at: datetime):
         self._by_sku = listings_by_sku
         self.built_at = built_at
 
     @classmethod
     def build(cls, listings: Iterable[dict], built_at: datetime) -> "SkuIndex":
-        by_sku: dict[str, dict[int, list[Product]]] = defaultdict(lambda: defaultdict(list))
+        by_sku: dict[str, dict[int, Pool]] = defaultdict(dict)
         for listing in listings:
             inventory = listing.get("inventory")
             if not inventory:
                 continue
-            for product in products(inventory):
-                if product.sku:
-                    by_sku[product.sku][int(listing["listing_id"])].append(product)
-        return cls({sku: dict(found) for sku, found in by_sku.items()}, built_at)
+            for sku, pool in pools(inventory).items():
+                by_sku[sku][int(listing["listing_id"])] = pool
+        return cls(dict(by_sku), built_at)
 
     def __len__(self) -> int:
         return len(self._by_sku)

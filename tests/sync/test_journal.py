@@ -1,0 +1,101 @@
+"""The stock-move journal's decisions, on inventories as Etsy returns them."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from sync import journal
+from sync.journal import Change
+
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+RED, BLUE, COLOR = 1, 2, 200
+
+
+def product(product_id: int, sku: str, quantity: int, value_id: int | None = None) -> dict:
+    values = (
+        [{"property_id": COLOR, "property_name": "Color", "value_ids": [value_id], "values": ["x"]}]
+        if value_id
+        else []
+    )
+    return {
+        "product_id": product_id,
+        "sku": sku,
+        "is_deleted": False,
+        "property_values": values,
+        "offerings": [
+            {
+                "offering_id": product_id * 10,
+                "quantity": quantity,
+                "is_enabled": True,
+                "is_deleted": False,
+                "price": {"amount": 1250, "divisor": 100, "currency_code": "USD"},
+            }
+        ],
+    }
+
+
+def inventory(*products, quantity_on=(COLOR,), sku_on=(COLOR,)) -> dict:
+    return {
+        "products": list(products),
+        "price_on_property": [],
+        "quantity_on_property": list(quantity_on),
+        "sku_on_property": list(sku_on),
+    }
+
+
+def intent_for(before_inventory: dict, changes: list[Change]):
+    return journal.new_intent(
+        shop_id=1,
+        listing_id=9,
+        kind="reserve",
+        inventory=before_inventory,
+        changes=changes,
+        now=NOW,
+    )
+
+
+PLANNED = inventory(product(11, "MUG-RED", 5, RED), product(12, "MUG-BLUE", 7, BLUE))
+CHANGE = [Change("MUG-RED", 5, 4)]
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # Etsy renewed the ids and holds what we wrote: ours landed.
+        (inventory(product(21, "MUG-RED", 4, RED), product(22, "MUG-BLUE", 7, BLUE)), "applied"),
+        # An Etsy that keeps ids stable: the quantities alone say ours landed.
+        (inventory(product(11, "MUG-RED", 4, RED), product(12, "MUG-BLUE", 7, BLUE)), "applied"),
+        # Nothing written since we planned.
+        (PLANNED, "not_applied"),
+        # Same ids, a sale moved the quantity: no write happened, re-plan from 3.
+        (
+            inventory(product(11, "MUG-RED", 3, RED), product(12, "MUG-BLUE", 7, BLUE)),
+            "not_applied",
+        ),
+        # New ids and neither quantity: someone else wrote; undecidable.
+        (inventory(product(31, "MUG-RED", 2, RED), product(32, "MUG-BLUE", 7, BLUE)), "unknown"),
+    ],
+)
+def test_verdicts(now, expected):
+    assert journal.verdict(intent_for(PLANNED, CHANGE), now) == expected
+
+
+def test_replan_rebases_on_todays_quantity_or_gives_up():
+    sold_one = inventory(product(11, "MUG-RED", 3, RED), product(12, "MUG-BLUE", 7, BLUE))
+    assert journal.replan(intent_for(PLANNED, CHANGE), sold_one) == [Change("MUG-RED", 3, 2)]
+    gone = inventory(product(11, "MUG-RED", 0, RED), product(12, "MUG-BLUE", 7, BLUE))
+    assert journal.replan(intent_for(PLANNED, CHANGE), gone) is None
+
+
+def test_a_shared_quantity_pool_is_written_whole():
+    # Colour drives the SKU but not the quantity: both products hold one stock of 6.
+    pooled = inventory(
+        product(11, "MUG-RED", 6, RED), product(12, "MUG-BLUE", 6, BLUE), quantity_on=()
+    )
+    body = journal.body_for(pooled, [Change("MUG-BLUE", 6, 5)])
+    quantities = [p["offerings"][0]["quantity"] for p in body["products"]]
+    assert quantities == [5, 5]
+    assert "product_id" not in json.dumps(body)
+    assert journal.empties_listing(pooled, [Change("MUG-RED", 6, 0)])
+    assert not journal.empties_listing(PLANNED, [Change("MUG-RED", 5, 0)])
