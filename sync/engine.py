@@ -454,16 +454,7 @@ class Engine:
                     ),
                     key=lambda change: change.sku,
                 )
-                intent = journal.new_intent(
-                    shop_id=self.shop_id,
-                    listing_id=listing_id,
-                    kind="reserve",
-                    inventory=inventory,
-                    changes=changes,
-                    now=now,
-                )
-                session.add(intent)
-                session.flush()
+                intent = self._open_intent(session, listing_id, "reserve", inventory, changes)
                 intents.append((intent.id, inventory))
                 for order in orders:
                     result = outcome[order.id]
@@ -485,6 +476,23 @@ class Engine:
                             )
         for intent_id, inventory in intents:
             self._write(intent_id, inventory, tally)
+
+    def _open_intent(
+        self, session, listing_id: int, kind: str, inventory: dict, changes, note=None
+    ) -> StockIntent:
+        """Journal a stock move before it is made (the caller's transaction commits it)."""
+        intent = journal.new_intent(
+            shop_id=self.shop_id,
+            listing_id=listing_id,
+            kind=kind,
+            inventory=inventory,
+            changes=changes,
+            now=self.clock(),
+        )
+        intent.note = note
+        session.add(intent)
+        session.flush()
+        return intent
 
     def _fail(self, session, order: Order, failure: Failure, now: datetime) -> None:
         order.placement = "failed"
@@ -738,7 +746,6 @@ class Engine:
                 refresh_section(session, order, now)
 
     def _restore_owed(self, tally: _Tally) -> None:
-        now = self.clock()
         with self.sessions() as session:
             owed = list(
                 session.exec(
@@ -802,16 +809,7 @@ class Engine:
             if not changes:
                 continue
             with transaction(self.sessions) as session:
-                intent = journal.new_intent(
-                    shop_id=self.shop_id,
-                    listing_id=listing_id,
-                    kind="restore",
-                    inventory=inventory,
-                    changes=changes,
-                    now=now,
-                )
-                session.add(intent)
-                session.flush()
+                intent = self._open_intent(session, listing_id, "restore", inventory, changes)
                 for reservation in reservations:
                     if reservation.etsy_sku not in unknown:
                         session.add(reservation)
@@ -840,20 +838,15 @@ class Engine:
         """Units held by deactivating a listing were never taken off its quantity: giving
         them back writes nothing, and re-activating the listing stays the seller's call."""
         with transaction(self.sessions) as session:
-            intent = journal.new_intent(
-                shop_id=self.shop_id,
-                listing_id=listing_id,
-                kind="restore",
-                inventory={"products": []},
-                changes=[],
-                now=self.clock(),
+            intent = self._open_intent(
+                session,
+                listing_id,
+                "restore",
+                {"products": []},
+                [],
+                note=f"listing {listing_id} stays inactive: re-activate it on Etsy when you are "
+                "ready (re-activating can renew the listing, which Etsy charges for)",
             )
-            intent.note = (
-                f"listing {listing_id} stays inactive: re-activate it on Etsy when you are ready "
-                "(re-activating can renew the listing, which Etsy charges for)"
-            )
-            session.add(intent)
-            session.flush()
             for reservation in held:
                 session.add(reservation)
                 reservation.state = "restoring"
