@@ -9,7 +9,7 @@ time-driven change (ON_HOLD orders leave the remorse window at the earliest 15 m
 """
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -125,9 +125,24 @@ def units_by_sku(shops: Marketplaces, order_ids) -> Counter:
 
 
 def expected_quantities(shops: Marketplaces, before: dict, placed: set[str]) -> dict:
-    """Every placed order's units taken exactly once; products sharing a SKU move together."""
+    """Every placed order's units taken exactly once; products sharing a SKU move together,
+    and so do products sharing one stock pool (same values of the listing's
+    quantity_on_property properties, Etsy reference §7.2)."""
     units = units_by_sku(shops, placed)
-    return {key: qty - units.get(key[1], 0) for key, qty in before.items()}
+    quantity_props = {
+        listing["listing_id"]: set(listing["inventory"].get("quantity_on_property") or ())
+        for listing in shops.catalog.listings
+    }
+
+    def pool(key) -> tuple:
+        listing_id, _, values = key
+        return listing_id, tuple(v for v in values if v[0] in quantity_props.get(listing_id, ()))
+
+    skus_in_pool: dict[tuple, set] = defaultdict(set)
+    for key in before:
+        skus_in_pool[pool(key)].add(key[1])
+    taken = {p: sum(units.get(sku, 0) for sku in skus) for p, skus in skus_in_pool.items()}
+    return {key: qty - taken[pool(key)] for key, qty in before.items()}
 
 
 def outcomes(sessions) -> dict[str, tuple]:
