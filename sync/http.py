@@ -5,11 +5,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
 
 from sync import metrics
+from sync.clock import utc_now
 from sync.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -74,7 +77,11 @@ class Backoff:
 
 
 class Retry(Exception):
-    """Raised by a response reader (or an auth flow) for an answer worth another attempt."""
+    """Raised by a response reader (or an auth flow) for an answer worth another attempt.
+
+    `unprocessed` says the platform certainly did nothing (a rate-limit refusal, or a request
+    that never left): only such failures are retried for a call that is not idempotent.
+    """
 
     def __init__(
         self,
@@ -84,6 +91,7 @@ class Retry(Exception):
         code: int | str | None = None,
         status: int | None = None,
         request_id: str | None = None,
+        unprocessed: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -91,15 +99,40 @@ class Retry(Exception):
         self.code = code
         self.status = status
         self.request_id = request_id
+        self.unprocessed = unprocessed
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Retry-After in seconds; the HTTP-date form is not used by either platform."""
-    try:
-        seconds = float(headers.get("retry-after", ""))
-    except ValueError:
+# A `Retry-After: 0` (or a date already past) still waits this long, so a server that keeps
+# answering 429 with 0 cannot use up every attempt within a few milliseconds.
+RETRY_AFTER_FLOOR_S = 0.5
+# The longest Retry-After waited for. Etsy's 429s typically ask for 1–60 s (QPS spent; the
+# rolling daily window frees quota continuously), which is worth waiting for, so this sits
+# well above both that and the backoff cap; a longer ask (a spent daily quota) fails at once
+# rather than holding a fetch or a Slack command for minutes.
+MAX_RETRY_AFTER_S = 120.0
+
+
+def retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds, from either form RFC 9110 allows: delay-seconds or an HTTP-date
+    (counted from `now`, the caller's clock). At least `RETRY_AFTER_FLOOR_S`; None when the
+    header is absent or unreadable."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
         return None
-    return seconds if seconds >= 0 else None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:  # "-0000": HTTP-dates are GMT
+            moment = moment.replace(tzinfo=UTC)
+        seconds = (moment - (now or utc_now())).total_seconds()
+    else:
+        if not seconds >= 0:  # negative or NaN
+            return None
+    return max(seconds, RETRY_AFTER_FLOOR_S)
 
 
 def json_or_none(response: httpx.Response) -> Any:
@@ -112,6 +145,8 @@ def json_or_none(response: httpx.Response) -> Any:
 
 # Failures where the request may not have reached the server, or its answer was lost.
 _NETWORK_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# Of those, the ones raised before any byte of the request was sent.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class Retrier:
@@ -119,6 +154,9 @@ class Retrier:
 
     `build` makes a fresh request for every attempt (the auth flow signs each one anew);
     `read` turns a response into a value, or raises `Retry` or a `MarketplaceError`.
+
+    A Retry-After longer than `max_retry_after` is not waited for: the call is `Unavailable`
+    at once.
     """
 
     def __init__(
@@ -132,6 +170,7 @@ class Retrier:
         sleep: Callable[[float], None],
         monotonic: Callable[[], float],
         on_call: OnCall | None = None,
+        max_retry_after: float = MAX_RETRY_AFTER_S,
     ) -> None:
         self.platform = platform
         self._client = client
@@ -141,6 +180,7 @@ class Retrier:
         self._sleep = sleep
         self._monotonic = monotonic
         self._on_call = on_call
+        self._max_retry_after = max_retry_after
         # httpx logs every full URL at INFO; TikTok URLs carry the sign and the token refresh
         # carries the app secret, so that logger must stay quieter than INFO.
         for name in ("httpx", "httpcore"):
@@ -153,7 +193,13 @@ class Retrier:
         endpoint: str,
         build: Callable[[], httpx.Request],
         read: Callable[[httpx.Response], T],
+        *,
+        idempotent: bool = True,
     ) -> T:
+        """`idempotent=False` is for a call that must not be repeated once it may have been
+        carried out (a POST that cancels): a timeout, a lost connection or a 5xx ends it as
+        `Unavailable` after one attempt, and the caller reads back what happened. Answers that
+        say nothing was done (429) and requests that never left are still retried."""
         for attempt in range(1, self._max_attempts + 1):
             waited = self._limiter.acquire()
             if waited > 0:
@@ -166,12 +212,22 @@ class Retrier:
                 retry = exc
             except httpx.TimeoutException as exc:
                 self._report(endpoint, "timeout")
-                retry = Retry(f"timed out ({type(exc).__name__})")
+                retry = Retry(
+                    f"timed out ({type(exc).__name__})", unprocessed=isinstance(exc, _NOT_SENT)
+                )
                 retry.__cause__ = exc
             except _NETWORK_ERRORS as exc:
                 self._report(endpoint, "network")
-                retry = Retry(f"connection failed ({type(exc).__name__})")
+                retry = Retry(
+                    f"connection failed ({type(exc).__name__})",
+                    unprocessed=isinstance(exc, _NOT_SENT),
+                )
                 retry.__cause__ = exc
+            if not idempotent and not retry.unprocessed:
+                raise self._unavailable(
+                    f"{endpoint}: {retry.reason}; not retried, as it may have been carried out",
+                    retry,
+                ) from retry
             if attempt < self._max_attempts:
                 self._wait(endpoint, retry, attempt)
         raise self._unavailable(
@@ -188,7 +244,7 @@ class Retrier:
             log.info("%s %s: %s; retry %d in %.2fs", self.platform, endpoint, retry, attempt, delay)
             self._sleep(delay)
             return
-        if retry.after > self._backoff.cap:
+        if retry.after > self._max_retry_after:
             # A wait this long (e.g. a spent daily quota) is not worth holding a caller for.
             raise self._unavailable(
                 f"{endpoint}: asked to retry after {retry.after:g}s", retry

@@ -3,7 +3,7 @@
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,9 +20,29 @@ class Tokens:
     refresh_token: str | None = field(repr=False)
     access_expires_at: datetime | None
     refresh_expires_at: datetime | None = None
+    # When orderbot got this token from a refresh (or found it freshly stored by another
+    # instance), by its own clock. Not stored: tokens loaded at start have none, and get the
+    # plain margin once; every refresh stamps what it brings. Not part of equality.
+    issued_at: datetime | None = field(default=None, compare=False)
 
     def access_due(self, now: datetime, margin: timedelta) -> bool:
-        return self.access_expires_at is not None and self.access_expires_at - margin <= now
+        """Whether to refresh before the next call: `margin` before the stated expiry, but at
+        most a tenth of the lifetime the token had when it was issued, so a short-lived token
+        (or one whose expiry the platform's clock puts early) is not refreshed on every call.
+
+        A token that was already past its expiry, by our clock, when it was issued is never
+        due: refreshing again would bring the same, so the platform's own "expired" answer
+        decides (one refresh, then a resend). Without `issued_at` the plain margin applies.
+        """
+        expires = self.access_expires_at
+        if expires is None:
+            return False
+        if self.issued_at is None:
+            return expires - margin <= now
+        lifetime = expires - self.issued_at
+        if lifetime <= timedelta(0):
+            return False
+        return expires - min(margin, lifetime / 10) <= now
 
 
 class TokenStore(Protocol):
@@ -54,7 +74,7 @@ class RefreshingAuth(httpx.Auth, ABC):
 
     requires_response_body = True  # TikTok says "expired" in the JSON body
     platform: str
-    margin = timedelta(minutes=5)  # refresh this long before the stated expiry
+    margin = timedelta(minutes=5)  # refresh this long before the stated expiry (at most)
 
     def __init__(self, store: TokenStore, clock: Clock) -> None:
         self._store = store
@@ -97,11 +117,23 @@ class RefreshingAuth(httpx.Auth, ABC):
                 raise AuthFailed(self.platform, "no tokens stored; authorise the app first")
             return self._tokens
 
+    def _stamped(self, tokens: Tokens | None) -> Tokens | None:
+        """Tokens another thread or instance has just stored count their lifetime from now.
+        One already expired by our clock keeps no stamp, so it is refreshed before the next
+        call, once: what that refresh brings is stamped."""
+        if tokens is None or tokens.issued_at is not None:
+            return tokens
+        now = self._clock()
+        expires = tokens.access_expires_at
+        if expires is None or expires <= now:
+            return tokens
+        return replace(tokens, issued_at=now)
+
     def _refresh(self, stale: Tokens) -> Generator[httpx.Request, httpx.Response, Tokens]:
         # One refresh at a time: refresh tokens may rotate, so a second concurrent refresh
         # with the old one would fail.
         with self._lock:
-            latest = self._store.load() or stale
+            latest = self._stamped(self._store.load()) or stale
             if latest.access_token != stale.access_token:
                 self._tokens = latest  # another thread or instance refreshed meanwhile
                 return latest
@@ -112,6 +144,8 @@ class RefreshingAuth(httpx.Auth, ABC):
                 raise AuthFailed(self.platform, "refresh token expired; authorise the app again")
             response = yield self.refresh_request(latest)
             fresh = self.read_refresh(response, latest)
+            if fresh.issued_at is None:
+                fresh = replace(fresh, issued_at=self._clock())
             self._store.save(fresh)
             self._tokens = fresh
             return fresh

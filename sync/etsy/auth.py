@@ -1,6 +1,6 @@
 """Etsy keys, OAuth tokens and error answers (Etsy reference §1–§4)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,15 +25,25 @@ def _message(body: Any, status: int) -> str:
     return f"HTTP {status}"
 
 
-def check(response: httpx.Response) -> None:
-    """Raises `Retry` or a `MarketplaceError` unless the answer is a success."""
+def check(response: httpx.Response, *, now: datetime | None = None) -> None:
+    """Raises `Retry` or a `MarketplaceError` unless the answer is a success.
+
+    `now` (the client's clock) dates a Retry-After given as an HTTP-date. A 401 that a token
+    refresh did not cure is `AuthFailed`; a 403 is `Rejected`: the spec describes it as
+    "operation not allowed", a refusal of this request (e.g. a listing of another shop), not
+    bad credentials, so it must not stop every other call."""
     status = response.status_code
     if response.is_success:
         return
     body = json_or_none(response)
     message = _message(body, status)
     if status in (408, 429) or status >= 500:
-        raise Retry(message, after=retry_after(response.headers), status=status)
+        raise Retry(
+            message,
+            after=retry_after(response.headers, now=now),
+            status=status,
+            unprocessed=status == 429,
+        )
     # Concurrent edits of one listing are refused with a 409 that asks to try again; a 409
     # whose body cannot be read (cut short on the way) may well be that one, so it is retried
     # too, rather than failing the order for good.
@@ -42,14 +52,14 @@ def check(response: httpx.Response) -> None:
         unreadable or "being edited" in message.lower() or "try again" in message.lower()
     ):
         raise Retry(message, status=status)
-    if status in (401, 403):
+    if status == 401:
         raise AuthFailed(PLATFORM, message, status=status)
     raise Rejected(PLATFORM, message, status=status)
 
 
-def read_json(response: httpx.Response) -> Any:
+def read_json(response: httpx.Response, *, now: datetime | None = None) -> Any:
     """The JSON of a successful answer; a success that is not JSON is worth another attempt."""
-    check(response)
+    check(response, now=now)
     body = json_or_none(response)
     if body is None:
         raise Retry("malformed JSON answer", status=response.status_code)
@@ -94,7 +104,7 @@ class EtsyAuth(RefreshingAuth):
 
     def read_refresh(self, response: httpx.Response, old: Tokens) -> Tokens:
         try:
-            body = read_json(response)
+            body = read_json(response, now=self._clock())
         except (AuthFailed, Rejected) as exc:  # e.g. invalid_grant: the refresh token is spent
             raise AuthFailed(
                 PLATFORM, f"token refresh refused: {exc.message}", status=exc.status

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 
 from sync.clock import Clock, utc_now
-from sync.errors import Unavailable
+from sync.errors import Rejected, Unavailable
 from sync.etsy.auth import PLATFORM, EtsyAuth, check, read_json
 from sync.http import Backoff, OnCall, RateLimiter, Retrier
 from sync.tokens import TokenStore
@@ -43,6 +43,7 @@ class EtsyClient:
     ) -> None:
         self._shop_id = quote(str(shop_id), safe="")
         self._monotonic = monotonic
+        self._clock = clock
         auth = EtsyAuth(
             keystring=api_key,
             shared_secret=shared_secret,
@@ -68,7 +69,11 @@ class EtsyClient:
     def iter_listing_pages(
         self, *, state: str = "active", page_size: int = 100
     ) -> Iterator[list[dict]]:
-        """The shop's listings in one `state`, with their inventory, one page per request."""
+        """The shop's listings in one `state`, with their inventory, one page per request.
+
+        Follows `offset` until Etsy's `count` is reached. A page shorter than asked for does
+        not end it (Etsy may serve fewer than `limit`); an empty page before `count` does,
+        with a warning, since asking again from the same offset would loop."""
         path = f"/v3/application/shops/{self._shop_id}/listings"
         offset = 0
         while True:
@@ -88,10 +93,19 @@ class EtsyClient:
             }
             page = self._call("listings", "GET", path, params=params)
             results, count = _listing_page(page)
-            if results:
-                yield results
+            if not results:
+                if offset < count:
+                    log.warning(
+                        "etsy: %s listings page at offset %d came back empty though the count"
+                        " is %d; stopping there",
+                        state,
+                        offset,
+                        count,
+                    )
+                return
+            yield results
             offset += len(results)
-            if len(results) < page_size or offset >= count:
+            if offset >= count:
                 return
 
     def get_inventory(self, listing_id: int) -> dict:
@@ -104,8 +118,26 @@ class EtsyClient:
         return _inventory(self._call("update_inventory", "PUT", path, json=body))
 
     def deactivate_listing(self, listing_id: int) -> None:
+        """updateListing with `state=inactive`, form-encoded.
+
+        Today's docs make updateListing a PATCH; the bundled June-2021 spec defines it as a PUT
+        on the same path with the same form body. A PATCH answered 404 or 405 (an API that
+        knows only the PUT) is sent once more as that PUT."""
         path = f"/v3/application/shops/{self._shop_id}/listings/{int(listing_id)}"
-        self._call("deactivate_listing", "PATCH", path, data={"state": "inactive"}, read=check)
+        form = {"state": "inactive"}
+        try:
+            self._call("deactivate_listing", "PATCH", path, data=form, read=self._check)
+        except Rejected as exc:
+            if exc.status not in (404, 405):
+                raise
+            log.info("etsy: PATCH updateListing answered HTTP %s; trying PUT", exc.status)
+            self._call("deactivate_listing", "PUT", path, data=form, read=self._check)
+
+    def _check(self, response: httpx.Response) -> None:
+        check(response, now=self._clock())
+
+    def _read_json(self, response: httpx.Response) -> Any:
+        return read_json(response, now=self._clock())
 
     def close(self) -> None:
         self._retrier.close()
@@ -119,8 +151,10 @@ class EtsyClient:
         params: dict[str, str] | None = None,
         json: Any = None,
         data: dict[str, str] | None = None,
-        read: Callable[[httpx.Response], Any] = read_json,
+        read: Callable[[httpx.Response], Any] | None = None,
     ) -> Any:
+        reader = read or self._read_json
+
         def build() -> httpx.Request:
             return self._http.build_request(method, path, params=params, json=json, data=data)
 
@@ -131,7 +165,7 @@ class EtsyClient:
             if remaining is not None and remaining.strip() == "0":
                 # This second's quota is spent: the next call waits for the next second.
                 self._limiter.pause_until(self._monotonic() + 1.0)
-            return read(response)
+            return reader(response)
 
         return self._retrier.call(endpoint, build, watch_quota)
 

@@ -10,6 +10,8 @@ from sync.tiktok.models import (
     TikTokLineItem,
     TikTokOrder,
     TrackingEvent,
+    effective_cancellation,
+    effective_cancellations,
 )
 from sync.tiktok.signing import sign
 
@@ -23,5 +25,7 @@ __all__ = [
     "TikTokLineItem",
     "TikTokOrder",
     "TrackingEvent",
+    "effective_cancellation",
+    "effective_cancellations",
     "sign",
 ]

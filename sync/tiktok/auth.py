@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 import httpx
 
@@ -14,6 +15,7 @@ from sync.tokens import RefreshingAuth, Tokens, TokenStore
 PLATFORM = "tiktok"
 
 TOKEN_EXPIRED = 105002
+RATE_LIMITED = 36009002
 _RETRY_CODES = {36009002, 36009003, 36009007}  # rate limited, internal error, timed out
 _AUTH_CODES = {TOKEN_EXPIRED, 105005, 101000, 106001}
 _REUSED_VALIDATION_CODE = 36009004  # one code for many causes: read the message
@@ -26,8 +28,10 @@ def needs_shop_cipher(path: str) -> bool:
     return _SHOPLESS_PATH.search(path) is None
 
 
-def read_envelope(response: httpx.Response) -> dict:
-    """The `data` of a successful answer; otherwise raises `Retry` or a `MarketplaceError`."""
+def read_envelope(response: httpx.Response, *, now: datetime | None = None) -> dict:
+    """The `data` of a successful answer; otherwise raises `Retry` or a `MarketplaceError`.
+
+    `now` (the client's clock) dates a Retry-After given as an HTTP-date."""
     status = response.status_code
     body = json_or_none(response)
     envelope = body if isinstance(body, dict) and isinstance(body.get("code"), int) else None
@@ -38,7 +42,13 @@ def read_envelope(response: httpx.Response) -> dict:
 
     if status in (408, 429) or status >= 500 or code in _RETRY_CODES:
         reason = message or f"HTTP {status}"
-        raise Retry(reason, after=retry_after(response.headers), **details)
+        raise Retry(
+            reason,
+            after=retry_after(response.headers, now=now),
+            # Refused by the rate limiter: nothing was done, so even a cancel may be resent.
+            unprocessed=status == 429 or code == RATE_LIMITED,
+            **details,
+        )
     if envelope is None:
         if response.is_success:
             raise Retry("malformed JSON answer", status=status)
@@ -109,7 +119,7 @@ class TikTokAuth(RefreshingAuth):
 
     def read_refresh(self, response: httpx.Response, old: Tokens) -> Tokens:
         try:
-            data = read_envelope(response)
+            data = read_envelope(response, now=self._clock())
         except Rejected as exc:
             raise AuthFailed(
                 PLATFORM,

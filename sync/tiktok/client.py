@@ -1,6 +1,7 @@
 """The TikTok Shop Partner API (202309) calls orderbot makes (TikTok reference §7–§13)."""
 
 import json
+import logging
 import random
 import threading
 import time
@@ -16,6 +17,8 @@ from sync.http import Backoff, OnCall, RateLimiter, Retrier
 from sync.tiktok import models
 from sync.tiktok.auth import PLATFORM, TikTokAuth, read_envelope
 from sync.tokens import TokenStore
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -44,6 +47,7 @@ class TikTokClient:
         on_call: OnCall | None = None,
     ) -> None:
         self._cipher = shop_cipher
+        self._clock = clock
         self._cipher_lock = threading.Lock()
         auth = TikTokAuth(
             app_key=app_key,
@@ -96,7 +100,10 @@ class TikTokClient:
         sort_field: str = "update_time",
         sort_order: str = "ASC",
     ) -> Iterator[models.OrderPage]:
-        """One request per page, following `next_page_token` until it is empty."""
+        """One request per page, following `next_page_token` until it is empty (or repeats).
+
+        Orders that cannot be read are left out of `OrderPage.orders` and named in
+        `OrderPage.skipped` (each logged with what is wrong)."""
         filters = {
             "order_status": order_status,
             "create_time_ge": create_time_ge,
@@ -109,29 +116,43 @@ class TikTokClient:
         path = "/order/202309/orders/search"
         yield from self._pages("search_orders", path, params, body, models.parse_order_page)
 
-    def get_orders(self, order_ids: Sequence[str]) -> list[models.TikTokOrder]:
+    def get_orders(
+        self, order_ids: Sequence[str], *, skipped: list[str] | None = None
+    ) -> list[models.TikTokOrder]:
+        """The readable ones of these orders. One that cannot be read is logged and left out;
+        its id is appended to `skipped` when a list is given."""
         orders: list[models.TikTokOrder] = []
         for start in range(0, len(order_ids), ORDER_IDS_PER_CALL):
             ids = ",".join(order_ids[start : start + ORDER_IDS_PER_CALL])
-            orders += self._call(
+            found, unreadable = self._call(
                 "get_orders",
                 "GET",
                 "/order/202309/orders",
-                lambda data: [models.parse_order(order) for order in data.get("orders") or ()],
+                lambda data: models.parse_orders(data.get("orders")),
                 params={"ids": ids},
             )
+            orders += found
+            if skipped is not None:
+                skipped += unreadable
         return orders
 
     def cancel_order(self, order_id: str, cancel_reason: str) -> models.CancelResult:
+        """Cancel Order is a POST that is not idempotent: a retry after a cancel that landed
+        (its answer lost) would meet 25001011/25001051 and report a refusal. So a timeout, a
+        lost connection or a 5xx ends it as `Unavailable` after one attempt, and the caller
+        re-reads the order to learn what happened; a 429 (nothing done) is still retried."""
         return self._call(
             "cancel_order",
             "POST",
             "/return_refund/202309/cancellations",
             models.parse_cancel_result,
             body={"order_id": order_id, "cancel_reason": cancel_reason},
+            idempotent=False,
         )
 
     def search_cancellations(self, *, order_ids: Sequence[str]) -> list[models.Cancellation]:
+        """Every cancellation record of these orders; an order may have several (pick one
+        with `models.effective_cancellations`)."""
         if not order_ids:  # an empty filter would match every cancellation of the shop
             return []
         params = {"page_size": str(CANCELLATIONS_PAGE_SIZE)}
@@ -159,8 +180,12 @@ class TikTokClient:
         body: dict,
         parse: Callable[[dict], T],
     ) -> Iterator[T]:
-        """Each page of a token-paged search, parsed; one request per page, on demand."""
+        """Each page of a token-paged search, parsed; one request per page, on demand.
+
+        Stops at an empty `next_page_token`, and also, with a warning, at a token already
+        followed: a server repeating its cursor would otherwise be asked forever."""
         token = ""
+        followed: set[str] = set()
         while True:
             page_params = {**params, "page_token": token} if token else params
             page, token = self._call(
@@ -174,6 +199,14 @@ class TikTokClient:
             yield page
             if not token:
                 return
+            if token in followed:
+                log.warning(
+                    "tiktok %s: next_page_token repeats after %d pages; stopping there",
+                    endpoint,
+                    len(followed) + 1,
+                )
+                return
+            followed.add(token)
 
     def _call(
         self,
@@ -184,6 +217,7 @@ class TikTokClient:
         *,
         params: dict[str, str] | None = None,
         body: dict | None = None,
+        idempotent: bool = True,
     ) -> T:
         # Serialised once, compactly: the signature covers these exact bytes.
         content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
@@ -192,15 +226,15 @@ class TikTokClient:
             return self._http.build_request(method, path, params=params, content=content)
 
         def read(response: httpx.Response) -> T:
-            data = read_envelope(response)
+            data = read_envelope(response, now=self._clock())
             try:
                 return parse(data)
             except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
                 # A well-formed envelope whose data lacks the documented shape.
                 raise Unavailable(PLATFORM, f"{endpoint}: unreadable answer ({exc!r})") from exc
 
-        return self._retrier.call(endpoint, build, read)
+        return self._retrier.call(endpoint, build, read, idempotent=idempotent)
 
 
 def _cancellations(data: dict) -> list[models.Cancellation]:
-    return [models.parse_cancellation(c) for c in data.get("cancellations") or ()]
+    return models.parse_cancellations(data.get("cancellations"))

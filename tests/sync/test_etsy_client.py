@@ -28,7 +28,7 @@ def answer(status=200, body=None, headers=None):
     return lambda request: httpx.Response(status, json=body, headers=headers)
 
 
-def make_client(api: FakeApi, *, expires=NOW + timedelta(minutes=50), **kwargs):
+def make_client(api: FakeApi, *, expires=NOW + timedelta(minutes=50), clock=lambda: NOW, **kwargs):
     time = FakeTime()
     store = MemoryTokenStore(Tokens("12345.access-1", "12345.refresh-1", expires))
     client = EtsyClient(
@@ -37,7 +37,7 @@ def make_client(api: FakeApi, *, expires=NOW + timedelta(minutes=50), **kwargs):
         tokens=store,
         shop_id=SHOP_ID,
         transport=httpx.MockTransport(api),
-        clock=lambda: NOW,
+        clock=clock,
         sleep=time.sleep,
         monotonic=time.monotonic,
         rng=CeilingRandom(),
@@ -234,3 +234,171 @@ def test_listing_pages_stop_at_etsys_offset_limit_and_say_so(caplog):
     offsets = [int(r.url.params["offset"]) for r in api.requests]
     assert offsets[-1] == 12000 and len(pages) == 121
     assert "12000" in caplog.text
+
+
+def test_403_is_a_refusal_of_this_request_not_bad_credentials():
+    refused = {"error": "You do not have permission to modify this listing"}
+    api = FakeApi({INVENTORY: [answer(403, refused)]})
+    client, time, _ = make_client(api)
+    with pytest.raises(Rejected) as raised:
+        client.update_inventory(77, INVENTORY_JSON)
+    assert not isinstance(raised.value, AuthFailed)
+    assert (raised.value.status, raised.value.message) == (403, refused["error"])
+    assert [r.url.path for r in api.requests] == [INVENTORY]  # no refresh, no retry
+    assert time.sleeps == []
+
+
+def test_a_refresh_answered_403_is_still_auth_failed():
+    api = FakeApi(
+        {
+            INVENTORY: [answer(401, {"error": "invalid_token"})],
+            TOKEN: [answer(403, {"error": "no"})],
+        }
+    )
+    client, _, _ = make_client(api)
+    with pytest.raises(AuthFailed, match="token refresh refused: no"):
+        client.get_inventory(77)
+
+
+def test_429_waits_an_etsy_sized_retry_after():
+    api = FakeApi(
+        {
+            INVENTORY: [
+                answer(429, {"error": "rate limited"}, {"retry-after": "45"}),
+                answer(body=INVENTORY_JSON),
+            ]
+        }
+    )
+    client, time, _ = make_client(api)
+    client.get_inventory(77)
+    assert time.sleeps == [45.0]
+
+
+def test_429_with_an_http_date_counts_from_the_clients_clock():
+    when = {"retry-after": "Sat, 01 Mar 2025 12:00:07 GMT"}  # NOW + 7 s
+    api = FakeApi(
+        {INVENTORY: [answer(429, {"error": "slow down"}, when), answer(body=INVENTORY_JSON)]}
+    )
+    client, time, _ = make_client(api)
+    client.get_inventory(77)
+    assert time.sleeps == [7.0]
+
+
+def test_a_retry_after_longer_than_two_minutes_is_unavailable_at_once():
+    api = FakeApi({INVENTORY: [answer(429, {"error": "daily quota"}, {"retry-after": "3600"})]})
+    client, time, _ = make_client(api)
+    with pytest.raises(Unavailable, match="retry after 3600s"):
+        client.get_inventory(77)
+    assert len(api.requests) == 1 and time.sleeps == []
+
+
+LISTING = f"/v3/application/shops/{SHOP_ID}/listings/77"
+
+
+@pytest.mark.parametrize("status", [404, 405])
+def test_deactivate_listing_falls_back_to_the_2021_specs_put(status):
+    api = FakeApi(
+        {LISTING: [answer(status, {"error": "Not found"}), answer(body={"listing_id": 77})]}
+    )
+    client, _, _ = make_client(api)
+    client.deactivate_listing(77)
+    patch, put = api.requests
+    assert (patch.method, put.method) == ("PATCH", "PUT")
+    assert put.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert form(put) == form(patch) == {"state": "inactive"}
+    assert put.headers["authorization"] == "Bearer 12345.access-1"
+
+
+def test_deactivate_listing_does_not_fall_back_on_other_refusals():
+    api = FakeApi({LISTING: [answer(400, {"error": "state cannot be inactive"})]})
+    client, _, _ = make_client(api)
+    with pytest.raises(Rejected, match="state cannot be inactive"):
+        client.deactivate_listing(77)
+    assert [r.method for r in api.requests] == ["PATCH"]
+
+
+def test_deactivate_listing_put_refused_too_is_rejected_once():
+    api = FakeApi({LISTING: [answer(404, {"error": "Listing not found"})]})
+    client, _, _ = make_client(api)
+    with pytest.raises(Rejected, match="Listing not found"):
+        client.deactivate_listing(77)
+    assert [r.method for r in api.requests] == ["PATCH", "PUT"]
+
+
+def test_an_empty_listing_page_before_the_count_stops_with_a_warning(caplog):
+    def respond(request):
+        offset = int(request.url.params["offset"])
+        results = [{"listing_id": n} for n in range(offset, min(offset + 100, 150))]
+        return httpx.Response(200, json={"count": 400, "results": results})  # count overstated
+
+    api = FakeApi({LISTINGS: [respond]})
+    client, _, _ = make_client(api)
+    with caplog.at_level(logging.WARNING, logger="sync.etsy.client"):
+        pages = list(client.iter_listing_pages())
+    assert [len(page) for page in pages] == [100, 50]
+    assert [r.url.params["offset"] for r in api.requests] == ["0", "100", "150"]
+    assert "came back empty" in caplog.text and "400" in caplog.text
+
+
+def test_short_listing_pages_are_followed_until_the_count():
+    def respond(request):  # Etsy serving at most 25, whatever the limit asked
+        offset = int(request.url.params["offset"])
+        results = [{"listing_id": n} for n in range(offset, min(offset + 25, 60))]
+        return httpx.Response(200, json={"count": 60, "results": results})
+
+    api = FakeApi({LISTINGS: [respond]})
+    client, _, _ = make_client(api)
+    pages = list(client.iter_listing_pages())
+    assert [len(page) for page in pages] == [25, 25, 10]
+    assert [r.url.params["offset"] for r in api.requests] == ["0", "25", "50"]
+
+
+# --- token refresh margin -------------------------------------------------------------------
+
+
+def test_tokens_shorter_lived_than_the_margin_are_not_refreshed_on_every_call():
+    refreshed = {"access_token": "12345.access-2", "expires_in": 120, "refresh_token": "r-2"}
+    api = FakeApi(
+        {
+            INVENTORY: [answer(401, {"error": "invalid_token"}), answer(body=INVENTORY_JSON)],
+            TOKEN: [answer(body=refreshed)],
+        }
+    )
+    client, _, _ = make_client(api)
+    for _ in range(3):
+        client.get_inventory(77)
+    assert len(api.to(TOKEN)) == 1
+    assert len(api.to(INVENTORY)) == 4
+
+
+def test_a_stored_token_close_to_expiry_is_refreshed_once_before_the_call():
+    refreshed = {"access_token": "12345.access-2", "expires_in": 3600, "refresh_token": "r-2"}
+    api = FakeApi({INVENTORY: [answer(body=INVENTORY_JSON)], TOKEN: [answer(body=refreshed)]})
+    client, _, store = make_client(api, expires=NOW + timedelta(minutes=4))
+    client.get_inventory(77)
+    client.get_inventory(77)
+    assert [r.url.path for r in api.requests] == [TOKEN, INVENTORY, INVENTORY]
+    assert store.load().issued_at == NOW
+
+
+@pytest.mark.parametrize(
+    ("issued", "expires", "now", "due"),
+    [
+        # no issue time (loaded at start): the plain 5-minute margin
+        (None, NOW + timedelta(minutes=6), NOW, False),
+        (None, NOW + timedelta(minutes=4), NOW, True),
+        (None, None, NOW, False),
+        # a 1-hour token: 5 minutes, the smaller of 5 min and 6 min
+        (NOW, NOW + timedelta(hours=1), NOW + timedelta(minutes=54), False),
+        (NOW, NOW + timedelta(hours=1), NOW + timedelta(minutes=55), True),
+        # a 2-minute token: a tenth of its life, 12 s
+        (NOW, NOW + timedelta(minutes=2), NOW + timedelta(seconds=107), False),
+        (NOW, NOW + timedelta(minutes=2), NOW + timedelta(seconds=108), True),
+        # expired on arrival (the platform's clock behind ours): the platform decides
+        (NOW, NOW - timedelta(seconds=1), NOW + timedelta(hours=1), False),
+        (NOW, NOW, NOW, False),
+    ],
+)
+def test_access_due(issued, expires, now, due):
+    tokens = Tokens("a", "r", expires, issued_at=issued)
+    assert tokens.access_due(now, timedelta(minutes=5)) is due

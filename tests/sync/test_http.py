@@ -1,11 +1,12 @@
 import random
 import threading
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from sync.errors import Unavailable
-from sync.http import Backoff, RateLimiter, Retrier, Retry, retry_after
+from sync.http import MAX_RETRY_AFTER_S, Backoff, RateLimiter, Retrier, Retry, retry_after
 
 
 class FakeTime:
@@ -117,15 +118,36 @@ def test_backoff_doubles_up_to_the_cap_with_full_jitter():
     assert len(set(delays)) > 1  # jittered, not fixed
 
 
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # a Saturday
+
+
 @pytest.mark.parametrize(
-    ("value", "seconds"), [("2", 2.0), ("0.5", 0.5), ("soon", None), ("-1", None), (None, None)]
+    ("value", "seconds"),
+    [
+        ("2", 2.0),
+        ("0.5", 0.5),
+        (" 30 ", 30.0),
+        ("0", 0.5),  # floored: a stream of "0" must not spend every attempt at once
+        ("0.1", 0.5),
+        ("soon", None),
+        ("-1", None),
+        ("nan", None),
+        ("", None),
+        (None, None),
+        # the HTTP-date form, counted from the caller's clock
+        ("Sat, 01 Mar 2025 12:00:30 GMT", 30.0),
+        ("Sat, 01 Mar 2025 12:02:00 -0000", 120.0),
+        ("Sat, 01 Mar 2025 11:59:00 GMT", 0.5),  # already past: floored
+        ("Saturday, 01-Mar-25 12:00:10 GMT", 10.0),  # RFC 850, still allowed
+        ("Sat, 99 Mar 2025 12:00:30 GMT", None),
+    ],
 )
 def test_retry_after(value, seconds):
     headers = httpx.Headers({} if value is None else {"retry-after": value})
-    assert retry_after(headers) == seconds
+    assert retry_after(headers, now=NOW) == seconds
 
 
-def make_retrier(handler, *, time: FakeTime, max_attempts=4, calls=None) -> Retrier:
+def make_retrier(handler, *, time: FakeTime, max_attempts=4, calls=None, **kwargs) -> Retrier:
     return Retrier(
         platform="tiktok",
         client=httpx.Client(transport=httpx.MockTransport(handler)),
@@ -135,6 +157,7 @@ def make_retrier(handler, *, time: FakeTime, max_attempts=4, calls=None) -> Retr
         sleep=time.sleep,
         monotonic=time.monotonic,
         on_call=None if calls is None else lambda *call: calls.append(call),
+        **kwargs,
     )
 
 
@@ -195,3 +218,110 @@ def test_a_retry_after_beyond_the_cap_is_not_waited_for():
     with pytest.raises(Unavailable, match="retry after 3600s"):
         retrier.call("ping", lambda: httpx.Request("GET", "https://api.test/ping"), read)
     assert time.sleeps == []
+
+
+def always_429(after: str):
+    def handler(request):
+        return httpx.Response(429, headers={"retry-after": after})
+
+    def read(response):
+        raise Retry("rate limited", after=retry_after(response.headers, now=NOW), status=429)
+
+    return handler, read
+
+
+def test_a_retry_after_of_zero_is_waited_for_a_little_each_time():
+    handler, read = always_429("0")
+    time = FakeTime()
+    with pytest.raises(Unavailable, match="gave up after 4 attempts"):
+        make_retrier(handler, time=time).call(
+            "ping", lambda: httpx.Request("GET", "https://api.test/ping"), read
+        )
+    assert time.sleeps == [0.5, 0.5, 0.5]
+
+
+def test_etsy_sized_retry_afters_are_waited_for_beyond_the_backoff_cap():
+    answers = [httpx.Response(429, headers={"retry-after": "60"}), httpx.Response(200, text="ok")]
+
+    def read(response):
+        if response.status_code == 429:
+            raise Retry("rate limited", after=retry_after(response.headers), status=429)
+        return response.text
+
+    time = FakeTime()
+    retrier = make_retrier(lambda request: answers.pop(0), time=time)
+    assert retrier.call("ping", lambda: httpx.Request("GET", "https://api.test/ping"), read) == "ok"
+    assert time.sleeps == [60.0]
+    assert 60.0 < MAX_RETRY_AFTER_S < 3600
+
+
+def test_the_retry_after_cap_can_be_set():
+    handler, read = always_429("60")
+    time = FakeTime()
+    retrier = make_retrier(handler, time=time, max_retry_after=30.0)
+    with pytest.raises(Unavailable, match="retry after 60s"):
+        retrier.call("ping", lambda: httpx.Request("GET", "https://api.test/ping"), read)
+    assert time.sleeps == []
+
+
+def post(retrier: Retrier, read=read_ok) -> str:
+    return retrier.call(
+        "cancel",
+        lambda: httpx.Request("POST", "https://api.test/cancel"),
+        read,
+        idempotent=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.WriteTimeout("slow"),
+        httpx.ReadError("connection reset by peer"),
+        httpx.RemoteProtocolError("server disconnected"),
+        503,
+    ],
+)
+def test_a_call_that_is_not_idempotent_is_tried_once_when_it_may_have_landed(failure):
+    attempts = []
+
+    def handler(request):
+        attempts.append(request)
+        if isinstance(failure, int):
+            return httpx.Response(failure)
+        raise failure
+
+    time = FakeTime()
+    with pytest.raises(Unavailable, match="cancel: .*not retried"):
+        post(make_retrier(handler, time=time))
+    assert len(attempts) == 1 and time.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("no route")]
+)
+def test_a_call_that_is_not_idempotent_is_retried_when_it_never_left(failure):
+    failures = [failure]
+
+    def handler(request):
+        if failures:
+            raise failures.pop(0)
+        return httpx.Response(200, text="done")
+
+    time = FakeTime()
+    assert post(make_retrier(handler, time=time)) == "done"
+    assert time.sleeps == [0.5]
+
+
+def test_a_call_that_is_not_idempotent_is_retried_when_refused_unprocessed():
+    answers = [httpx.Response(429, headers={"retry-after": "2"}), httpx.Response(200, text="done")]
+
+    def read(response):
+        if response.status_code == 429:
+            raise Retry("rate limited", after=2.0, status=429, unprocessed=True)
+        return response.text
+
+    time = FakeTime()
+    assert post(make_retrier(lambda request: answers.pop(0), time=time), read) == "done"
+    assert time.sleeps == [2.0]
