@@ -239,6 +239,14 @@ def fetch_summary(summary: FetchSummary) -> Reply:
     blocks: list = [Heading("Fetch finished" if not summary.error else "Fetch stopped")]
     if summary.error:
         blocks.append(Paragraph(summary.error))
+    if summary.skipped:
+        shown = ", ".join(summary.skipped[:10]) + (" …" if len(summary.skipped) > 10 else "")
+        blocks.append(
+            Paragraph(
+                f"{len(summary.skipped)} order(s) from TikTok could not be read and were "
+                f"skipped (see the log): {shown}"
+            )
+        )
     blocks.append(KeyValues(tuple(facts)))
     if failed:
         blocks.append(Actions((Button("Show failed orders", actions.PAGE, "failed|1"),)))

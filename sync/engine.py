@@ -43,6 +43,7 @@ from sync.placement import (
 )
 from sync.pools import Pool, ambiguity, pools
 from sync.skus import INDEXED_STATES, SkuIndex
+from sync.tiktok import effective_cancellations
 from sync.tiktok.client import TikTokClient
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class FetchSummary:
     restored: int = 0
     completed: int = 0
     error: str | None = None
+    skipped: list[str] = field(default_factory=list)  # orders TikTok sent that could not be read
 
     @property
     def duration_s(self) -> float:
@@ -220,6 +222,7 @@ class Engine:
                 result = self._store_page(self._with_details(page.orders))
                 summary.pages += 1
                 summary.orders += len(page.orders)
+                summary.skipped.extend(page.skipped)
                 summary.new += result.new
                 summary.updated += result.updated
                 # The cursor may move only past pages known to be complete: with pages in
@@ -716,8 +719,8 @@ class Engine:
         found = {}
         ids = [order.tiktok_order_id for order in orders]
         for start in range(0, len(ids), 50):
-            for cancellation in self.tiktok.search_cancellations(order_ids=ids[start : start + 50]):
-                found[cancellation.order_id] = cancellation
+            records = self.tiktok.search_cancellations(order_ids=ids[start : start + 50])
+            found.update(effective_cancellations(records))
         now = self.clock()
         with transaction(self.sessions) as session:
             for order in orders:
