@@ -1,9 +1,13 @@
 """The shared seed catalog: Etsy listings and the TikTok SKUs that sell them.
 
 Pure and deterministic from `seed`. The first listings stage the cases of SPEC §3 (shared SKUs,
-a sold-out listing, ambiguous SKUs, an empty SKU, an unmatched TikTok SKU); the rest are ordinary
-listings with none, one or two variation properties. Listings come without product or offering
-ids: `EtsySandbox.load_catalog` hands those out, as Etsy does.
+a sold-out listing, ambiguous SKUs, an empty SKU, an unmatched TikTok SKU); then come ordinary
+listings with none, one or two variation properties; the last listing is a shared quantity pool
+(Etsy reference §7.2 rules 4-5: a property drives SKU but not quantity, so every product has its
+own SKU and all share one quantity). It comes last so that the listings before it, and every
+other case, read as they did before it was added; its SKUs are in no case but its own.
+Listings come without product or offering ids: `EtsySandbox.load_catalog` hands those out, as
+Etsy does.
 """
 
 import itertools
@@ -26,6 +30,9 @@ NOUNS = ("MUG", "VASE", "SCARF", "RING", "CARD", "SOAP", "LAMP", "BAG", "HAT", "
 ADJECTIVES = ("Handmade", "Vintage", "Rustic", "Minimal", "Boho", "Cozy", "Golden", "Tiny")
 UNMATCHED_SKU = "TT-GHOST-1"
 MAPPABLE = ("TT-TOTE-CANVAS", "TOTE-CANVAS")  # TikTok SKU, the Etsy SKU it stands for
+POOL = {"Red": "MUG-POOL-RED", "Blue": "MUG-POOL-BLUE"}  # one mug, two SKUs, one stock
+POOL_QUANTITY = 12
+TAIL_LISTINGS = 1  # staged after the ordinary listings: the pool
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class Catalog:
     # case -> the SKUs on its listings (TikTok SKUs for "unmatched" and "mappable"); also
     # "unique" (one product, active, in stock), "low_stock" (unique, 1-2 left) and the kinds
     # "simple", "one_property", "two_properties", "custom_properties" (513/514).
+    # "shared_quantity_pool": SKUs of one listing whose products share one quantity
+    # (sku_on_property [color], quantity_on_property []); only in that case.
     cases: dict[str, list[str]]
     case_listings: dict[str, list[int]]  # case -> listing ids
     suggested_maps: dict[str, str] = field(default_factory=dict)  # TikTok SKU -> Etsy SKU
@@ -43,10 +52,11 @@ class Catalog:
 def make_catalog(seed: int = 1, n_listings: int = 40) -> Catalog:
     builder = _Builder(random.Random(seed))
     builder.stage_cases()
-    if n_listings < len(builder.listings):
-        raise ValueError(f"n_listings must be at least {len(builder.listings)}")
-    while len(builder.listings) < n_listings:
+    if n_listings < len(builder.listings) + TAIL_LISTINGS:
+        raise ValueError(f"n_listings must be at least {len(builder.listings) + TAIL_LISTINGS}")
+    while len(builder.listings) < n_listings - TAIL_LISTINGS:
         builder.ordinary()
+    builder.stage_tail_cases()
     return builder.catalog()
 
 
@@ -100,6 +110,14 @@ class _Builder:
         tote = self._product(MAPPABLE[1], [], 2200, self._qty(short=False))
         self._add("Canvas tote", [tote], case="mappable")
 
+    def stage_tail_cases(self) -> None:
+        """Draws nothing from the rng, so the listings before it do not move."""
+        mugs = [
+            self._product(sku, [self._pv(COLOR, "Primary color", color)], 1600, POOL_QUANTITY)
+            for color, sku in POOL.items()
+        ]
+        self._add("Speckled mug", mugs, ([], [], [COLOR]), case="shared_quantity_pool")
+
     def ordinary(self) -> None:
         rng, n = self.rng, len(self.listings)
         base = f"{rng.choice(NOUNS)}-{n:05d}"
@@ -130,10 +148,14 @@ class _Builder:
         products = [(item, p) for item in self.listings for p in item["inventory"]["products"]]
         uses = Counter(p["sku"] for _, p in products if p["sku"])
         staged = {lid: case for case, lids in self.case_listings.items() for lid in lids}
+        pools = set(self.case_listings["shared_quantity_pool"])
         found: dict[str, dict[str, None]] = defaultdict(dict)  # ordered sets
         for item, p in products:
             sku, listing_id = p["sku"], item["listing_id"]
             if not sku:
+                continue
+            if listing_id in pools:
+                found["shared_quantity_pool"][sku] = None
                 continue
             found[self.kinds[listing_id]][sku] = None
             if listing_id in staged:
@@ -159,28 +181,17 @@ class _Builder:
 
     def _tiktok_skus(self, products: list[tuple[dict, dict]]) -> list[dict]:
         index = {item["listing_id"]: n for n, item in enumerate(self.listings)}
+        pools = set(self.case_listings["shared_quantity_pool"])
         first: dict[str, tuple[dict, dict]] = {}
         for item, p in products:
-            if p["sku"]:
+            if p["sku"] and item["listing_id"] not in pools:
                 first.setdefault(p["sku"], (item, p))
         tote = first.pop(MAPPABLE[1])  # TikTok sells the tote under its own SKU
         entries = [(sku, item, p) for sku, (item, p) in first.items()]
         entries.append((MAPPABLE[0], *tote))
-        rows = []
-        for k, (sku, item, p) in enumerate(entries):
-            price = p["offerings"][0]["price"]
-            rows.append(
-                {
-                    "seller_sku": sku,
-                    "sku_id": str(TIKTOK_SKU_BASE + k),
-                    "product_id": str(TIKTOK_PRODUCT_BASE + index[item["listing_id"]]),
-                    "product_name": item["title"],
-                    "sku_name": ", ".join(v for pv in p["property_values"] for v in pv["values"])
-                    or "Default",
-                    "price": f"{Decimal(price['amount']) / price['divisor']:.2f}",
-                    "currency": CURRENCY,
-                }
-            )
+        rows = [
+            self._tiktok_row(k, sku, item, p, index) for k, (sku, item, p) in enumerate(entries)
+        ]
         rows.append(
             {
                 "seller_sku": UNMATCHED_SKU,
@@ -192,7 +203,25 @@ class _Builder:
                 "currency": CURRENCY,
             }
         )
+        # The pool's SKUs come after every older row, so those keep their sku_ids.
+        pooled = [(item, p) for item, p in products if item["listing_id"] in pools]
+        for k, (item, p) in enumerate(pooled, start=len(rows)):
+            rows.append(self._tiktok_row(k, p["sku"], item, p, index))
         return rows
+
+    @staticmethod
+    def _tiktok_row(k: int, sku: str, item: dict, p: dict, index: dict[int, int]) -> dict:
+        price = p["offerings"][0]["price"]
+        return {
+            "seller_sku": sku,
+            "sku_id": str(TIKTOK_SKU_BASE + k),
+            "product_id": str(TIKTOK_PRODUCT_BASE + index[item["listing_id"]]),
+            "product_name": item["title"],
+            "sku_name": ", ".join(v for pv in p["property_values"] for v in pv["values"])
+            or "Default",
+            "price": f"{Decimal(price['amount']) / price['divisor']:.2f}",
+            "currency": CURRENCY,
+        }
 
     def _add(
         self,

@@ -70,6 +70,9 @@ def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = Non
 
 
 def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
+    if not needs:
+        # Nothing to reserve would leave the order "placing" with no write to finish it.
+        return Failure("sku_unmatched", "TikTok sent this order without any line item to place")
     unmatched, ambiguous, takes = [], [], []
     for need in needs:
         found = index.lookup(need.etsy_sku) if need.etsy_sku else Missing()

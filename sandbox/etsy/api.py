@@ -1,13 +1,18 @@
 """Handlers for the Open API v3 operations orderbot uses (Etsy reference §2, §6, §7).
 
 A handler answers a `Request` with a `Response` or raises `ApiError`; the app key, rate limits
-and faults are checked before it runs (see `emulator.py`). Of the `includes` associations only
-`Inventory` is attached; the others are accepted and left out.
+and faults are checked before it runs (see `emulator.py`), the per-listing refusals
+(`Faults.forbid_listings`, `Faults.deleted_listings`) inside it, after the token. Of the
+`includes` associations only `Inventory` is attached; the others are accepted and left out.
+
+updateListing is PUT (form-encoded) in the bundled 2021 spec and PATCH in the current docs:
+both are routed, and `update_listing_methods` says which are answered (405 otherwise).
 """
 
 import json
 
 from sandbox.etsy.auth import ApiError, Tokens
+from sandbox.etsy.faults import Faults
 from sandbox.etsy.inventory_rules import RuleError, parse_put
 from sandbox.etsy.shapes import inventory_json, listing_json
 from sandbox.etsy.store import STATES, Listing, Store
@@ -36,6 +41,7 @@ SORT_ON = {
     "price": lambda item: min(o.amount / o.divisor for p in item.products for o in p.offerings),
     "score": lambda item: item.listing_id,  # relevance has no meaning here
 }
+UPDATE_LISTING_METHODS = ("PATCH", "PUT")
 DESCENDING = ("desc", "descending", "down")
 SORT_ORDERS = (*DESCENDING, "asc", "ascending", "up")
 
@@ -50,8 +56,14 @@ class EtsyApi:
         user_id: int,
         zero_stock_policy: str,
         application_id: int,
+        faults: Faults,
+        renew_product_ids: bool = True,
+        update_listing_methods: tuple[str, ...] = UPDATE_LISTING_METHODS,
     ) -> None:
         self._store = store
+        self._faults = faults
+        self.renew_product_ids = renew_product_ids
+        self.update_listing_methods = update_listing_methods
         self._tokens = tokens
         self._shop_id = shop_id
         self._user_id = user_id
@@ -64,7 +76,10 @@ class EtsyApi:
         router.add("GET", f"{app}/openapi-ping", self.ping)
         router.add("GET", f"{app}/users/me", self.get_me)
         router.add("GET", f"{app}/shops/{{shop_id}}/listings", self.get_listings_by_shop)
-        router.add("PATCH", f"{app}/shops/{{shop_id}}/listings/{{listing_id}}", self.update_listing)
+        for method in UPDATE_LISTING_METHODS:
+            router.add(
+                method, f"{app}/shops/{{shop_id}}/listings/{{listing_id}}", self.update_listing
+            )
         router.add("GET", f"{app}/listings/batch", self.get_listings_by_ids)  # before {listing_id}
         router.add("GET", f"{app}/listings/{{listing_id}}", self.get_listing)
         router.add("GET", f"{app}/listings/{{listing_id}}/inventory", self.get_inventory)
@@ -126,7 +141,8 @@ class EtsyApi:
         with_inventory = "inventory" in _includes(request.query)
         with self._store.lock:
             found = [self._store.get(int(part)) for part in raw]
-            results = [self._json(item, owner, with_inventory) for item in found if item]
+            found = [item for item in found if item and not self._faults.deleted(item.listing_id)]
+            results = [self._json(item, owner, with_inventory) for item in found]
         return Response.json({"count": len(results), "results": results})
 
     def get_inventory(self, request: Request) -> Response:
@@ -138,6 +154,8 @@ class EtsyApi:
     def update_inventory(self, request: Request) -> Response:
         self._user(request)
         listing = self._listing(request)
+        if self._faults.forbids(listing.listing_id):
+            raise ApiError(403, "You do not have permission to update this listing's inventory.")
         if "application/json" not in request.headers.get("content-type", ""):
             raise ApiError(400, "updateListingInventory takes an application/json body.")
         try:
@@ -151,10 +169,12 @@ class EtsyApi:
                 new = parse_put(body, existing, allow_zero_stock=allow_zero)
             except RuleError as exc:
                 raise ApiError(400, str(exc)) from exc
-            self._store.replace_inventory(listing, new)
+            self._store.replace_inventory(listing, new, renew_ids=self.renew_product_ids)
             return Response.json(inventory_json(listing))
 
     def update_listing(self, request: Request) -> Response:
+        if request.method not in self.update_listing_methods:
+            raise ApiError(405, "No such operation.")
         self._user(request)
         self._own_shop(request)
         listing = self._listing(request)
@@ -190,7 +210,7 @@ class EtsyApi:
 
     def _listing(self, request: Request) -> Listing:
         listing = self._store.get(_int_path(request, "listing_id"))
-        if listing is None:
+        if listing is None or self._faults.deleted(listing.listing_id):
             raise ApiError(404, "Listing not found.")
         return listing
 

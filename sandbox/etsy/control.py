@@ -6,7 +6,12 @@ GET    /_sandbox/quantities              [{"listing_id", "sku", "properties", "q
 GET    /_sandbox/listings/{listing_id}   the listing with inventory, as its owner sees it
 POST   /_sandbox/listings/{listing_id}/quantity  {"sku", "quantity", "properties"?}: a sale
 GET    /_sandbox/faults                  current faults; POST to change some; DELETE to clear
-POST   /_sandbox/config                  {"zero_stock_policy": "accept" | "reject"}
+                                         (per listing: "forbid_listings": [ids] -> 403 on
+                                         inventory PUT, "deleted_listings": [ids] -> 404)
+GET    /_sandbox/config                  the switches; POST changes some of them:
+                                         {"zero_stock_policy": "accept" | "reject",
+                                          "renew_product_ids": bool,
+                                          "update_listing_methods": ["PATCH", "PUT"]}
 POST   /_sandbox/tokens                  a fresh token pair, as the token endpoint answers
 POST   /_sandbox/tokens/expire           every access token issued so far expires now
 POST   /_sandbox/oauth/code              {"code_challenge"?, "redirect_uri"?} -> {"code"}
@@ -24,6 +29,8 @@ from sandbox.server import Request, Response, Router
 
 if TYPE_CHECKING:
     from sandbox.etsy.emulator import EtsySandbox
+
+CONFIG = ("zero_stock_policy", "renew_product_ids", "update_listing_methods")
 
 
 def control_router(sandbox: "EtsySandbox") -> Router:
@@ -75,12 +82,17 @@ def control_router(sandbox: "EtsySandbox") -> Router:
         return Response.json(sandbox.faults.snapshot())
 
     def config(request: Request) -> Response:
-        body = _object(request)
+        body = _object(request) if request.method == "POST" else {}
+        unknown = set(body) - set(CONFIG)
+        if unknown:
+            raise ApiError(400, f"unknown settings: {sorted(unknown)}")
         try:
-            sandbox.zero_stock_policy = body.get("zero_stock_policy", sandbox.zero_stock_policy)
+            for name in CONFIG:
+                if name in body:
+                    setattr(sandbox, name, body[name])
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
-        return Response.json({"zero_stock_policy": sandbox.zero_stock_policy})
+        return Response.json({name: getattr(sandbox, name) for name in CONFIG})
 
     def tokens(request: Request) -> Response:
         return Response.json(sandbox.issue_tokens())
@@ -114,7 +126,8 @@ def control_router(sandbox: "EtsySandbox") -> Router:
     router.add("POST", "/_sandbox/listings/{listing_id}/quantity", set_quantity)
     for method in ("GET", "POST", "DELETE"):
         router.add(method, "/_sandbox/faults", faults)
-    router.add("POST", "/_sandbox/config", config)
+    for method in ("GET", "POST"):
+        router.add(method, "/_sandbox/config", config)
     router.add("POST", "/_sandbox/tokens", tokens)
     router.add("POST", "/_sandbox/tokens/expire", expire)
     router.add("POST", "/_sandbox/oauth/code", code)

@@ -3,6 +3,15 @@
 Every /v3 request passes, in order: latency, the app key (`x-api-key`; optional on the token
 endpoint, whose documented examples send none), the rate limits (on /v3/application), the
 pre-handler faults, the handler, the post-handler faults. Each is recorded in `calls`.
+
+Where the reference is silent or sources disagree, a switch (also under `/_sandbox/config`):
+- `zero_stock_policy` ("accept"): whether a PUT that leaves no stock at all is taken (§7.2).
+- `renew_product_ids` (True): new product and offering ids on every inventory update, as SPEC §3
+  says; False keeps them, since the Etsy reference does not state it.
+- `update_listing_methods` (("PATCH", "PUT")): updateListing is PUT in the 2021 spec, PATCH in
+  the current docs; a method left out answers 405.
+- `accept_keystring_only` (False): the older docs' bare-keystring `x-api-key`.
+Per-listing 403 and 404 are faults: `faults.forbid_listings`, `faults.deleted_listings`.
 """
 
 import json
@@ -11,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from sandbox.clock import SandboxClock
-from sandbox.etsy.api import TOKEN_PATH, EtsyApi
+from sandbox.etsy.api import TOKEN_PATH, UPDATE_LISTING_METHODS, EtsyApi
 from sandbox.etsy.auth import ApiError, Tokens, check_api_key
 from sandbox.etsy.control import control_router
 from sandbox.etsy.faults import Faults
@@ -47,6 +56,8 @@ class EtsySandbox:
         per_day: int = 100_000,
         accept_keystring_only: bool = False,
         zero_stock_policy: str = "accept",  # unknown in the docs (§7.2), so configurable
+        renew_product_ids: bool = True,  # SPEC §3; not in the Etsy reference, so configurable
+        update_listing_methods: tuple[str, ...] = UPDATE_LISTING_METHODS,  # 2021 PUT, now PATCH
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -74,8 +85,11 @@ class EtsySandbox:
             user_id=user_id,
             zero_stock_policy="accept",
             application_id=APPLICATION_ID,
+            faults=self.faults,
         )
         self.zero_stock_policy = zero_stock_policy
+        self.renew_product_ids = renew_product_ids
+        self.update_listing_methods = update_listing_methods
         self._router = Router()
         self._api.register(self._router)
         self._control = control_router(self)
@@ -91,6 +105,31 @@ class EtsySandbox:
         if policy not in ZERO_STOCK_POLICIES:
             raise ValueError(f"zero_stock_policy must be one of {ZERO_STOCK_POLICIES}")
         self._api.zero_stock_policy = policy
+
+    @property
+    def renew_product_ids(self) -> bool:
+        return self._api.renew_product_ids
+
+    @renew_product_ids.setter
+    def renew_product_ids(self, renew: bool) -> None:
+        if not isinstance(renew, bool):
+            raise ValueError("renew_product_ids must be true or false")
+        self._api.renew_product_ids = renew
+
+    @property
+    def update_listing_methods(self) -> tuple[str, ...]:
+        return self._api.update_listing_methods
+
+    @update_listing_methods.setter
+    def update_listing_methods(self, methods) -> None:
+        if isinstance(methods, str) or not methods:
+            raise ValueError(
+                f"update_listing_methods must be a non-empty list of {UPDATE_LISTING_METHODS}"
+            )
+        chosen = tuple(dict.fromkeys(str(method).upper() for method in methods))
+        if not set(chosen) <= set(UPDATE_LISTING_METHODS):
+            raise ValueError(f"update_listing_methods may only name {UPDATE_LISTING_METHODS}")
+        self._api.update_listing_methods = chosen
 
     @property
     def url(self) -> str:
@@ -144,7 +183,8 @@ class EtsySandbox:
             )
 
     def set_quantity(self, listing_id: int, sku: str | None, qty: int, key=None) -> None:
-        """A sale or seller edit on every product with `sku`, or only the one with `key`."""
+        """A sale or seller edit on every product with `sku`, or only the one with `key`, and
+        on every product sharing its quantity (a shared quantity pool moves as one)."""
         self.store.set_quantity(listing_id, sku, qty, key)
 
     def reset_calls(self) -> None:

@@ -1,7 +1,8 @@
 """The shop's listings and their inventory, in memory behind one lock.
 
-Product and offering ids are handed out here: at load and on every inventory replace (Etsy gives
-new ids on each update), never by `set_quantity`, which stands for a sale or a seller's edit.
+Product and offering ids are handed out here: at load and on every inventory replace (SPEC §3
+says Etsy gives new ids on each update; the Etsy reference is silent, so `renew_ids=False` keeps
+them), never by `set_quantity`, which stands for a sale or a seller's edit.
 """
 
 import itertools
@@ -80,20 +81,41 @@ class Store:
         with self.lock:
             return list(self._listings.values())
 
-    def replace_inventory(self, listing: Listing, new: InventoryIn) -> None:
-        """Apply a validated PUT; its products match the current ones by variation key."""
+    def replace_inventory(self, listing: Listing, new: InventoryIn, renew_ids: bool = True) -> None:
+        """Apply a validated PUT; its products match the current ones by variation key. With
+        `renew_ids`, every product and offering gets a new id; without, each keeps its own (an
+        offering by its position in the product; an added one gets a new id)."""
         with self.lock:
             # Names, scales and value ids are Etsy's: keep them from the matching product.
-            metadata = {p.key: p.property_values for p in listing.products}
+            old = {p.key: p for p in listing.products}
             currency = listing.products[0].offerings[0].currency_code
+
+            def product_id(key: tuple) -> int:
+                return old[key].product_id if not renew_ids else next(self._ids)
+
+            def offering_id(key: tuple, index: int) -> int:
+                kept = old[key].offerings
+                return (
+                    kept[index].offering_id
+                    if not renew_ids and index < len(kept)
+                    else next(self._ids)
+                )
+
             listing.products = [
                 Product(
-                    next(self._ids),
+                    product_id(p.key),
                     p.sku,
-                    metadata[p.key],
+                    old[p.key].property_values,
                     [
-                        Offering(next(self._ids), o.quantity, o.is_enabled, o.amount, 100, currency)
-                        for o in p.offerings
+                        Offering(
+                            offering_id(p.key, index),
+                            o.quantity,
+                            o.is_enabled,
+                            o.amount,
+                            100,
+                            currency,
+                        )
+                        for index, o in enumerate(p.offerings)
                     ],
                 )
                 for p in new.products
@@ -102,7 +124,9 @@ class Store:
             self._stock_changed(listing)
 
     def set_quantity(self, listing_id: int, sku: str | None, quantity: int, key=None) -> None:
-        """A sale or a seller edit: quantities move, product and offering ids stay."""
+        """A sale or a seller edit: quantities move, product and offering ids stay. Products
+        that share one quantity (their values differ only in properties outside
+        `quantity_on_property`, §7.2 rule 4) move together, as Etsy keeps one number for them."""
         with self.lock:
             listing = self._listings[listing_id]
             targets = [
@@ -112,10 +136,19 @@ class Store:
             ]
             if not targets:
                 raise KeyError(f"listing {listing_id} has no product with sku {sku!r}")
-            for product in targets:
+            pools = {self._quantity_pool(listing, p) for p in targets}
+            for product in listing.products:
+                if self._quantity_pool(listing, product) not in pools:
+                    continue
                 for offering in product.offerings:
                     offering.quantity = quantity
             self._stock_changed(listing)
+
+    @staticmethod
+    def _quantity_pool(listing: Listing, product: Product) -> tuple:
+        """The values that can give `product` a quantity of its own."""
+        drivers = set(listing.on_property.get("quantity_on_property", ()))
+        return tuple(kv for kv in product.key if kv[0] in drivers)
 
     def set_state(self, listing: Listing, state: str) -> None:
         with self.lock:

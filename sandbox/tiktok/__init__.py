@@ -14,7 +14,12 @@ Where it is silent, the choice made (and kept in one place) is:
 - Paging: the result set is frozen at the first page (paging.py); unknown ids in Get Order Detail
   are left out; tracking events are newest first.
 - Combined-listing items carry `combined_listing_skus` [{sku_id, sku_count, product_id}] (no
-  seller_sku) on search and detail alike.
+  seller_sku) in Get Order Detail only, as in 202309 (§10); Search Orders leaves them out.
+  `TikTokSandbox(combined_on_search=True)` (or `/_sandbox/config`) gives the later versions'
+  behaviour, with them in both calls.
+- Staged breakage: `malform_order(order_id, how)` (or `add_order(malformed=...)`) shows one order
+  with a broken field (a line item without `id`, money "N/A", no `line_items`, an unknown
+  status) on search and detail, so one bad order in a page can be tested; off by default.
 - Timed rules (`tick`, run before every API call): ON_HOLD → AWAITING_SHIPMENT one hour after
   payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time.
 - Webhook addresses are not held to https/no-IP/no-port, so a loopback receiver works.

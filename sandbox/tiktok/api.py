@@ -48,7 +48,9 @@ class Api:
         tokens: TokenBook,
         hooks: webhooks.ShopWebhooks,
         pager: Pager,
+        combined_on_search: bool = False,
     ):
+        self.combined_on_search = combined_on_search  # 202309: only Get Order Detail has them
         self._app_key = app_key
         self._app_secret = app_secret
         self._shop = shop
@@ -126,7 +128,8 @@ class Api:
 
         with self._store.lock:
             ids, next_token, total = self._page(matching, bound, size, query, INVALID_REQUEST)
-            orders = [self._store.get(order_id).to_json() for order_id in ids]
+            combined = self.combined_on_search
+            orders = [self._store.get(order_id).to_json(combined=combined) for order_id in ids]
         return {"orders": orders, "next_page_token": next_token, "total_count": total}
 
     def order_detail(self, request: Request, params: dict, body: dict) -> dict:

@@ -10,11 +10,13 @@ another process (the CLI demo, a kill test) can drive the emulator. Thin over it
     POST /_sandbox/orders/{id}/buyer_cancel    {"reason"?, "pending"?} -> the cancellation
     POST /_sandbox/orders/{id}/system_cancel   {"reason_key"?} -> the cancellation
     POST /_sandbox/orders/{id}/deliver         {"at"?} -> the order
+    POST /_sandbox/orders/{id}/malform         {"how": name | null} -> the order, as shown
     GET  /_sandbox/cancellations               {"cancellations": [...]}
     GET|PUT /_sandbox/catalog                  {"skus": [...]}
     GET|POST /_sandbox/clock                   {"advance_s"} or {"offset_s"} -> {"now"}
     POST /_sandbox/tick                        TikTok's timed rules now -> {"now"}
     GET|POST /_sandbox/faults                  {field: value, ...} -> the fault settings
+    GET|POST /_sandbox/config                  {"combined_on_search"?} -> the settings
     POST /_sandbox/tokens                      -> issue_tokens()
     POST /_sandbox/tokens/expire               every access token expires
     POST /_sandbox/auth_code                   -> {"auth_code"}
@@ -46,6 +48,7 @@ class Controls:
             ("POST", "/_sandbox/orders/{order_id}/buyer_cancel"): self._buyer_cancel,
             ("POST", "/_sandbox/orders/{order_id}/system_cancel"): self._system_cancel,
             ("POST", "/_sandbox/orders/{order_id}/deliver"): self._deliver,
+            ("POST", "/_sandbox/orders/{order_id}/malform"): self._malform,
             ("GET", "/_sandbox/cancellations"): self._cancellations,
             ("GET", "/_sandbox/catalog"): self._catalog,
             ("PUT", "/_sandbox/catalog"): self._set_catalog,
@@ -54,6 +57,8 @@ class Controls:
             ("POST", "/_sandbox/tick"): self._tick,
             ("GET", "/_sandbox/faults"): self._faults,
             ("POST", "/_sandbox/faults"): self._set_faults,
+            ("GET", "/_sandbox/config"): self._config,
+            ("POST", "/_sandbox/config"): self._set_config,
             ("POST", "/_sandbox/tokens"): self._issue_tokens,
             ("POST", "/_sandbox/tokens/expire"): self._expire_tokens,
             ("POST", "/_sandbox/auth_code"): self._auth_code,
@@ -109,6 +114,11 @@ class Controls:
     def _deliver(self, body: dict, order_id: str) -> dict:
         return self._sandbox.deliver(order_id, body.get("at"))
 
+    def _malform(self, body: dict, order_id: str) -> dict:
+        if "how" not in body:
+            raise ValueError('malform takes {"how": name} or {"how": null}')
+        return self._sandbox.malform_order(order_id, body["how"])
+
     def _cancellations(self, body: dict) -> dict:
         return {"cancellations": self._sandbox.cancellations()}
 
@@ -139,6 +149,19 @@ class Controls:
     def _set_faults(self, body: dict) -> dict:
         self._sandbox.faults.update(**body)
         return self._faults(body)
+
+    def _config(self, body: dict) -> dict:
+        return {"combined_on_search": self._sandbox.combined_on_search}
+
+    def _set_config(self, body: dict) -> dict:
+        unknown = set(body) - {"combined_on_search"}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {sorted(unknown)}")
+        if "combined_on_search" in body:
+            if not isinstance(body["combined_on_search"], bool):
+                raise ValueError("combined_on_search must be true or false")
+            self._sandbox.combined_on_search = body["combined_on_search"]
+        return self._config(body)
 
     def _issue_tokens(self, body: dict) -> dict:
         return self._sandbox.issue_tokens()

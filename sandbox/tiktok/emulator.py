@@ -29,7 +29,7 @@ from .errors import (
 )
 from .fakes import DEFAULT_CATALOG
 from .faults import Faults, RateLimiter
-from .orders import PARTIALLY_SHIPPING, STATUSES, Order
+from .orders import MALFORMATIONS, PARTIALLY_SHIPPING, STATUSES, Order
 from .paging import Pager
 from .simulate import DEFAULT_MIX, OrderFactory, check_catalog, check_mix, history
 from .store import Ids, Store
@@ -67,7 +67,10 @@ class TikTokSandbox:
         port: int = 0,
         completion_days: int = 15,
         duplicate_webhooks: bool = False,
+        combined_on_search: bool = False,
     ):
+        """`combined_on_search`: Search Orders carries `combined_listing_skus` too, as pages
+        after 202309 say; by default only Get Order Detail does (the 202309 reference, §10)."""
         self.app_key, self.app_secret = app_key, app_secret
         self.clock = clock or SandboxClock()
         self.shop = Shop(shop_id, shop_name, shop_cipher)
@@ -87,7 +90,7 @@ class TikTokSandbox:
         self._limiter = RateLimiter(rate_per_s)
         self._request_ids = RequestIds()
         self._gate = Gate(app_key, app_secret, shop_cipher, self.tokens)
-        api = Api(
+        self._api = api = Api(
             app_key=app_key,
             app_secret=app_secret,
             shop=self.shop,
@@ -95,6 +98,7 @@ class TikTokSandbox:
             tokens=self.tokens,
             hooks=self.hooks,
             pager=Pager(random.Random(f"{seed}:pager").randbytes(32)),
+            combined_on_search=combined_on_search,
         )
         self._router = Router()
         for route in api.routes():
@@ -121,6 +125,14 @@ class TikTokSandbox:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+    @property
+    def combined_on_search(self) -> bool:
+        return self._api.combined_on_search
+
+    @combined_on_search.setter
+    def combined_on_search(self, on: bool) -> None:
+        self._api.combined_on_search = bool(on)
 
     # --- credentials -------------------------------------------------------------------------
 
@@ -152,8 +164,11 @@ class TikTokSandbox:
         combined: list[dict] | None = None,
         order_id: str | None = None,
         shipping_type: str | None = None,
+        malformed: str | None = None,
     ) -> dict:
-        """`skus`: seller SKUs, one entry per unit. `combined`: extra combined-listing units."""
+        """`skus`: seller SKUs, one entry per unit. `combined`: extra combined-listing units.
+        `malformed`: a breakage from `MALFORMATIONS` for this order's JSON (`malform_order`)."""
+        _check_malformation(malformed)
         order = self._add(
             skus=skus,
             status=status,
@@ -163,7 +178,20 @@ class TikTokSandbox:
             order_id=order_id,
             shipping_type=shipping_type,
         )
+        if malformed:
+            return self.malform_order(order.id, malformed)
         return self._json(order)
+
+    def malform_order(self, order_id: str, how: str | None) -> dict:
+        """From now on the API shows this one order with a broken field (`how`, one of
+        `MALFORMATIONS`: line_item_without_id, money_not_a_number, no_line_items,
+        unknown_status), on Search Orders and Get Order Detail alike; None mends it. The
+        order's state and lifecycle are untouched. Returns the order as the API shows it."""
+        _check_malformation(how)
+        with self.store.lock:
+            order = self.store.get(order_id)
+            order.malformed = how or ""
+            return order.to_json()
 
     def seed_orders(self, n: int, *, statuses: dict[str, float] | None = None) -> list[str]:
         mix = check_mix(statuses or DEFAULT_MIX)
@@ -319,6 +347,11 @@ class TikTokSandbox:
         if faults.roll(faults.malformed_rate):
             response.body = response.body[: len(response.body) // 2]
         return response, 0
+
+
+def _check_malformation(how: str | None) -> None:
+    if how and how not in MALFORMATIONS:
+        raise ValueError(f"unknown malformation {how!r}; one of {sorted(MALFORMATIONS)}")
 
 
 def _error(request_id: str, error: ApiError, headers: dict | None = None) -> Response:

@@ -3,6 +3,9 @@
 Each line item is one unit (§10: no quantity field). Stage times (`paid_time`, `rts_time`,
 `collection_time`, `delivery_time`) are set when an order reaches their stage and cleared if a
 simulation control moves it back. `update_time` never goes backwards.
+
+`MALFORMATIONS` are staged breakages of one order's JSON (on search and detail alike), so a
+client can be checked to survive one bad order in a page; the order's state is not touched.
 """
 
 from dataclasses import dataclass, field
@@ -46,6 +49,31 @@ WAREHOUSE_ID = "7293046219938309931"
 DAY = 86400
 
 
+def _drop_line_item_id(order: dict) -> None:
+    order["line_items"][0].pop("id", None)
+
+
+def _money_not_a_number(order: dict) -> None:
+    order["line_items"][0]["sale_price"] = "N/A"
+    order["payment"]["total_amount"] = "N/A"
+
+
+def _drop_line_items(order: dict) -> None:
+    del order["line_items"]
+
+
+def _unknown_status(order: dict) -> None:
+    order["status"] = "AWAITING_SOMETHING_NEW"
+
+
+MALFORMATIONS = {  # name -> how the order's JSON is broken
+    "line_item_without_id": _drop_line_item_id,  # first line item has no `id`
+    "money_not_a_number": _money_not_a_number,  # first `sale_price` and `total_amount` "N/A"
+    "no_line_items": _drop_line_items,  # `line_items` missing altogether
+    "unknown_status": _unknown_status,  # a `status` value §11 does not list
+}
+
+
 def money(amount: Decimal) -> str:
     return str(amount.quantize(_CENT, ROUND_HALF_UP))
 
@@ -69,7 +97,7 @@ class LineItem:
     cancel_user: str = ""
     cancel_reason: str = ""
 
-    def to_json(self, order: "Order") -> dict:
+    def to_json(self, order: "Order", *, combined: bool = True) -> dict:
         shipped = bool(self.package_id)
         item = {
             "id": self.id,
@@ -102,7 +130,7 @@ class LineItem:
             }
         if self.cancel_user:
             item |= {"cancel_user": self.cancel_user, "cancel_reason": self.cancel_reason}
-        if self.combined:
+        if self.combined and combined:
             item["combined_listing_skus"] = [dict(component) for component in self.combined]
         return item
 
@@ -135,6 +163,7 @@ class Order:
     cancellation_initiator: str = ""
     request_cancel_time: int = 0  # a buyer's pending cancel request
     released: bool = False  # past UNPAID / ON_HOLD: buyer contact details are visible (§10)
+    malformed: str = ""  # a MALFORMATIONS name: how this order's JSON comes out broken
 
     def move(self, status: str, at: int) -> None:
         """Set `status` at time `at`, filling stage times for every stage reached."""
@@ -196,7 +225,9 @@ class Order:
             "total_amount": money(sub_total + self.shipping_fee + tax),
         }
 
-    def to_json(self) -> dict:
+    def to_json(self, *, combined: bool = True) -> dict:
+        """The §10 object. `combined=False` leaves out `combined_listing_skus` (202309 Search
+        Orders: only Get Order Detail carries it)."""
         order = {
             "id": self.id,
             "status": self.status,
@@ -219,7 +250,7 @@ class Order:
             "has_updated_recipient_address": False,
             "is_buyer_request_cancel": bool(self.request_cancel_time),
             "payment": self.payment(),
-            "line_items": [item.to_json(self) for item in self.items],
+            "line_items": [item.to_json(self, combined=combined) for item in self.items],
         }
         if self.request_cancel_time:
             order["request_cancel_time"] = self.request_cancel_time
@@ -233,6 +264,8 @@ class Order:
         if self.status == CANCELLED:
             order |= {"cancel_reason": self.cancel_reason, "cancel_time": self.cancel_time}
             order["cancellation_initiator"] = self.cancellation_initiator
+        if self.malformed:
+            MALFORMATIONS[self.malformed](order)
         return order
 
     def _address(self) -> dict:

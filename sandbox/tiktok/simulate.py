@@ -161,7 +161,8 @@ def _combined_sku(catalog: dict[str, dict], spec: dict) -> tuple[dict, list[dict
     "sku_count"}], "product_name"?, "price"?} -> (a catalog-like entry, combined_listing_skus).
 
     Components take the 202309 Get Order Detail shape {sku_id, sku_count, product_id}, with no
-    seller_sku (only later doc versions add it, §10), on search and detail alike."""
+    seller_sku (only later doc versions add it, §10); Search Orders shows them only with
+    `combined_on_search`."""
     components = spec.get("components") or []
     if not spec.get("sku_id") or not components:
         raise ValueError("a combined item needs sku_id and components")

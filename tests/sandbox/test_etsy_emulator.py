@@ -19,6 +19,7 @@ TOKEN = "/v3/public/oauth/token"
 CATALOG = make_catalog(seed=3, n_listings=40)
 WOOD = CATALOG.case_listings["shared_sku_same_qty"][0]
 SOLD_OUT = CATALOG.case_listings["sold_out"][0]
+POOL = CATALOG.case_listings["shared_quantity_pool"][0]
 READ_ONLY = {"product_id", "offering_id", "is_deleted", "scale_name", "value_pairs"}
 
 
@@ -35,6 +36,8 @@ def etsy(server):
     server.faults.clear()
     server.reset_calls()
     server.zero_stock_policy = "accept"
+    server.renew_product_ids = True
+    server.update_listing_methods = ("PATCH", "PUT")
     server.accept_keystring_only = False
     server.clock.set_offset(0)
     return server
@@ -349,6 +352,97 @@ def test_a_good_put_changes_only_the_intended_quantities_and_renews_ids(etsy, ap
     assert etsy.listing(WOOD)["quantity"] == sum(after[key] for key in after if key[0] == WOOD)
 
 
+def _ids(got: dict) -> list[int]:
+    return [p["product_id"] for p in got["products"]] + [
+        o["offering_id"] for p in got["products"] for o in p["offerings"]
+    ]
+
+
+def test_product_ids_can_be_kept_across_updates(etsy, api):
+    control = httpx.Client(base_url=f"{etsy.url}/_sandbox")
+    assert control.get("/config").json()["renew_product_ids"] is True  # SPEC §3, the default
+    assert control.post("/config", json={"renew_product_ids": False}).status_code == 200
+    assert etsy.renew_product_ids is False
+    got = inventory(api, WOOD)
+    body = put_body(got)
+    for product in body["products"]:
+        if product["sku"] == "woodthing3":
+            product["offerings"][0]["quantity"] = 30
+    new = put(api, WOOD, body).json()
+    assert _ids(new) == _ids(got) and new == inventory(api, WOOD)
+    levels = {
+        q for (lid, sku, _), q in etsy.quantities().items() if (lid, sku) == (WOOD, "woodthing3")
+    }
+    assert levels == {30}
+    assert control.post("/config", json={"renew_product_ids": "no"}).status_code == 400
+    etsy.renew_product_ids = True
+    renewed = put(api, WOOD, put_body(new)).json()
+    assert not set(_ids(renewed)) & set(_ids(new))
+    with EtsySandbox(renew_product_ids=False) as stable:
+        assert stable.renew_product_ids is False
+
+
+def _pool(got: dict) -> dict[str, int]:
+    return {p["sku"]: p["offerings"][0]["quantity"] for p in got["products"]}
+
+
+def test_a_shared_quantity_pool_moves_as_one(etsy, api):
+    got = inventory(api, POOL)
+    assert (got["sku_on_property"], got["quantity_on_property"]) == ([200], [])
+    (level,) = set(_pool(got).values())
+    body = put_body(got)
+    body["products"][0]["offerings"][0]["quantity"] = level - 1  # one color only: refused
+    refused = put(api, POOL, body)
+    assert refused.status_code == 400 and "quantity_on_property" in refused.json()["error"]
+    assert inventory(api, POOL) == got
+    for product in body["products"]:
+        product["offerings"][0]["quantity"] = level - 1
+    assert put(api, POOL, body).status_code == 200
+    assert set(_pool(inventory(api, POOL)).values()) == {level - 1}
+    etsy.set_quantity(POOL, "MUG-POOL-RED", 5)  # a sale of one color draws on the one stock
+    assert _pool(inventory(api, POOL)) == {"MUG-POOL-RED": 5, "MUG-POOL-BLUE": 5}
+
+
+def test_forbidden_listings_refuse_inventory_updates_with_403(etsy, api):
+    other = _simple_listing()["listing_id"]
+    etsy.faults.forbid_listings = {WOOD}
+    got = inventory(api, WOOD)  # reads still work
+    response = put(api, WOOD, put_body(got))
+    assert response.status_code == 403 and set(response.json()) == {"error"}
+    assert inventory(api, WOOD) == got
+    assert put(api, other, put_body(inventory(api, other))).status_code == 200
+    no_token = httpx.put(
+        f"{etsy.url}/v3/application/listings/{WOOD}/inventory",
+        headers={"x-api-key": KEY},
+        json=put_body(got),
+    )
+    assert no_token.status_code == 401  # the token is checked first
+    etsy.faults.clear()
+    assert put(api, WOOD, put_body(got)).status_code == 200
+
+
+def test_deleted_listings_answer_404_by_id_but_stay_in_an_earlier_shop_read(etsy, api):
+    body = put_body(inventory(api, WOOD))
+    control = httpx.Client(base_url=f"{etsy.url}/_sandbox")
+    faults = control.post("/faults", json={"deleted_listings": [WOOD]}).json()
+    assert faults["deleted_listings"] == [WOOD] and faults["forbid_listings"] == []
+    for response in (
+        api.get(f"/v3/application/listings/{WOOD}"),
+        api.get(f"/v3/application/listings/{WOOD}/inventory"),
+        put(api, WOOD, body),
+        api.patch(f"{LISTINGS}/{WOOD}", data={"state": "inactive"}),
+    ):
+        assert response.status_code == 404 and set(response.json()) == {"error"}
+    batch = api.get("/v3/application/listings/batch", params={"listing_ids": f"{WOOD},{SOLD_OUT}"})
+    assert [item["listing_id"] for item in batch.json()["results"]] == [SOLD_OUT]
+    shop = api.get(LISTINGS, params={"limit": 100}).json()["results"]
+    assert WOOD in {item["listing_id"] for item in shop}
+    assert control.post("/faults", json={"deleted_listings": ["x"]}).status_code == 400
+    assert control.post("/faults", json={"forbid_listings": 5}).status_code == 400
+    assert control.delete("/faults").json()["deleted_listings"] == []
+    assert put(api, WOOD, body).status_code == 200
+
+
 def test_every_seeded_listing_survives_a_faithful_round_trip(etsy, api):
     before = etsy.quantities()
     for item in CATALOG.listings:
@@ -416,7 +510,30 @@ def test_update_listing_deactivates_and_reactivates(etsy, api):
     assert active["state"] == "active" and active["quantity"] == before["quantity"]
     assert active["ending_timestamp"] > before["ending_timestamp"]  # activation renews
     assert api.patch(path, data={"state": "draft"}).status_code == 400
-    assert api.put(path, data={"state": "inactive"}).status_code == 405
+
+
+def test_update_listing_takes_the_2021_specs_put_and_todays_patch_by_default(etsy, api):
+    listing_id = _simple_listing()["listing_id"]
+    path = f"{LISTINGS}/{listing_id}"
+    assert etsy.update_listing_methods == ("PATCH", "PUT")
+    assert api.put(path, data={"state": "inactive"}).json()["state"] == "inactive"
+    assert api.patch(path, data={"state": "active"}).json()["state"] == "active"
+
+
+@pytest.mark.parametrize(("only", "refused"), [("PATCH", "PUT"), ("PUT", "PATCH")])
+def test_update_listing_can_be_held_to_one_method(etsy, api, only, refused):
+    listing_id = _simple_listing()["listing_id"]
+    path = f"{LISTINGS}/{listing_id}"
+    control = httpx.Client(base_url=f"{etsy.url}/_sandbox")
+    settings = control.post("/config", json={"update_listing_methods": [only]}).json()
+    assert settings["update_listing_methods"] == [only]
+    no = api.request(refused, path, data={"state": "inactive"})
+    assert no.status_code == 405 and no.json()["error"]
+    assert etsy.listing(listing_id)["state"] == "active"
+    assert api.request(only, path, data={"state": "inactive"}).json()["state"] == "inactive"
+    for bad in ([], ["POST"], "PUT"):
+        assert control.post("/config", json={"update_listing_methods": bad}).status_code == 400
+    assert etsy.update_listing_methods == (only,)
 
 
 def test_activating_a_sold_out_listing_sets_its_quantity_to_one(etsy, api):
@@ -540,6 +657,12 @@ def test_control_endpoints_drive_the_sandbox_over_http(etsy, api):
     assert control.post("/faults", json={"bogus": 1}).status_code == 400
     assert control.post("/config", json={"zero_stock_policy": "reject"}).status_code == 200
     assert etsy.zero_stock_policy == "reject"
+    assert control.post("/config", json={"nope": 1}).status_code == 400
+    assert control.get("/config").json() == {
+        "zero_stock_policy": "reject",
+        "renew_product_ids": True,
+        "update_listing_methods": ["PATCH", "PUT"],
+    }
     control.post("/tokens/expire")
     assert api.get("/v3/application/users/me").status_code == 401
     fresh = control.post("/tokens").json()["access_token"]

@@ -78,6 +78,41 @@ def test_empty_sku_unmatched_and_mappable():
         assert tiktok_sku in CATALOG.cases["mappable"] and etsy_sku in etsy_skus
 
 
+def test_shared_quantity_pool_has_one_sku_per_product_and_one_quantity():
+    (pool_id,) = CATALOG.case_listings["shared_quantity_pool"]
+    pool = next(item for item in CATALOG.listings if item["listing_id"] == pool_id)
+    inventory = pool["inventory"]
+    (prop,) = inventory["sku_on_property"]  # the property drives SKU ...
+    assert inventory["quantity_on_property"] == []  # ... but not quantity (§7.2 rules 4-5)
+    varied = {pv["property_id"] for p in inventory["products"] for pv in p["property_values"]}
+    assert varied == {prop}
+    skus = CATALOG.cases["shared_quantity_pool"]
+    assert sorted(p["sku"] for p in inventory["products"]) == sorted(skus) and len(skus) >= 2
+    for sku in skus:
+        assert [item["listing_id"] for item, _ in products_with(sku)] == [pool_id]
+    (shared,) = {quantity(p) for p in inventory["products"]}
+    assert shared >= 3
+    sold = {row["seller_sku"]: row for row in CATALOG.tiktok_skus}
+    assert all(sku in sold for sku in skus)
+    assert len({sold[sku]["product_id"] for sku in skus}) == 1  # one TikTok product, two SKUs
+    pooled = "shared_quantity_pool"
+    others = {sku for case, found in CATALOG.cases.items() if case != pooled for sku in found}
+    assert not others & set(skus)  # "unique" and the kinds never hand out a pooled SKU
+
+
+@pytest.mark.parametrize(("seed", "n"), [(1, 40), (7, 12), (4, 5000)])
+def test_the_pool_comes_last_and_the_older_cases_keep_their_skus(seed, n):
+    catalog = make_catalog(seed=seed, n_listings=n)
+    assert catalog.case_listings["shared_quantity_pool"] == [catalog.listings[-1]["listing_id"]]
+    assert catalog.case_listings["sold_out"] == [1_500_000_002]
+    assert catalog.cases["low_stock"][0] == "BOWL-LOW"
+    assert catalog.cases["shared_sku_same_qty"] == ["woodthing1", "woodthing2", "woodthing3"]
+    named = {"DUP-MUG", "CANDLE-SOY", "BOWL-LOW", "PIN-SOLDOUT", "woodthing3"}
+    assert named <= {p["sku"] for item in catalog.listings for p in item["inventory"]["products"]}
+    assert {"TT-TOTE-CANVAS", "TT-GHOST-1"} <= set(catalog.cases["unmatched"])
+    assert catalog.cases["unique"] and len(catalog.listings) == n
+
+
 def test_variation_kinds_are_present():
     for kind in ("simple", "one_property", "two_properties", "custom_properties"):
         assert CATALOG.cases[kind], kind

@@ -323,6 +323,101 @@ def test_combined_listing_item_lists_its_components(sandbox):
     assert item["sale_price"] == "51.00"
 
 
+BUNDLE = {"sku_id": "1729000000000000999", "seller_sku": "BUNDLE-1",
+          "components": [{"seller_sku": "MUG-BLK-11", "sku_count": 2},
+                         {"seller_sku": "TOTE-NAT", "sku_count": 1}]}  # fmt: skip
+
+
+def _searched(client, order_id: str) -> dict:
+    found = client.ok("POST", SEARCH, {"page_size": "50"}, {})["orders"]
+    return next(order for order in found if order.get("id") == order_id)
+
+
+def test_202309_search_leaves_out_combined_components_that_detail_gives(client, sandbox):
+    assert sandbox.combined_on_search is False  # the default follows the 202309 reference
+    order_id = sandbox.add_order(skus=["CANDLE-LAV"], combined=[BUNDLE])["id"]
+    plain, bundle = _searched(client, order_id)["line_items"]
+    assert "combined_listing_skus" not in plain and "combined_listing_skus" not in bundle
+    assert bundle["sku_id"] == BUNDLE["sku_id"]  # the item itself is there, only its parts lack
+    (detailed,) = client.ok("GET", DETAIL, {"ids": order_id})["orders"]
+    assert [len(item.get("combined_listing_skus", [])) for item in detailed["line_items"]] == [
+        0,
+        2,
+    ]
+    assert sandbox.order(order_id) == detailed
+
+
+def test_combined_on_search_gives_later_versions_components_in_both_calls(client, sandbox):
+    order_id = sandbox.add_order(skus=[], combined=[BUNDLE])["id"]
+    with httpx.Client(base_url=sandbox.url + "/_sandbox", timeout=5) as control:
+        assert control.get("/config").json() == {"combined_on_search": False}
+        assert control.post("/config", json={"combined_on_search": True}).json() == {
+            "combined_on_search": True
+        }
+        assert control.post("/config", json={"combined_on_search": "yes"}).status_code == 400
+        assert control.post("/config", json={"nope": True}).status_code == 400
+    (item,) = _searched(client, order_id)["line_items"]
+    (detailed,) = client.ok("GET", DETAIL, {"ids": order_id})["orders"]
+    assert item["combined_listing_skus"] == detailed["line_items"][0]["combined_listing_skus"]
+    assert len(item["combined_listing_skus"]) == 2
+    with TikTokSandbox(combined_on_search=True) as later:
+        assert later.combined_on_search is True
+
+
+def _line(order: dict) -> dict:
+    return order["line_items"][0]
+
+
+MALFORMED = {  # name -> what a client sees
+    "line_item_without_id": lambda order: "id" not in _line(order) and _line(order)["sku_id"],
+    "money_not_a_number": lambda order: (
+        _line(order)["sale_price"] == order["payment"]["total_amount"] == "N/A"
+    ),
+    "no_line_items": lambda order: "line_items" not in order and order["payment"],
+    "unknown_status": lambda order: order["status"] not in (
+        "UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION",
+        "IN_TRANSIT", "DELIVERED", "COMPLETED", "CANCELLED",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("how", sorted(MALFORMED))
+def test_one_malformed_order_is_broken_on_search_and_detail_and_the_rest_are_not(
+    client, sandbox, how
+):
+    good = sandbox.add_order(skus=["MUG-BLK-11", "TOTE-NAT"])
+    bad = sandbox.add_order(skus=["MUG-BLK-11", "TOTE-NAT"], malformed=how)
+    assert MALFORMED[how](bad)
+    searched = client.ok("POST", SEARCH, {"page_size": "50"}, {})["orders"]
+    assert len(searched) == 2 and good in searched
+    by_detail = client.ok("GET", DETAIL, {"ids": f"{good['id']},{bad['id']}"})["orders"]
+    assert by_detail == [good, bad] and bad in searched
+    mended = sandbox.malform_order(bad["id"], None)  # the order itself never broke
+    assert "id" in _line(mended) and Decimal(mended["payment"]["total_amount"]) > 0
+    assert mended["status"] == "AWAITING_SHIPMENT" and len(mended["line_items"]) == 2
+
+
+def test_malformations_are_staged_by_name_also_over_http(sandbox):
+    order_id = sandbox.add_order(skus=["TOTE-NAT"])["id"]
+    with pytest.raises(ValueError, match="unknown malformation"):
+        sandbox.malform_order(order_id, "on_fire")
+    with pytest.raises(ValueError):
+        sandbox.add_order(skus=["TOTE-NAT"], malformed="on_fire")
+    assert len(sandbox.orders()) == 1  # a refused add adds nothing
+    with httpx.Client(base_url=sandbox.url + "/_sandbox", timeout=5) as control:
+        shown = control.post(f"/orders/{order_id}/malform", json={"how": "no_line_items"})
+        assert shown.status_code == 200 and "line_items" not in shown.json()
+        assert control.post(f"/orders/{order_id}/malform", json={"how": "x"}).status_code == 400
+        assert control.post(f"/orders/{order_id}/malform", json={}).status_code == 400
+        assert control.post("/orders/404/malform", json={"how": None}).status_code == 404
+        added = control.post("/orders", json={"skus": ["TOTE-NAT"], "malformed": "unknown_status"})
+        assert added.json()["status"] == "AWAITING_SOMETHING_NEW"
+        sandbox.advance(order_id)  # the lifecycle runs on under a malformation
+        mended = control.post(f"/orders/{order_id}/malform", json={"how": None}).json()
+        assert [item["seller_sku"] for item in mended["line_items"]] == ["TOTE-NAT"]
+        assert mended["status"] == "AWAITING_COLLECTION"
+
+
 def test_contact_data_appears_only_after_the_hold_ends(client, sandbox):
     order = sandbox.add_order(skus=["MUG-BLK-11"], status="ON_HOLD")
     held = client.ok("GET", DETAIL, {"ids": order["id"]})["orders"][0]

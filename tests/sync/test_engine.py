@@ -294,3 +294,57 @@ def test_a_lease_left_by_a_killed_process_of_this_host_does_not_block_a_restart(
 
     assert engine._take(name, dead)
     assert engine.fetch().error is None  # a dead one's is taken over
+
+
+def test_malformed_orders_fail_or_are_skipped_without_stopping_the_fetch(core, shops):
+    good = shops.tiktok.add_order(skus=unique_skus(shops, 1))["id"]
+    empty = shops.tiktok.add_order(skus=unique_skus(shops, 1), malformed="no_line_items")["id"]
+    unreadable = shops.tiktok.add_order(
+        skus=unique_skus(shops, 1), malformed="line_item_without_id"
+    )["id"]
+
+    summary = core.services.engine.fetch()
+
+    assert summary.error is None and summary.placed == 1
+    assert order_row(core, good).placement == "placed"
+    assert order_row(core, empty).placement == "failed"  # never stuck "placing"
+    assert unreadable in summary.skipped
+    with pytest.raises(Exception, match="No order"):
+        order_row(core, unreadable)
+
+
+def test_a_shared_quantity_pool_moves_whole_and_shares_its_stock(core, shops):
+    red, blue = shops.catalog.cases["shared_quantity_pool"][:2]
+    pool = stock(shops, red)
+    assert stock(shops, blue) == pool
+    shops.tiktok.add_order(skus=[red, red])
+    shops.tiktok.add_order(skus=[blue])
+    assert core.services.engine.fetch().placed == 2
+    assert stock(shops, red) == stock(shops, blue) == pool - 3
+
+
+def test_a_listing_etsy_refuses_fails_its_own_orders_only(core, shops):
+    a, b = unique_skus(shops, 2)
+    listing_of_a = next(key[0] for key in shops.etsy.quantities() if key[1] == a)
+    shops.etsy.faults.forbid_listings = {listing_of_a}
+    refused = shops.tiktok.add_order(skus=[a])["id"]
+    fine = shops.tiktok.add_order(skus=[b])["id"]
+
+    summary = core.services.engine.fetch()
+
+    assert summary.error is None
+    assert order_row(core, refused).failure_reason == "etsy_error"
+    assert order_row(core, fine).placement == "placed"
+
+
+def test_an_etsy_that_keeps_product_ids_is_reconciled_without_taking_twice(core, shops):
+    shops.etsy.renew_product_ids = False
+    sku = unique_skus(shops, 1)[0]
+    before = stock(shops, sku)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    shops.etsy.faults.reset_rate = 1.0  # writes land, answers are lost
+    assert core.services.engine.fetch().error is not None
+    shops.etsy.faults.reset_rate = 0.0
+    core.services.engine.fetch()
+    assert stock(shops, sku) == before - 1
+    assert order_row(core, order_id).placement == "placed"
