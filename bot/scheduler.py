@@ -22,6 +22,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts import AlertDispatcher, Poster, post_digest
@@ -322,9 +323,6 @@ def build_scheduler(jobs: Jobs) -> BackgroundScheduler:
     for job, trigger in triggers(schedule).items():
         if job in (ALERTS, DIGEST) and jobs.dispatcher is None:
             continue
-        options = {}
-        if job == FETCH and schedule.fetch_at_start:
-            options["next_run_time"] = jobs.clock()
         scheduler.add_job(
             JOBS[job],
             trigger,
@@ -335,7 +333,21 @@ def build_scheduler(jobs: Jobs) -> BackgroundScheduler:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=schedule.grace(job),
-            **options,
+        )
+    if schedule.fetch_at_start:
+        # A one-off job, so the interval job keeps ticking on the shared instants (a start
+        # time given to it would count its ticks from this instance's start); the fetch
+        # lease keeps it from overlapping a tick.
+        scheduler.add_job(
+            JOBS[FETCH],
+            DateTrigger(run_date=jobs.clock(), timezone=UTC),
+            args=[jobs],
+            id=f"{FETCH}-at-start",
+            name="orderbot fetch at start",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=schedule.grace(FETCH),
         )
     return scheduler
 

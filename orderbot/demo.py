@@ -84,7 +84,7 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
             shops.tiktok.webhook_url = f"{hook.url}{WEBHOOK_PATH}"
             pilot.start()
             out.print(
-                f"Scheduler running (fetch every {settings.fetch_interval_minutes} min); TikTok "
+                f"Scheduler running (fetch every {settings.fetch_interval_minutes:g} min); TikTok "
                 f"webhooks go to {shops.tiktok.webhook_url}; alerts print here as [alert n].",
                 markup=False,
             )

@@ -19,7 +19,8 @@ class Settings(BaseSettings):
 
     alert_channel: str | None = Field(None, alias="ORDERBOT_ALERT_CHANNEL")
     admins: str = Field("", alias="ORDERBOT_ADMINS")
-    fetch_interval_minutes: int = Field(5, ge=1, alias="ORDERBOT_FETCH_INTERVAL_MINUTES")
+    # Fractions allowed (0.05 = every 3 s), so tests can let several ticks pass quickly.
+    fetch_interval_minutes: float = Field(5, gt=0, alias="ORDERBOT_FETCH_INTERVAL_MINUTES")
     lookback_days: int = Field(7, ge=1, le=90, alias="ORDERBOT_LOOKBACK_DAYS")
     secret_key: str | None = Field(None, alias="ORDERBOT_SECRET_KEY")
     digest_time: time = Field(time(8, 0), alias="ORDERBOT_DIGEST_TIME")

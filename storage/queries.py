@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,6 +31,9 @@ def ensure_shop(
 ) -> Shop:
     """The one shop this installation serves, created on first use with a zero count per
     section (so concurrent writers only ever update count rows, never race to insert them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Instances starting together on an empty database must not each create a shop.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('orderbot:ensure_shop'))"))
     shop = session.exec(select(Shop).order_by(Shop.id)).first()
     if shop is None:
         shop = Shop(name=name, etsy_shop_id=etsy_shop_id)

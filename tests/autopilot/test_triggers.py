@@ -116,7 +116,7 @@ def test_every_job_has_an_id_and_never_overlaps_itself():
     schedule = Schedule(fetch_every=timedelta(minutes=5))
     scheduler = build_scheduler(jobs_stub(dispatcher=object(), schedule=schedule))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {FETCH, REFRESH, SWEEP, ALERTS, DIGEST}
+    assert set(jobs) == {FETCH, f"{FETCH}-at-start", REFRESH, SWEEP, ALERTS, DIGEST}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time and job.misfire_grace_time > 0
@@ -125,8 +125,12 @@ def test_every_job_has_an_id_and_never_overlaps_itself():
     assert jobs[FETCH].trigger.interval == timedelta(minutes=5)
     assert isinstance(jobs[DIGEST].trigger, CronTrigger)
     assert str(scheduler.timezone) == "UTC"
-    # Not started yet: the fetch is due at once (start-up), the others at their ticks.
-    assert jobs[FETCH].next_run_time == at("2026-05-04T10:00:00")
+    # The start-up fetch is a one-off at once; the interval job keeps the instants every
+    # instance shares, whenever this one started.
+    assert jobs[f"{FETCH}-at-start"].trigger.run_date == at("2026-05-04T10:00:00")
+    assert jobs[FETCH].trigger.get_next_fire_time(None, at("2026-05-04T10:02:30")) == at(
+        "2026-05-04T10:05:00"
+    )
 
 
 def test_without_an_alert_channel_there_are_no_alert_or_digest_jobs():
