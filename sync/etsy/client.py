@@ -3,6 +3,7 @@
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -55,6 +56,7 @@ class EtsyClient:
             base_url=base_url, transport=transport, timeout=timeout, auth=auth
         )
         self._limiter = RateLimiter(rate_per_s, monotonic=monotonic, sleep=sleep)
+        self._answered: deque[float] = deque(maxlen=1000)  # when recent answers arrived
         self._retrier = Retrier(
             platform=PLATFORM,
             client=self._http,
@@ -159,15 +161,29 @@ class EtsyClient:
             return self._http.build_request(method, path, params=params, json=json, data=data)
 
         def watch_quota(response: httpx.Response) -> Any:
+            answered = self._monotonic()
+            self._answered.append(answered)
             remaining = next(
                 (response.headers[h] for h in _REMAINING_HEADERS if h in response.headers), None
             )
             if remaining is not None and remaining.strip() == "0":
-                # This second's quota is spent: the next call waits for the next second.
-                self._limiter.pause_until(self._monotonic() + 1.0)
+                self._limiter.pause_until(self._quota_resets(response, answered))
             return reader(response)
 
         return self._retrier.call(endpoint, build, watch_quota)
+
+    def _quota_resets(self, response: httpx.Response, answered: float) -> float:
+        """When this second's spent quota frees up. All of the last `limit` calls counted in
+        the spent second, so it began no later than the oldest of them reached Etsy, which
+        was before its answer reached us: a second after that answer, the quota is back.
+        Without the limit header, a whole second from now."""
+        try:
+            limit = int(response.headers.get("x-limit-per-second", ""))
+        except ValueError:
+            limit = 0
+        if 0 < limit <= len(self._answered):
+            return self._answered[-limit] + 1.0
+        return answered + 1.0
 
 
 def _listing_page(page: Any) -> tuple[list[dict], int]:

@@ -402,3 +402,20 @@ def test_a_stored_token_close_to_expiry_is_refreshed_once_before_the_call():
 def test_access_due(issued, expires, now, due):
     tokens = Tokens("a", "r", expires, issued_at=issued)
     assert tokens.access_due(now, timedelta(minutes=5)) is due
+
+
+def test_a_spent_quota_waits_only_until_its_second_is_over():
+    # Ten calls paced 0.1 s apart by the client's own limiter spend a quota of 10: the first
+    # of them was answered 0.9 s ago, so the quota is back 0.1 s from now, not 1 s.
+    spent = {"x-limit-per-second": "10", "x-remaining-this-second": "0"}
+    fresh = {"x-limit-per-second": "10", "x-remaining-this-second": "5"}
+    answers = [answer(body=INVENTORY_JSON, headers=fresh)] * 9 + [
+        answer(body=INVENTORY_JSON, headers=spent)
+    ]
+    api = FakeApi({INVENTORY: answers + [answer(body=INVENTORY_JSON, headers=fresh)]})
+    client, time, _ = make_client(api, rate_per_s=10)
+    for _ in range(11):
+        client.get_inventory(77)
+    assert time.sleeps[:9] == [0.1] * 9
+    assert time.sleeps[9] == pytest.approx(0.1)  # until the spent second is over
+    assert time.now == pytest.approx(1.0)
