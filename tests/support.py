@@ -1,5 +1,12 @@
 """Helpers shared by test modules (fixtures live in conftest.py)."""
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 
@@ -30,3 +37,33 @@ def stock(shops, sku: str) -> int:
     levels = {q for (_, product_sku, _), q in shops.etsy.quantities().items() if product_sku == sku}
     assert len(levels) == 1, f"{sku}: {levels}"
     return levels.pop()
+
+
+def settings_environment(settings) -> dict[str, str]:
+    """Settings as the environment variables (SPEC §7 names) a child process reads."""
+    return {
+        field.alias: str(getattr(settings, name))
+        for name, field in type(settings).model_fields.items()
+        if getattr(settings, name) is not None and field.alias
+    }
+
+
+def start_orderbot_run(env: dict[str, str], port: int, cwd):
+    """A real `orderbot run` in HTTP mode, once /healthz answers: (process, base URL)."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "orderbot"), "run"],
+        env={**env, "PORT": str(port)},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)  # polling for start-up with a deadline, not asserting after a sleep
+    process.kill()
+    pytest.fail(f"orderbot run did not start: {process.stdout.read().decode()[-2000:]}")

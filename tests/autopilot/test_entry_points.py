@@ -4,16 +4,14 @@ import io
 import os
 import re
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from autopilot_kit import CHANNEL, alerts, signed_push, unique_skus
 from rich.console import Console
-from support import core_settings
+from support import core_settings, settings_environment, start_orderbot_run
 
 from orderbot.demo import run_demo
 
@@ -32,33 +30,15 @@ def running(shops, slack_api, tmp_path):
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'run.db'}")
     env = {
         **os.environ,
-        **{
-            field.alias: str(getattr(settings, name))
-            for name, field in type(settings).model_fields.items()
-            if getattr(settings, name) is not None and field.alias
-        },
+        **settings_environment(settings),
         "SLACK_BOT_TOKEN": slack_api.bot_token,
         "SLACK_SIGNING_SECRET": "run-test-signing-secret",
         "SLACK_API_URL": slack_api.url,
         "ORDERBOT_ALERT_CHANNEL": CHANNEL,
         "ORDERBOT_ADMINS": "U0ADMIN",
-        "PORT": str(port),
     }
     env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        [str(BIN), "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)  # polling for start-up with a deadline, not asserting after a sleep
-    else:
-        process.kill()
-        pytest.fail(f"orderbot run did not start: {process.stdout.read().decode()[-2000:]}")
+    process, base = start_orderbot_run(env, port, tmp_path)
     yield base
     process.terminate()
     process.wait(timeout=10)

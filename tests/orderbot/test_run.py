@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
-from support import core_settings
+from support import core_settings, settings_environment, start_orderbot_run
 
 from sandbox.slack import SlackSandbox
 
@@ -32,32 +32,14 @@ def running(shops, tmp_path):
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'run.db'}")
     env = {
         **os.environ,
-        **{
-            field.alias: str(getattr(settings, name))
-            for name, field in type(settings).model_fields.items()
-            if getattr(settings, name) is not None and field.alias
-        },
+        **settings_environment(settings),
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.url,
         "ORDERBOT_ADMINS": "UADMIN",
-        "PORT": str(port),
     }
     env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        [str(BIN), "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)  # polling for start-up with a deadline, not asserting after a sleep
-    else:
-        process.kill()
-        pytest.fail(f"orderbot run did not start: {process.stdout.read().decode()[-2000:]}")
+    process, base = start_orderbot_run(env, port, tmp_path)
     yield base, slack
     process.terminate()
     process.wait(timeout=10)
