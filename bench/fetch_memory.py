@@ -3,7 +3,7 @@
 The sandbox marketplaces live in this process; the fetch runs as a child process, the real
 `orderbot fetch` command with the sandbox's environment and a fresh SQLite database, so only the
 fetch's own memory is counted. The sandbox's and the clients' rate limits are raised and no
-latency is injected, so that 100k orders finish in minutes (about 10 on 2 cores); the engine
+latency is injected, so that 100k orders finish in minutes (about 16 on 2 cores); the engine
 runs with its defaults, as `orderbot fetch` builds it.
 
 A pitfall, measured: Linux carries a process's peak RSS across fork and exec (`ru_maxrss` of a

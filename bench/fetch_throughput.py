@@ -277,7 +277,7 @@ def run_naive(args) -> dict:
     per_order = (done - indexed) / len(sample)
     return {
         "naive_orders": len(sample),
-        "sample": f"every {step}th order of the {len(orders):,} paged",
+        "sample": f"1 in {step} of the {len(orders):,} orders paged",
         "paging_s": round(paged - started, 2),
         "index_s": round(indexed - paged, 2),
         "sample_s": round(done - indexed, 2),
