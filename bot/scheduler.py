@@ -11,10 +11,7 @@ Trigger math is pure: `triggers(schedule)` and `next_runs(schedule, now)` take n
 """
 
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -27,16 +24,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts import AlertDispatcher, Poster, post_digest
 from bot.webhook import RefreshWorker, TikTokWebhook
-from storage import queries
 from storage.db import SessionFactory
 from sync import lifecycle
 from sync.clock import Clock
 from sync.engine import Engine, EngineError
+from sync.leases import Leases, new_holder
 
 log = logging.getLogger(__name__)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # interval ticks fall on multiples from here
-RUN_LEASE = timedelta(minutes=5)  # how long a run of a vanished host keeps others off the job
 
 FETCH, REFRESH, SWEEP, ALERTS, DIGEST = "fetch", "refresh", "sweep", "alerts", "digest"
 
@@ -132,69 +128,6 @@ class Solo:
             raise
 
 
-def once_per_tick(
-    sessions: SessionFactory,
-    *,
-    name: str,
-    holder: str,
-    every: timedelta,
-    clock: Clock,
-    work: Callable[[datetime], object],
-) -> bool:
-    """Run `work(now)` unless another instance has run `name` this tick (or is running it).
-    True when it ran here."""
-    now = clock()
-    expires_at = now + max(2 * every, RUN_LEASE)
-    with sessions() as session:
-        if not queries.acquire_lease(
-            session, name=name, holder=holder, now=now, expires_at=expires_at
-        ) and not _take_from_the_dead(
-            session, name=name, holder=holder, now=now, expires_at=expires_at
-        ):
-            log.debug("%s: another instance has this tick", name)
-            return False
-    try:
-        work(now)
-    finally:
-        end = clock()
-        with sessions() as session:
-            queries.acquire_lease(
-                session, name=name, holder=holder, now=end, expires_at=max(end, now + every / 2)
-            )
-    return True
-
-
-def new_holder() -> str:
-    """`host:pid:nonce`: names the process, so a restart on this host can tell it is gone."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def holder_is_gone(holder: str) -> bool:
-    """True only for a holder of this host whose process no longer runs."""
-    parts = holder.split(":")
-    if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
-        return False
-    try:
-        os.kill(int(parts[-2]), 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, ValueError, OverflowError):
-        return False
-    return False
-
-
-def _take_from_the_dead(session, *, name: str, holder: str, now: datetime, expires_at) -> bool:
-    """A process of this host killed mid-run cannot hand its tick on; a restart need not wait
-    for its lease to expire."""
-    lease = queries.lease_holder(session, name=name, now=now)
-    if lease is None or not holder_is_gone(lease.holder):
-        return False
-    log.warning("taking over %s from %s, which no longer runs", name, lease.holder)
-    return queries.take_over_lease(
-        session, name=name, dead_holder=lease.holder, holder=holder, expires_at=expires_at
-    )
-
-
 # --- the jobs -----------------------------------------------------------------------------
 
 
@@ -210,6 +143,7 @@ class Jobs:
 
     def __post_init__(self) -> None:
         self._alerts = Solo(self._run_alerts)
+        self.leases = Leases(self.sessions, self.clock)
 
     @property
     def sessions(self) -> SessionFactory:
@@ -220,12 +154,10 @@ class Jobs:
         return self.engine.shop_id
 
     def run(self, job: str, work: Callable[[datetime], object]) -> bool:
-        return once_per_tick(
-            self.sessions,
+        return self.leases.once_per_tick(
             name=f"job:{job}:{self.shop_id}",
             holder=self.holder,
             every=self.schedule.every(job),
-            clock=self.clock,
             work=work,
         )
 

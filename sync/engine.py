@@ -7,10 +7,6 @@ the next run, and nothing is done twice.
 
 import json
 import logging
-import os
-import socket
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,10 +21,11 @@ from storage.db import SessionFactory, transaction
 from storage.models import Order, Reservation, StockIntent
 from sync import journal, metrics, sections
 from sync.clock import Clock, to_unix, utc_now
-from sync.errors import AuthFailed, MarketplaceError, Rejected, Unavailable
+from sync.errors import AuthFailed, MarketplaceError, Rejected
 from sync.etsy.client import EtsyClient
 from sync.ingest import ingest, refresh_section
 from sync.journal import Change
+from sync.leases import LeaseLost, Leases, holder_name, new_holder
 from sync.logcontext import operation
 from sync.placement import (
     Failure,
@@ -99,6 +96,10 @@ class OrderNotFound(EngineError):
     pass
 
 
+class ShopBusy(EngineError):
+    """Another worker holds this shop's stock for longer than a request may wait."""
+
+
 @dataclass
 class _Tally:
     placed: int = 0
@@ -125,6 +126,7 @@ class Engine:
         index_ttl_s: int = 600,
         lease_s: int = 300,
         settle_wait_s: float = 60.0,
+        leases: Leases | None = None,
     ):
         self.sessions = sessions
         self.shop_id = shop_id
@@ -137,50 +139,8 @@ class Engine:
         self.index_ttl = timedelta(seconds=index_ttl_s)
         self.lease_for = timedelta(seconds=lease_s)
         self.settle_wait_s = settle_wait_s
-        self.instance = f"{socket.gethostname()}:{os.getpid()}"
+        self.leases = leases or Leases(sessions, clock)
         self._index: SkuIndex | None = None
-
-    # --- leases ---------------------------------------------------------------------------
-
-    def _take(self, name: str, holder: str) -> bool:
-        now = self.clock()
-        with self.sessions() as session:
-            if queries.acquire_lease(
-                session, name=name, holder=holder, now=now, expires_at=now + self.lease_for
-            ):
-                return True
-            lease = queries.lease_holder(session, name=name, now=now)
-            if lease is None or not self._holder_is_dead(lease.holder):
-                return False
-            # A process of this host that was killed cannot release its lease; waiting out
-            # its expiry would block a restart for minutes for nothing.
-            log.warning("taking over lease %s from %s, which no longer runs", name, lease.holder)
-            return queries.take_over_lease(
-                session,
-                name=name,
-                dead_holder=lease.holder,
-                holder=holder,
-                expires_at=now + self.lease_for,
-            )
-
-    def _holder_is_dead(self, holder: str) -> bool:
-        parts = holder.split(":")  # host:pid:nonce
-        if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
-            return False
-        try:
-            os.kill(int(parts[-2]), 0)
-        except ProcessLookupError:
-            return True
-        except (PermissionError, ValueError):
-            return False
-        return False
-
-    def _release(self, name: str, holder: str) -> None:
-        with self.sessions() as session:
-            queries.release_lease(session, name=name, holder=holder)
-
-    def _holder(self) -> str:
-        return f"{self.instance}:{uuid.uuid4().hex[:8]}"
 
     # --- fetch ----------------------------------------------------------------------------
 
@@ -190,11 +150,10 @@ class Engine:
             return self._fetch(progress)
 
     def _fetch(self, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
-        name, holder = f"fetch:{self.shop_id}", self._holder()
-        if not self._take(name, holder):
-            with self.sessions() as session:
-                lease = queries.lease_holder(session, name=name, now=self.clock())
-            held = f" by {lease.holder.rsplit(':', 1)[0]}" if lease else ""
+        name, holder = f"fetch:{self.shop_id}", new_holder()
+        if not self.leases.take(name, holder, hold_for=self.lease_for):
+            other = self.leases.holder_of(name)
+            held = f" by {holder_name(other)}" if other else ""
             raise FetchRunning(f"A fetch is already running for this shop{held}; try again soon.")
         summary = FetchSummary(started_at=self.clock())
         tally = _Tally()
@@ -219,6 +178,8 @@ class Engine:
                 sort_field="update_time",
                 sort_order="ASC",
             ):
+                # Nothing is stored without the lease: another fetch may have it now.
+                self.leases.renew(name, holder, hold_for=self.lease_for)
                 result = self._store_page(self._with_details(page.orders))
                 summary.pages += 1
                 summary.orders += len(page.orders)
@@ -232,7 +193,6 @@ class Engine:
                 ):
                     ascending_until = result.max_update_time
                     self._save_cursor(ascending_until)
-                self._take(name, holder)
                 if self._pending_count() >= self.batch_size:
                     self._settle(tally, holder)
                 report(self._progress(summary, tally))
@@ -249,12 +209,16 @@ class Engine:
         except MarketplaceError as exc:
             summary.error = f"{exc} — nothing was lost; the next fetch resumes from here."
             log.warning("fetch stopped: %s", exc)
+        except (LeaseLost, ShopBusy) as exc:
+            # Going on without the lease could run two fetches (or stock movers) at once.
+            summary.error = f"{exc} — the fetch stopped; nothing was lost."
+            log.warning("fetch stopped: %s", exc)
         finally:
             summary.finished_at = self.clock()
             summary.placed, summary.failed = tally.placed, dict(tally.failed)
             summary.restored = tally.restored
             self._record_fetch(summary)
-            self._release(name, holder)
+            self.leases.release(name, holder)
             metrics.FETCH_SECONDS.observe(summary.duration_s)
             metrics.FETCHES.labels("error" if summary.error else "ok").inc()
         report(self._progress(summary, tally, done=True))
@@ -337,8 +301,8 @@ class Engine:
         """Settle now unless another worker is; it will see the same stored state."""
         tally = _Tally()
         try:
-            return self._settle(tally, self._holder(), wait=False)
-        except MarketplaceError as exc:
+            return self._settle(tally, new_holder(), wait=False)
+        except (MarketplaceError, LeaseLost) as exc:
             log.warning("settle stopped: %s", exc)
             return False
 
@@ -346,15 +310,14 @@ class Engine:
 
     def _settle(self, tally: _Tally, holder: str, wait: bool = True) -> bool:
         name = f"stock:{self.shop_id}"
-        deadline = time.monotonic() + (self.settle_wait_s if wait else 0)
-        while not self._take(name, holder):
-            # Another worker (a Slack cancel, another instance) is moving this shop's stock;
-            # its work is short, and a dead holder's lease expires.
-            if time.monotonic() >= deadline:
-                if wait:
-                    raise Unavailable("etsy", "another worker kept this shop's stock busy")
-                return False
-            time.sleep(0.2)
+        # Another worker (a Slack cancel, another instance) may be moving this shop's stock;
+        # its work is short, and a dead holder's lease is taken over.
+        if not self.leases.take_waiting(
+            name, holder, hold_for=self.lease_for, wait_s=self.settle_wait_s if wait else 0
+        ):
+            if wait:
+                raise ShopBusy("another worker kept this shop's stock busy; try again soon")
+            return False
         try:
             self._reconcile(tally)
             self._resolve_cancel_reasons()
@@ -367,11 +330,11 @@ class Engine:
                 if not ids:
                     break
                 self._place(ids, tally)
-                self._take(name, holder)
+                self.leases.renew(name, holder, hold_for=self.lease_for)
             self._restore_owed(tally)
             return True
         finally:
-            self._release(name, holder)
+            self.leases.release(name, holder)
 
     # --- placing --------------------------------------------------------------------------
 

@@ -10,27 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from autopilot_kit import alerts, make_autopilot, unique_skus
 
-from bot.scheduler import (
-    RUN_LEASE,
-    Schedule,
-    Solo,
-    holder_is_gone,
-    new_holder,
-    once_per_tick,
-)
+from bot.scheduler import Schedule, Solo
 from storage import queries
+from sync.leases import RUN_LEASE, Leases, holder_is_gone, new_holder
 
 TICK = datetime(2026, 5, 4, 10, 5, tzinfo=UTC)
 EVERY = timedelta(minutes=5)
 
 
 def run_at(sessions, moment, holder, ran, *, work=None):
-    return once_per_tick(
-        sessions,
+    return Leases(sessions, lambda: moment).once_per_tick(
         name="job:fetch:1",
         holder=holder,
         every=EVERY,
-        clock=lambda: moment,
         work=work or (lambda now: ran.append((holder, now))),
     )
 

@@ -195,7 +195,7 @@ def test_mapping_a_sku_retries_the_orders_that_failed_on_it(core, shops):
 
 def test_a_second_fetch_is_refused_while_one_runs(core):
     engine = core.services.engine
-    assert engine._take(f"fetch:{engine.shop_id}", "someone-else")
+    assert engine.leases.take(f"fetch:{engine.shop_id}", "someone-else", hold_for=engine.lease_for)
     with pytest.raises(FetchRunning):
         engine.fetch()
 
@@ -287,12 +287,12 @@ def test_a_lease_left_by_a_killed_process_of_this_host_does_not_block_a_restart(
     alive = f"{socket.gethostname()}:{os.getpid()}:live0001"
     name = f"fetch:{engine.shop_id}"
 
-    assert engine._take(name, alive)
+    assert engine.leases.take(name, alive, hold_for=engine.lease_for)
     with pytest.raises(FetchRunning, match="already running"):
         engine.fetch()  # a live holder keeps its lease
-    engine._release(name, alive)
+    engine.leases.release(name, alive)
 
-    assert engine._take(name, dead)
+    assert engine.leases.take(name, dead, hold_for=engine.lease_for)
     assert engine.fetch().error is None  # a dead one's is taken over
 
 
@@ -348,3 +348,28 @@ def test_an_etsy_that_keeps_product_ids_is_reconciled_without_taking_twice(core,
     core.services.engine.fetch()
     assert stock(shops, sku) == before - 1
     assert order_row(core, order_id).placement == "placed"
+
+
+def test_a_fetch_that_loses_its_lease_stops_instead_of_running_beside_another(core, shops):
+    engine = core.services.engine
+    shops.tiktok.seed_orders(150)  # two pages of 100
+    name = f"fetch:{engine.shop_id}"
+    stolen: list[str] = []
+
+    def steal(_progress):
+        if not stolen:  # after the first page, another worker takes the lease over
+            holder = engine.leases.holder_of(name)
+            with core.services.sessions() as session:
+                assert queries.take_over_lease(
+                    session,
+                    name=name,
+                    dead_holder=holder,
+                    holder="elsewhere:1:thief",
+                    expires_at=engine.clock() + engine.lease_for,
+                )
+            stolen.append(holder)
+
+    summary = engine.fetch(progress=steal)
+    assert stolen and summary.pages == 1
+    assert summary.error and "taken by another worker" in summary.error
+    assert engine.leases.holder_of(name) == "elsewhere:1:thief"  # its lease is left alone

@@ -1,0 +1,202 @@
+"""Orders, their lines and reservations, section counts and history.
+
+Keyword-only functions, the Session first; callers decide when to commit.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    Reservation,
+    SectionCount,
+)
+
+# --- orders ------------------------------------------------------------------------------
+
+
+def order_by_tiktok_id(session: Session, tiktok_order_id: str) -> Order | None:
+    return session.exec(select(Order).where(Order.tiktok_order_id == tiktok_order_id)).first()
+
+
+def orders_by_tiktok_ids(session: Session, ids: Iterable[str]) -> dict[str, Order]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(Order).where(col(Order.tiktok_order_id).in_(ids)))
+    return {order.tiktok_order_id: order for order in rows}
+
+
+def lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
+    result: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        rows = session.exec(
+            select(OrderLine).where(col(OrderLine.order_id).in_(order_ids)).order_by(OrderLine.id)
+        )
+        for line in rows:
+            result[line.order_id].append(line)
+    return result
+
+
+def reservations_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Reservation]]:
+    result: dict[int, list[Reservation]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        rows = session.exec(
+            select(Reservation)
+            .where(col(Reservation.order_id).in_(order_ids))
+            .order_by(Reservation.id)
+        )
+        for reservation in rows:
+            result[reservation.order_id].append(reservation)
+    return result
+
+
+def order_ids_with_placement(
+    session: Session, *, shop_id: int, placement: str, limit: int
+) -> list[int]:
+    return list(
+        session.exec(
+            select(Order.id)
+            .where(Order.shop_id == shop_id, Order.placement == placement)
+            .order_by(Order.created_at, Order.id)
+            .limit(limit)
+        )
+    )
+
+
+def delivered_before(
+    session: Session, *, shop_id: int, cutoff: datetime, limit: int
+) -> list[Order]:
+    return list(
+        session.exec(
+            select(Order)
+            .where(
+                Order.shop_id == shop_id,
+                Order.section == "delivered",
+                col(Order.delivered_at) <= cutoff,
+                Order.return_requested == False,  # noqa: E712  (SQL comparison)
+            )
+            .limit(limit)
+        )
+    )
+
+
+def page_of_orders(
+    session: Session, *, shop_id: int, section: str | None, page: int, page_size: int
+) -> list[Order]:
+    """Newest first; served by ix_orders_section_created / ix_orders_created."""
+    query = select(Order).where(Order.shop_id == shop_id)
+    if section is not None:
+        query = query.where(Order.section == section)
+    query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    return list(session.exec(query.offset((page - 1) * page_size).limit(page_size)))
+
+
+# --- section counts ----------------------------------------------------------------------
+
+
+def adjust_section_count(session: Session, *, shop_id: int, section: str, delta: int) -> None:
+    result = session.execute(
+        update(SectionCount)
+        .where(SectionCount.shop_id == shop_id, SectionCount.section == section)
+        .values(count=SectionCount.count + delta)
+    )
+    if result.rowcount == 0:
+        session.add(SectionCount(shop_id=shop_id, section=section, count=delta))
+        session.flush()
+
+
+def set_section(session: Session, order: Order, section: str) -> bool:
+    """Move an order (new or stored) to a section, keeping the counts exact."""
+    if order.id is not None and order.section == section:
+        return False
+    if order.id is not None and order.section:
+        adjust_section_count(session, shop_id=order.shop_id, section=order.section, delta=-1)
+    adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+    order.section = section
+    return True
+
+
+def section_counts(session: Session, *, shop_id: int) -> dict[str, int]:
+    """Non-empty sections and their counts."""
+    rows = session.exec(
+        select(SectionCount).where(SectionCount.shop_id == shop_id, SectionCount.count != 0)
+    )
+    return {row.section: row.count for row in rows}
+
+
+def recount_sections(session: Session, *, shop_id: int) -> dict[str, int]:
+    """The counts from the orders themselves (for checks and repair)."""
+    rows = session.exec(
+        select(Order.section, func.count()).where(Order.shop_id == shop_id).group_by(Order.section)
+    )
+    return dict(rows.all())
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+def add_event(
+    session: Session, *, order_id: int, at: datetime, actor: str, kind: str, detail: str = ""
+) -> None:
+    session.add(OrderEvent(order_id=order_id, at=at, actor=actor, kind=kind, detail=detail))
+
+
+def events_of(session: Session, *, order_id: int, limit: int = 50) -> list[OrderEvent]:
+    return list(
+        session.exec(
+            select(OrderEvent)
+            .where(OrderEvent.order_id == order_id)
+            .order_by(col(OrderEvent.at).desc(), col(OrderEvent.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def orders_in_sections(
+    session: Session,
+    *,
+    shop_id: int,
+    sections: Sequence[str],
+    synced_before: datetime,
+    limit: int,
+) -> list[str]:
+    """TikTok ids of orders in `sections` not read from TikTok since `synced_before`."""
+    return list(
+        session.exec(
+            select(Order.tiktok_order_id)
+            .where(
+                Order.shop_id == shop_id,
+                col(Order.section).in_(sections),
+                col(Order.synced_at) < synced_before,
+            )
+            .order_by(Order.synced_at, Order.id)
+            .limit(limit)
+        )
+    )
+
+
+def oldest_in_section(session: Session, *, shop_id: int, section: str, limit: int) -> list[Order]:
+    """Oldest first: what has waited longest (served by ix_orders_section_created)."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.shop_id == shop_id, Order.section == section)
+            .order_by(col(Order.created_at), col(Order.id))
+            .limit(limit)
+        )
+    )
+
+
+def failure_counts(session: Session, *, shop_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(Order.failure_reason, func.count())
+        .where(Order.shop_id == shop_id, Order.section == "failed")
+        .group_by(Order.failure_reason)
+    )
+    return {reason or "unknown": n for reason, n in rows.all()}

@@ -1,0 +1,96 @@
+"""The states stored rows move through, named once.
+
+StrEnums, so a member compares equal to the text stored in its column and the schema needs no
+change; code writes `Placement.PLACED`, never `"placed"`.
+"""
+
+from enum import StrEnum
+
+
+class Placement(StrEnum):
+    """Where an order stands with Etsy (`orders.placement`)."""
+
+    WAITING = "waiting"  # unpaid or on hold: not placeable yet
+    PENDING = "pending"  # placeable, not yet tried
+    PLACING = "placing"  # its stock intents are written; Etsy writes under way
+    PLACED = "placed"  # its units are reserved on Etsy
+    FAILED = "failed"  # could not be placed (or its delivery failed); the reason is kept
+    SKIPPED = "skipped"  # fulfilled by TikTok, or cancelled before it could be placed
+    RESTORED = "restored"  # its reserved units were given back
+    RESTOCK = "restock"  # someone asked for the units of a failed delivery back
+
+
+class ReservationState(StrEnum):
+    """Units of one order line on one Etsy listing (`reservations.state`)."""
+
+    PLANNED = "planned"  # journalled, the Etsy write not yet confirmed
+    RESERVED = "reserved"  # taken off the listing's quantity
+    HELD = "held"  # kept from sale by deactivating the listing (Etsy refused zero stock)
+    RESTORING = "restoring"  # a restore intent is under way
+    RESTORED = "restored"  # given back
+    ABANDONED = "abandoned"  # the reserving write failed: nothing was taken
+    RESTORE_FAILED = "restore_failed"  # could not be given back automatically
+
+
+# Reservations whose units are still off the shelf for their order.
+STILL_HELD = (ReservationState.RESERVED, ReservationState.HELD)
+
+
+class IntentKind(StrEnum):
+    RESERVE = "reserve"
+    RESTORE = "restore"
+
+
+class IntentState(StrEnum):
+    """A journalled Etsy inventory write (`stock_intents.state`)."""
+
+    PENDING = "pending"  # written before the Etsy call; open until finished or reconciled
+    DONE = "done"
+    FAILED = "failed"
+
+
+class EventKind(StrEnum):
+    """What an order's history entry records (`order_events.kind`)."""
+
+    CREATED = "created"
+    STATUS = "status"
+    PLACED = "placed"
+    PLACEMENT_FAILED = "placement_failed"
+    RETRY = "retry"
+    CANCEL_REQUESTED = "cancel_requested"
+    CANCELLED = "cancelled"
+    CANCEL_REFUSED = "cancel_refused"
+    CANCEL_FAILED = "cancel_failed"
+    DELIVERY_FAILED = "delivery_failed"
+    RESTOCK = "restock"
+    RESTORED = "restored"
+    RESTORE_FAILED = "restore_failed"
+    AUTO_COMPLETED = "auto_completed"
+    ALERT_HANDLED = "alert_handled"
+
+
+class Actor(StrEnum):
+    """Who did something, when it was not a Slack user (`order_events.actor`)."""
+
+    SYSTEM = "orderbot"
+    TIKTOK = "tiktok"
+    CLI = "cli"
+
+
+class AlertKind(StrEnum):
+    NEW_ORDER = "new_order"
+    NEW_ORDERS = "new_orders"  # one summary standing for many new orders
+    PLACEMENT_FAILED = "placement_failed"
+    DELIVERY_FAILED = "delivery_failed"
+    ORDER_CANCELLED = "order_cancelled"
+    DIGEST = "digest"
+
+
+class AlertState(StrEnum):
+    """`alerts.state`: claimed before posting, so nothing is posted twice."""
+
+    POSTING = "posting"  # claimed; the post is under way
+    PENDING = "pending"  # claimed, the post was refused: tried again after a pause
+    POSTED = "posted"
+    HANDLED = "handled"
+    BATCHED = "batched"  # a new order shown by a `new_orders` summary
