@@ -11,21 +11,12 @@ from typing import Any
 
 from bot.core import Core
 from bot.settings import BotSettings
+from commands import policy
 from commands.context import Actor, Context, FetchProgress
 from commands.replies import Reply
-from commands.types import Cancel, Command, Map, Restock, Retry
+from commands.types import Command
 
 CONTEXT_KEY = "orderbot"
-
-# What only admins may do (SPEC §4). The core refuses these too; the bot refuses first, so a
-# non-admin's click never reaches a marketplace.
-ADMIN_ONLY = (Cancel, Map, Retry, Restock)
-
-REFUSAL = Reply(
-    text="Sorry, only orderbot admins can cancel orders, map SKUs, retry placements or restock. "
-    "Nothing was changed. Ask an admin if this needs doing.",
-    ok=False,
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,8 +54,7 @@ class Deps:
         )
 
     def refusal(self, command: Command | type, user_id: str) -> Reply | None:
-        """The refusal to show instead of running `command`, or None when the user may run it."""
-        kind = command if isinstance(command, type) else type(command)
-        if issubclass(kind, ADMIN_ONLY) and user_id not in self.settings.admins:
-            return REFUSAL
-        return None
+        """The refusal to show instead of running `command`, or None when the user may run it.
+        The core refuses the same (`commands.policy`); the bot asks first, in the ack, so a
+        non-admin's request never reaches a marketplace."""
+        return policy.refusal(command, self.actor(user_id))

@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, views
+from commands import actions, policy, views
 from commands.context import Context
 from commands.parse import USAGE
 from commands.replies import (
@@ -39,6 +39,8 @@ CANCELLABLE = sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}
 
 def execute(command: Command, ctx: Context) -> Reply:
     """Never raises for what a user did wrong: the Reply says it, with ok=False."""
+    if refusal := policy.refusal(command, ctx.actor):
+        return refusal
     try:
         return _HANDLERS[type(command)](command, ctx)
     except EngineError as exc:
@@ -111,15 +113,7 @@ def _show(command: Show, ctx: Context) -> Reply:
     return views.order_detail(order, lines, reservations, events)
 
 
-def _admins_only(ctx: Context, what: str) -> Reply | None:
-    if ctx.actor.is_admin or ctx.actor.trusted:
-        return None
-    return refuse(f"Only orderbot admins can {what}. Ask an admin, or have them add you.")
-
-
 def _cancel(command: Cancel, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "cancel orders"):
-        return refusal
     order = ctx.services.engine.order(command.order_id)
     if order.tiktok_status not in CANCELLABLE:
         return refuse(
@@ -182,8 +176,6 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
 
 
 def _map(command: Map, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "map SKUs"):
-        return refusal
     orders = ctx.services.engine.map_sku(command.tiktok_sku, command.etsy_sku, actor=ctx.actor.id)
     head = f"Mapped TikTok SKU {command.tiktok_sku} → Etsy SKU {command.etsy_sku}."
     if not orders:
@@ -206,8 +198,6 @@ def _map(command: Map, ctx: Context) -> Reply:
 
 
 def _retry(command: Retry, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "retry placements"):
-        return refusal
     order = ctx.services.engine.retry(command.order_id, actor=ctx.actor.id)
     if order.placement == "failed":
         text = f"Order {order.tiktok_order_id} still cannot be placed: {order.failure_detail}"
@@ -221,8 +211,6 @@ def _retry(command: Retry, ctx: Context) -> Reply:
 
 
 def _restock(command: Restock, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "restock orders"):
-        return refusal
     order = ctx.services.engine.restock(command.order_id, actor=ctx.actor.id)
     text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
     return Reply(
@@ -231,8 +219,6 @@ def _restock(command: Restock, ctx: Context) -> Reply:
 
 
 def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "mark alerts handled"):
-        return refusal
     services = ctx.services
     result = alerts.mark_handled(
         services.sessions,

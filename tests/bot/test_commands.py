@@ -6,8 +6,9 @@ from slack_requests import ADMIN, CHANNEL, GUEST, slash_command
 
 from bot.core import Core, load_core
 from bot.errors import ERROR_TEXT
-from commands import actions
-from commands.types import Fetch, Help, Status
+from commands import actions, policy
+from commands.context import Actor
+from commands.types import Cancel, Fetch, Help, Map, Retry, Status
 
 ACK_BUDGET_S = 2.0  # Slack allows 3 s; a local ack takes milliseconds
 
@@ -84,7 +85,11 @@ def test_a_non_admin_is_refused_in_the_ack_and_nothing_runs(slack, slack_api, sp
     answer = command(slack, slack_api, text.format(order=order_id), user=GUEST)
     ack = answer.json()
     assert ack["response_type"] == "ephemeral"
-    assert "only orderbot admins" in ack["text"]
+    refusal = policy.refusal(
+        {"cancel": Cancel, "map": Map, "retry": Retry}[text.split()[0]],
+        Actor(GUEST, is_admin=False),
+    )
+    assert ack["text"] == refusal.text
     # The lazy half sees the refusal too: nothing reaches the core, Slack or TikTok.
     command(slack, slack_api, "help", key="after")
     first_response(slack_api, "after")

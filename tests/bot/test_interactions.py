@@ -3,9 +3,11 @@
 from slack_requests import ADMIN, CHANNEL, GUEST, app_home_opened, block_action, slash_command
 from slack_requests import submission as view_submission
 
-from bot.deps import REFUSAL
-from commands import actions
-from commands.types import Cancel, Fetch, Map, Show, Status
+from commands import actions, policy
+from commands.context import Actor
+from commands.types import Cancel, Fetch, Map, MarkHandled, Restock, Retry, Show, Status
+
+NON_ADMIN = Actor(GUEST, is_admin=False)
 
 
 def click(slack, slack_api, action_id, value, *, user=ADMIN, key="r1", **where):
@@ -83,16 +85,20 @@ def test_confirming_a_cancellation_cancels_once_and_tells_the_channel(slack, sla
 
 def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack_api, world, spy):
     order_id = world.take("awaiting-shipment")
-    for action_id, value in [
-        (actions.CANCEL_START, order_id),
-        (actions.CANCEL_CONFIRM, f"{order_id}|seller_cancel_reason_out_of_stock"),
-        (actions.RETRY_PLACEMENT, order_id),
-        (actions.RESTOCK, order_id),
-        (actions.MAP_SKU_START, "SKU-1"),
-    ]:
+    clicks = [
+        (actions.CANCEL_START, order_id, Cancel),
+        (actions.CANCEL_CONFIRM, f"{order_id}|seller_cancel_reason_out_of_stock", Cancel),
+        (actions.RETRY_PLACEMENT, order_id, Retry),
+        (actions.RESTOCK, order_id, Restock),
+        (actions.MAP_SKU_START, "SKU-1", Map),
+        (actions.MARK_HANDLED, f"delivery_failed:{order_id}", MarkHandled),
+    ]
+    assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY)  # every admin-only command
+    for action_id, value, kind in clicks:
         click(slack, slack_api, action_id, value, user=GUEST, key=action_id, is_ephemeral=False)
         (reply,) = responses(slack_api, action_id)
-        assert reply["text"] == REFUSAL.text and reply["response_type"] == "ephemeral"
+        assert reply["response_type"] == "ephemeral"
+        assert reply["text"] == policy.refusal(kind, NON_ADMIN).text
         assert reply["replace_original"] is False
     assert spy.commands() == []
     assert slack_api.calls("views.open") == []
@@ -141,7 +147,7 @@ def test_a_forged_submission_from_a_non_admin_is_refused(slack, slack_api, world
     )
     ack = answer.json()
     assert ack["response_action"] == "update"
-    assert REFUSAL.text in str(ack["view"]["blocks"])
+    assert policy.refusal(Cancel, NON_ADMIN).text in str(ack["view"]["blocks"])
     slack.post(slash_command("help", user=ADMIN, response_url=slack_api.response_url("h")))
     responses(slack_api, "h")
     assert all(not isinstance(c, Cancel) for c in spy.commands())

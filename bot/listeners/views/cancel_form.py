@@ -5,7 +5,7 @@ The modal turns into a "working" screen at once and shows the outcome when the c
 
 from bot import render
 from bot.deliver import show_in_view
-from bot.deps import REFUSAL, Deps
+from bot.deps import Deps
 from bot.errors import guarded
 from bot.payloads import form_values, user_id
 from commands.types import Cancel
@@ -30,8 +30,9 @@ def _request(view) -> tuple[str, str | None, str | None]:
 
 def cancel_form_ack(ack, body, view, context) -> None:
     deps = Deps.of(context)
-    if deps.refusal(Cancel, user_id(body)) is not None:
-        ack(response_action="update", view=render.notice_modal(TITLE, REFUSAL.text))
+    refusal = deps.refusal(Cancel, user_id(body))
+    if refusal is not None:
+        ack(response_action="update", view=render.notice_modal(TITLE, refusal.text))
         return
     order_id, reason, field = _request(view)
     if reason is None:

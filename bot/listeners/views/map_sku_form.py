@@ -2,7 +2,7 @@
 
 from bot import render
 from bot.deliver import show_in_view
-from bot.deps import REFUSAL, Deps
+from bot.deps import Deps
 from bot.errors import guarded
 from bot.payloads import form_values, user_id
 from commands.types import Map
@@ -13,8 +13,9 @@ FIELDS = {"tiktok_sku": "Enter the TikTok SKU.", "etsy_sku": "Enter the Etsy SKU
 
 def map_sku_form_ack(ack, body, view, context) -> None:
     deps = Deps.of(context)
-    if deps.refusal(Map, user_id(body)) is not None:
-        ack(response_action="update", view=render.notice_modal(TITLE, REFUSAL.text))
+    refusal = deps.refusal(Map, user_id(body))
+    if refusal is not None:
+        ack(response_action="update", view=render.notice_modal(TITLE, refusal.text))
         return
     values = form_values(view)
     missing = {field: message for field, message in FIELDS.items() if field not in values}
