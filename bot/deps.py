@@ -42,14 +42,12 @@ class Deps:
         user_id: str,
         *,
         confirmed: bool = False,
-        request_key: str | None = None,
         progress: Callable[[FetchProgress], None] | None = None,
     ) -> Context:
         return Context(
             services=self.services,
             actor=self.actor(user_id),
             confirmed=confirmed,
-            request_key=request_key,
             progress=progress,
         )
 

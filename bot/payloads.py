@@ -36,17 +36,6 @@ def view_kind(body: Mapping[str, Any]) -> str | None:
     return view.get("type") if isinstance(view, Mapping) else None
 
 
-def request_key(body: Mapping[str, Any]) -> str:
-    """An idempotency key for a click: the same button on the same message gives the same key,
-    so a double click is done once; other surfaces fall back to Slack's own action timestamp."""
-    action = first_action(body)
-    container = body.get("container") or {}
-    where = container.get("message_ts") or (body.get("view") or {}).get("id")
-    if where:
-        return f"{where}:{action.get('action_id', '')}:{action.get('value', '')}"
-    return f"action:{action.get('action_ts', '')}"
-
-
 def form_values(view: Mapping[str, Any]) -> dict[str, str]:
     """A submitted modal's inputs as {field id: value}; empty inputs are left out."""
     values: dict[str, str] = {}

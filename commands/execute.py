@@ -170,9 +170,7 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
         f"Order {done.tiktok_order_id} cancelled on TikTok Shop ({reason.label}). "
         f"Etsy stock: {views.placement_text(done)}."
     )
-    return Reply(
-        text=text, blocks=(Paragraph(text),), public=True, order_ids=(done.tiktok_order_id,)
-    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _map(command: Map, ctx: Context) -> Reply:
@@ -193,7 +191,6 @@ def _map(command: Map, ctx: Context) -> Reply:
         text=text,
         blocks=(Paragraph(text), Table(("Order", "On Etsy", "Why"), rows)),
         public=True,
-        order_ids=tuple(o.tiktok_order_id for o in orders),
     )
 
 
@@ -201,21 +198,15 @@ def _retry(command: Retry, ctx: Context) -> Reply:
     order = ctx.services.engine.retry(command.order_id, actor=ctx.actor.id)
     if order.placement == "failed":
         text = f"Order {order.tiktok_order_id} still cannot be placed: {order.failure_detail}"
-        return Reply(
-            text=text, blocks=(Paragraph(text),), ok=False, order_ids=(order.tiktok_order_id,)
-        )
+        return Reply(text=text, blocks=(Paragraph(text),), ok=False)
     text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
-    return Reply(
-        text=text, blocks=(Paragraph(text),), public=True, order_ids=(order.tiktok_order_id,)
-    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _restock(command: Restock, ctx: Context) -> Reply:
     order = ctx.services.engine.restock(command.order_id, actor=ctx.actor.id)
     text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
-    return Reply(
-        text=text, blocks=(Paragraph(text),), public=True, order_ids=(order.tiktok_order_id,)
-    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
@@ -238,7 +229,7 @@ def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
             )
         return refuse(f"That alert (order {subject}) cannot be marked handled yet.")
     text = f"Marked the alert for order {subject} handled."
-    return Reply(text=text, blocks=(Paragraph(text),), order_ids=(subject,))
+    return Reply(text=text, blocks=(Paragraph(text),))
 
 
 def _view_all_new(command: ViewAllNew, ctx: Context) -> Reply:
@@ -262,7 +253,6 @@ def _view_all_new(command: ViewAllNew, ctx: Context) -> Reply:
     return Reply(
         text=title,
         blocks=(Heading(title), Table(views.GRID_COLUMNS, rows)),
-        order_ids=tuple(order.tiktok_order_id for order in summary.orders),
     )
 
 

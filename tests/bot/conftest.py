@@ -20,6 +20,7 @@ from bot.core import Core, load_core
 from bot.http_server import RunningServer, start_server
 from bot.settings import BotSettings
 from commands.context import Actor, Context
+from commands.replies import Table
 from commands.types import Fetch
 from orderbot.compose import build_core
 from orderbot.demo import demo_settings
@@ -47,8 +48,9 @@ class World:
         real = load_core()
         ctx = Context(self.services, Actor(ADMIN, True))
         reply = real.execute(real.parse(f"status {slug}"), ctx)
+        (table,) = [block for block in reply.blocks if isinstance(block, Table)]
         with self.lock:
-            for order_id in reply.order_ids:
+            for order_id, *_ in table.rows:
                 if order_id not in self.taken:
                     self.taken.add(order_id)
                     return order_id

@@ -3,7 +3,7 @@
 from bot.deliver import STALE_BUTTON, present, refuse
 from bot.deps import Deps
 from bot.errors import guarded
-from bot.payloads import first_action, request_key, user_id
+from bot.payloads import first_action, user_id
 from commands.types import Cancel
 
 
@@ -22,6 +22,6 @@ def cancel_confirm_run(body, client, respond, context) -> None:
     if not order_id or not reason:
         present(STALE_BUTTON, body=body, client=client, respond=respond)
         return
-    ctx = deps.context(user, confirmed=True, request_key=request_key(body))
+    ctx = deps.context(user, confirmed=True)
     reply = deps.core.execute(Cancel(order_id, reason), ctx)
     present(reply, body=body, client=client, respond=respond, in_place=True)

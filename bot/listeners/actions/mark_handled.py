@@ -4,7 +4,7 @@ from bot.alerts import SlackPoster, update_message
 from bot.deliver import STALE_BUTTON, present, refuse
 from bot.deps import Deps
 from bot.errors import guarded
-from bot.payloads import channel_id, first_action, request_key, user_id
+from bot.payloads import channel_id, first_action, user_id
 from commands.types import MarkHandled
 
 
@@ -22,7 +22,7 @@ def mark_handled_run(body, client, respond, context) -> None:
     if not key:
         present(STALE_BUTTON, body=body, client=client, respond=respond)
         return
-    ctx = deps.context(user_id(body), confirmed=True, request_key=request_key(body))
+    ctx = deps.context(user_id(body), confirmed=True)
     reply = deps.core.execute(MarkHandled(key), ctx)
     present(reply, body=body, client=client, respond=respond)
     if reply.ok:

@@ -3,7 +3,7 @@
 from bot.deliver import present, refuse
 from bot.deps import Deps
 from bot.errors import guarded
-from bot.payloads import first_action, request_key, user_id
+from bot.payloads import first_action, user_id
 from commands.types import Retry
 
 
@@ -18,6 +18,6 @@ def retry_placement_run(body, client, respond, context) -> None:
     user = user_id(body)
     if deps.refusal(Retry, user) is not None:
         return  # refused in the ack
-    ctx = deps.context(user, confirmed=True, request_key=request_key(body))
+    ctx = deps.context(user, confirmed=True)
     reply = deps.core.execute(Retry(first_action(body)["value"]), ctx)
     present(reply, body=body, client=client, respond=respond)

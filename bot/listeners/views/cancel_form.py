@@ -50,6 +50,6 @@ def cancel_form_run(body, client, context) -> None:
     order_id, reason, _ = _request(view)
     if deps.refusal(Cancel, user) is not None or reason is None:
         return  # answered in the ack
-    ctx = deps.context(user, confirmed=True, request_key=view["id"])
+    ctx = deps.context(user, confirmed=True)
     reply = deps.core.execute(Cancel(order_id, reason), ctx)
     show_in_view(client, view["id"], reply, title=TITLE)

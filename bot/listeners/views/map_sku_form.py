@@ -34,6 +34,6 @@ def map_sku_form_run(body, client, context) -> None:
     values = form_values(view)
     if deps.refusal(Map, user) is not None or any(field not in values for field in FIELDS):
         return  # answered in the ack
-    ctx = deps.context(user, confirmed=True, request_key=view["id"])
+    ctx = deps.context(user, confirmed=True)
     reply = deps.core.execute(Map(values["tiktok_sku"], values["etsy_sku"]), ctx)
     show_in_view(client, view["id"], reply, title=TITLE)
