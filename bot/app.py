@@ -9,6 +9,7 @@ from bot import listeners, metrics
 from bot.core import Core, load_core
 from bot.deps import CONTEXT_KEY, Deps
 from bot.errors import handle_error
+from bot.listeners.run import COMMAND, read_command
 from bot.render import base_action_id
 from bot.settings import BotSettings
 from commands import actions as action_ids
@@ -52,6 +53,7 @@ def build_app(
 
     def orderbot_context(context, body, next) -> None:
         context[CONTEXT_KEY] = deps
+        context[COMMAND] = read_command(deps, body)  # once, for the ack and the lazy half
         _count_interaction(body)
         next()
 

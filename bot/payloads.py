@@ -30,6 +30,13 @@ def first_action(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return actions[0]
 
 
+def action_value(action: Mapping[str, Any]) -> str:
+    """What a clicked button carries, or the value of the option chosen in a menu."""
+    if "selected_option" in action:
+        return (action.get("selected_option") or {}).get("value", "")
+    return action.get("value", "")
+
+
 def view_kind(body: Mapping[str, Any]) -> str | None:
     """ "modal" or "home" when the interaction came from a view, else None (a message)."""
     view = body.get("view")

@@ -14,6 +14,7 @@ from commands.replies import (
     Reply,
     SelectField,
     Table,
+    TextField,
 )
 from commands.types import (
     Cancel,
@@ -174,6 +175,22 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
 
 
 def _map(command: Map, ctx: Context) -> Reply:
+    if command.etsy_sku is None:
+        return Reply(
+            text=f"Map TikTok SKU {command.tiktok_sku} to an Etsy SKU",
+            form=Form(
+                title="Map a SKU",
+                submit="Map and retry",
+                callback_id=actions.MAP_SKU_FORM,
+                private_metadata=command.tiktok_sku,
+                intro="Record which Etsy SKU sells this TikTok SKU. Orders that failed on it "
+                "are retried right after.",
+                fields=(
+                    TextField("tiktok_sku", "TikTok SKU", initial=command.tiktok_sku),
+                    TextField("etsy_sku", "Etsy SKU", placeholder="The SKU on the Etsy listing"),
+                ),
+            ),
+        )
     orders = ctx.services.engine.map_sku(command.tiktok_sku, command.etsy_sku, actor=ctx.actor.id)
     head = f"Mapped TikTok SKU {command.tiktok_sku} → Etsy SKU {command.etsy_sku}."
     if not orders:

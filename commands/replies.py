@@ -67,6 +67,7 @@ class TextField:
     placeholder: str = ""
     multiline: bool = False
     optional: bool = False
+    initial: str = ""  # the value the field starts with
 
 
 @dataclass(frozen=True)

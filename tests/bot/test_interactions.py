@@ -1,11 +1,12 @@
 """Buttons, forms and App Home over signed HTTP, with the real core behind the served app."""
 
+import pytest
 from slack_requests import ADMIN, CHANNEL, GUEST, app_home_opened, block_action, slash_command
 from slack_requests import submission as view_submission
 
 from commands import actions, policy
 from commands.context import Actor
-from commands.types import Cancel, Fetch, Map, MarkHandled, Restock, Retry, Show, Status
+from commands.types import Cancel, Fetch, Help, Map, MarkHandled, Restock, Retry, Show, Status
 
 NON_ADMIN = Actor(GUEST, is_admin=False)
 
@@ -172,7 +173,31 @@ def test_map_sku_button_opens_a_filled_form_and_submitting_maps(slack, slack_api
     assert answer.json()["response_action"] == "update"
     (update,) = slack_api.wait_for(lambda: slack_api.calls("views.update"))
     assert "Mapped TikTok SKU TT-UNKNOWN-1 → Etsy SKU ETSY-1" in str(update.body["view"])
-    assert spy.commands() == [Map("TT-UNKNOWN-1", "ETSY-1")]
+    assert spy.commands() == [Map("TT-UNKNOWN-1"), Map("TT-UNKNOWN-1", "ETSY-1")]
+
+
+@pytest.mark.parametrize(
+    "etsy_sku, error",
+    [
+        ("E" * 201, "too long for a SKU (limit 200 characters)"),
+        ("MUG 01", "SKUs have no spaces"),
+        ("<@U0ADMIN>", "is a Slack mention or link, not a SKU"),
+        ("MUG\u202e01", "control character (U+202E)"),
+    ],
+    ids=["too-long", "space", "mention", "bidi"],
+)
+def test_the_map_form_checks_skus_as_the_command_does(slack, slack_api, spy, etsy_sku, error):
+    click(slack, slack_api, actions.MAP_SKU_START, "TT-UNKNOWN-2")
+    slack_api.wait_for(lambda: slack_api.calls("views.open"))
+    (view,) = slack_api.views()
+    values = {"tiktok_sku": "TT-UNKNOWN-2", "etsy_sku": etsy_sku}
+    answer = slack.post(view_submission(view, values, user=ADMIN)).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["etsy_sku"]
+    assert error in answer["errors"]["etsy_sku"]
+    slack.post(slash_command("help", user=ADMIN, response_url=slack_api.response_url("h")))
+    responses(slack_api, "h")  # the lazy half of the submission would have run by now
+    assert spy.commands() == [Map("TT-UNKNOWN-2"), Help()]
+    assert slack_api.calls("views.update") == []
 
 
 def test_retry_on_a_failed_order_answers_the_clicker(slack, slack_api, world, spy):
