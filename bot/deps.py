@@ -1,18 +1,19 @@
 """What every listener needs besides what Bolt injects: the core, its services and the settings.
 
-`build_app` puts one `Deps` in each request's Bolt context (`context["orderbot"]`). Bolt deep-copies
-a request's context before it hands it to a lazy listener; a `Deps` is shared, not copied.
+`build_app`'s middleware puts one `Deps` in each request's Bolt context (`context["orderbot"]`),
+beside the request's command (`bot.listeners.run`), so listeners stay plain functions of what Bolt
+injects. Bolt deep-copies a request's context before it hands it to a lazy listener; a `Deps` is
+shared, not copied.
 """
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from bot.core import Core
+from bot.core import CoreCalls
 from bot.settings import BotSettings
 from commands import policy
-from commands.context import Actor, Context, FetchProgress
+from commands.context import Actor, Context, FetchProgress, Services
 from commands.replies import Reply
 from commands.types import Command
 
@@ -21,9 +22,9 @@ CONTEXT_KEY = "orderbot"
 
 @dataclass(frozen=True, eq=False)
 class Deps:
-    services: Any  # opaque: built by the composition root, handed to the core untouched
+    services: Services  # built by the composition root, handed to the core untouched
     settings: BotSettings
-    core: Core
+    core: CoreCalls
     progress_interval_s: float = 1.0  # fetch progress updates at most this often
     monotonic: Callable[[], float] = time.monotonic
 

@@ -4,7 +4,7 @@ core on the marketplace emulators behind it."""
 import pytest
 from slack_requests import ADMIN, CHANNEL, GUEST, slash_command
 
-from bot.core import Core, load_core
+from bot.core import CoreCalls, load_core
 from bot.errors import ERROR_TEXT
 from commands import actions, policy
 from commands.context import Actor
@@ -151,7 +151,7 @@ def test_an_error_in_the_core_is_answered_with_a_plain_sentence(slack_api, serve
     def broken(command, ctx):
         raise RuntimeError(f"boom with {slack_api.bot_token} inside")
 
-    slack = serve_with(Core(parse=real.parse, execute=broken, home=real.home))
+    slack = serve_with(CoreCalls(parse=real.parse, execute=broken, home=real.home))
     slack_api.reset()
     command(slack, slack_api, "status all", key="broken")
     (reply,) = first_response(slack_api, "broken")
