@@ -157,3 +157,19 @@ def test_an_error_in_the_core_is_answered_with_a_plain_sentence(slack_api, serve
     (reply,) = first_response(slack_api, "broken")
     assert reply["text"] == ERROR_TEXT and reply["response_type"] == "ephemeral"
     assert slack_api.bot_token not in str(reply) and "Traceback" not in str(reply)
+
+
+def test_the_text_is_parsed_once_for_the_ack_and_the_lazy_half(slack_api, serve_with):
+    real = load_core()
+    parsed = []
+
+    def parse(text):
+        parsed.append(text)
+        return real.parse(text)
+
+    slack = serve_with(CoreCalls(parse=parse, execute=real.execute, home=real.home))
+    slack_api.reset()
+    command(slack, slack_api, "status failed", key="once")
+    (reply,) = first_response(slack_api, "once")
+    assert "Failed" in reply["text"]
+    assert parsed == ["status failed"]
