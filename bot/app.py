@@ -6,12 +6,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import listeners, metrics
-from bot.core import Core, load_core
+from bot.core import CoreCalls, load_core
 from bot.deps import CONTEXT_KEY, Deps
 from bot.errors import handle_error
+from bot.listeners.run import COMMAND, read_command
 from bot.render import base_action_id
 from bot.settings import BotSettings
 from commands import actions as action_ids
+from commands.context import Services
 
 _KNOWN_IDS = frozenset(
     value for name, value in vars(action_ids).items() if name.isupper() and isinstance(value, str)
@@ -20,10 +22,10 @@ _KNOWN_IDS = frozenset(
 
 def build_app(
     *,
-    services,
+    services: Services,
     settings: BotSettings,
     client: WebClient | None = None,
-    core: Core | None = None,
+    core: CoreCalls | None = None,
     progress_interval_s: float = 1.0,
     logger: logging.Logger | None = None,
 ) -> App:
@@ -52,6 +54,7 @@ def build_app(
 
     def orderbot_context(context, body, next) -> None:
         context[CONTEXT_KEY] = deps
+        context[COMMAND] = read_command(deps, body)  # once, for the ack and the lazy half
         _count_interaction(body)
         next()
 

@@ -13,15 +13,15 @@ from commands.types import Command
 
 
 @dataclass(frozen=True)
-class Core:
+class CoreCalls:
     parse: Callable[[str], Command]
     execute: Callable[[Command, Context], Reply]
     home: Callable[[Context], Reply]
 
 
-def load_core() -> Core:
+def load_core() -> CoreCalls:
     from commands.execute import execute
     from commands.home import home
     from commands.parse import parse
 
-    return Core(parse=parse, execute=execute, home=home)
+    return CoreCalls(parse=parse, execute=execute, home=home)

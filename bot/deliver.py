@@ -7,7 +7,6 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot import render
-from bot.deps import Deps
 from bot.payloads import channel_id, user_id, view_kind
 from commands.replies import Form, Reply
 
@@ -18,15 +17,9 @@ def response_type(reply: Reply) -> str:
     return "in_channel" if reply.public and reply.ok else "ephemeral"
 
 
-def open_form(
-    form: Form,
-    *,
-    body: Mapping[str, Any],
-    client: WebClient,
-    values: Mapping[str, str] | None = None,
-) -> None:
+def open_form(form: Form, *, body: Mapping[str, Any], client: WebClient) -> None:
     """Open a form as a modal, stacked on the current modal when there is one."""
-    view = render.form_modal(form, values)
+    view = render.form_modal(form)
     if view_kind(body) == "modal":
         client.views_push(trigger_id=body["trigger_id"], view=view)
     else:
@@ -99,22 +92,6 @@ def _send(respond: Callable[..., Any], **message: Any) -> None:
 def show_in_view(client: WebClient, view_id: str, reply: Reply, *, title: str) -> None:
     """Replace a submitted modal's "working" screen with the outcome."""
     client.views_update(view_id=view_id, view=render.reply_modal(reply, title=title))
-
-
-def refuse(
-    deps: Deps,
-    kind: type,
-    *,
-    body: Mapping[str, Any],
-    client: WebClient,
-    respond: Callable[..., Any] | None,
-) -> bool:
-    """Show the admin-only refusal when `body`'s user may not run `kind`; True if refused."""
-    refusal = deps.refusal(kind, user_id(body))
-    if refusal is None:
-        return False
-    present(refusal, body=body, client=client, respond=respond)
-    return True
 
 
 STALE_BUTTON = Reply(

@@ -1,38 +1,30 @@
 """What every listener needs besides what Bolt injects: the core, its services and the settings.
 
-`build_app` puts one `Deps` in each request's Bolt context (`context["orderbot"]`). Bolt deep-copies
-a request's context before it hands it to a lazy listener; a `Deps` is shared, not copied.
+`build_app`'s middleware puts one `Deps` in each request's Bolt context (`context["orderbot"]`),
+beside the request's command (`bot.listeners.run`), so listeners stay plain functions of what Bolt
+injects. Bolt deep-copies a request's context before it hands it to a lazy listener; a `Deps` is
+shared, not copied.
 """
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from bot.core import Core
+from bot.core import CoreCalls
 from bot.settings import BotSettings
-from commands.context import Actor, Context, FetchProgress
+from commands import policy
+from commands.context import Actor, Context, FetchProgress, Services
 from commands.replies import Reply
-from commands.types import Cancel, Command, Map, Restock, Retry
+from commands.types import Command
 
 CONTEXT_KEY = "orderbot"
-
-# What only admins may do (SPEC §4). The core refuses these too; the bot refuses first, so a
-# non-admin's click never reaches a marketplace.
-ADMIN_ONLY = (Cancel, Map, Retry, Restock)
-
-REFUSAL = Reply(
-    text="Sorry, only orderbot admins can cancel orders, map SKUs, retry placements or restock. "
-    "Nothing was changed. Ask an admin if this needs doing.",
-    ok=False,
-)
 
 
 @dataclass(frozen=True, eq=False)
 class Deps:
-    services: Any  # opaque: built by the composition root, handed to the core untouched
+    services: Services  # built by the composition root, handed to the core untouched
     settings: BotSettings
-    core: Core
+    core: CoreCalls
     progress_interval_s: float = 1.0  # fetch progress updates at most this often
     monotonic: Callable[[], float] = time.monotonic
 
@@ -51,20 +43,17 @@ class Deps:
         user_id: str,
         *,
         confirmed: bool = False,
-        request_key: str | None = None,
         progress: Callable[[FetchProgress], None] | None = None,
     ) -> Context:
         return Context(
             services=self.services,
             actor=self.actor(user_id),
             confirmed=confirmed,
-            request_key=request_key,
             progress=progress,
         )
 
     def refusal(self, command: Command | type, user_id: str) -> Reply | None:
-        """The refusal to show instead of running `command`, or None when the user may run it."""
-        kind = command if isinstance(command, type) else type(command)
-        if issubclass(kind, ADMIN_ONLY) and user_id not in self.settings.admins:
-            return REFUSAL
-        return None
+        """The refusal to show instead of running `command`, or None when the user may run it.
+        The core refuses the same (`commands.policy`); the bot asks first, in the ack, so a
+        non-admin's request never reaches a marketplace."""
+        return policy.refusal(command, self.actor(user_id))

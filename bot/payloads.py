@@ -30,21 +30,17 @@ def first_action(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return actions[0]
 
 
+def action_value(action: Mapping[str, Any]) -> str:
+    """What a clicked button carries, or the value of the option chosen in a menu."""
+    if "selected_option" in action:
+        return (action.get("selected_option") or {}).get("value", "")
+    return action.get("value", "")
+
+
 def view_kind(body: Mapping[str, Any]) -> str | None:
     """ "modal" or "home" when the interaction came from a view, else None (a message)."""
     view = body.get("view")
     return view.get("type") if isinstance(view, Mapping) else None
-
-
-def request_key(body: Mapping[str, Any]) -> str:
-    """An idempotency key for a click: the same button on the same message gives the same key,
-    so a double click is done once; other surfaces fall back to Slack's own action timestamp."""
-    action = first_action(body)
-    container = body.get("container") or {}
-    where = container.get("message_ts") or (body.get("view") or {}).get("id")
-    if where:
-        return f"{where}:{action.get('action_id', '')}:{action.get('value', '')}"
-    return f"action:{action.get('action_ts', '')}"
 
 
 def form_values(view: Mapping[str, Any]) -> dict[str, str]:

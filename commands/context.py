@@ -30,5 +30,4 @@ class Context:
     services: Services
     actor: Actor
     confirmed: bool = False  # the user pressed a confirmation button or submitted a form
-    request_key: str | None = None  # idempotency key of the click or submission
     progress: Callable[[FetchProgress], None] | None = None

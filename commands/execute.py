@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, views
+from commands import actions, policy, views
 from commands.context import Context
 from commands.parse import USAGE
 from commands.replies import (
@@ -14,6 +14,7 @@ from commands.replies import (
     Reply,
     SelectField,
     Table,
+    TextField,
 )
 from commands.types import (
     Cancel,
@@ -39,6 +40,8 @@ CANCELLABLE = sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}
 
 def execute(command: Command, ctx: Context) -> Reply:
     """Never raises for what a user did wrong: the Reply says it, with ok=False."""
+    if refusal := policy.refusal(command, ctx.actor):
+        return refusal
     try:
         return _HANDLERS[type(command)](command, ctx)
     except EngineError as exc:
@@ -111,15 +114,7 @@ def _show(command: Show, ctx: Context) -> Reply:
     return views.order_detail(order, lines, reservations, events)
 
 
-def _admins_only(ctx: Context, what: str) -> Reply | None:
-    if ctx.actor.is_admin or ctx.actor.trusted:
-        return None
-    return refuse(f"Only orderbot admins can {what}. Ask an admin, or have them add you.")
-
-
 def _cancel(command: Cancel, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "cancel orders"):
-        return refusal
     order = ctx.services.engine.order(command.order_id)
     if order.tiktok_status not in CANCELLABLE:
         return refuse(
@@ -176,14 +171,26 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
         f"Order {done.tiktok_order_id} cancelled on TikTok Shop ({reason.label}). "
         f"Etsy stock: {views.placement_text(done)}."
     )
-    return Reply(
-        text=text, blocks=(Paragraph(text),), public=True, order_ids=(done.tiktok_order_id,)
-    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _map(command: Map, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "map SKUs"):
-        return refusal
+    if command.etsy_sku is None:
+        return Reply(
+            text=f"Map TikTok SKU {command.tiktok_sku} to an Etsy SKU",
+            form=Form(
+                title="Map a SKU",
+                submit="Map and retry",
+                callback_id=actions.MAP_SKU_FORM,
+                private_metadata=command.tiktok_sku,
+                intro="Record which Etsy SKU sells this TikTok SKU. Orders that failed on it "
+                "are retried right after.",
+                fields=(
+                    TextField("tiktok_sku", "TikTok SKU", initial=command.tiktok_sku),
+                    TextField("etsy_sku", "Etsy SKU", placeholder="The SKU on the Etsy listing"),
+                ),
+            ),
+        )
     orders = ctx.services.engine.map_sku(command.tiktok_sku, command.etsy_sku, actor=ctx.actor.id)
     head = f"Mapped TikTok SKU {command.tiktok_sku} → Etsy SKU {command.etsy_sku}."
     if not orders:
@@ -201,38 +208,25 @@ def _map(command: Map, ctx: Context) -> Reply:
         text=text,
         blocks=(Paragraph(text), Table(("Order", "On Etsy", "Why"), rows)),
         public=True,
-        order_ids=tuple(o.tiktok_order_id for o in orders),
     )
 
 
 def _retry(command: Retry, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "retry placements"):
-        return refusal
     order = ctx.services.engine.retry(command.order_id, actor=ctx.actor.id)
     if order.placement == "failed":
         text = f"Order {order.tiktok_order_id} still cannot be placed: {order.failure_detail}"
-        return Reply(
-            text=text, blocks=(Paragraph(text),), ok=False, order_ids=(order.tiktok_order_id,)
-        )
+        return Reply(text=text, blocks=(Paragraph(text),), ok=False)
     text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
-    return Reply(
-        text=text, blocks=(Paragraph(text),), public=True, order_ids=(order.tiktok_order_id,)
-    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _restock(command: Restock, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "restock orders"):
-        return refusal
     order = ctx.services.engine.restock(command.order_id, actor=ctx.actor.id)
     text = f"Order {order.tiktok_order_id}: {views.placement_text(order)}."
-    return Reply(
-        text=text, blocks=(Paragraph(text),), public=True, order_ids=(order.tiktok_order_id,)
-    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
-    if refusal := _admins_only(ctx, "mark alerts handled"):
-        return refusal
     services = ctx.services
     result = alerts.mark_handled(
         services.sessions,
@@ -252,7 +246,7 @@ def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
             )
         return refuse(f"That alert (order {subject}) cannot be marked handled yet.")
     text = f"Marked the alert for order {subject} handled."
-    return Reply(text=text, blocks=(Paragraph(text),), order_ids=(subject,))
+    return Reply(text=text, blocks=(Paragraph(text),))
 
 
 def _view_all_new(command: ViewAllNew, ctx: Context) -> Reply:
@@ -276,7 +270,6 @@ def _view_all_new(command: ViewAllNew, ctx: Context) -> Reply:
     return Reply(
         text=title,
         blocks=(Heading(title), Table(views.GRID_COLUMNS, rows)),
-        order_ids=tuple(order.tiktok_order_id for order in summary.orders),
     )
 
 

@@ -110,7 +110,8 @@ def _fetch(args: list[str]) -> Command:
     return Fetch()
 
 
-def _status(args: list[str]) -> Command:
+def status(args: list[str]) -> Command:
+    """`status` with these words after it (also the reading of a paging button's value)."""
     if not args:
         return Status(None)
     words = [_unquote(word) for word in args]
@@ -173,10 +174,10 @@ def _map(args: list[str]) -> Command:
             f"map takes exactly two SKUs, and SKUs have no spaces; got {len(args)} words. "
             f"{_USAGE_LINE['map']}"
         )
-    skus = [_sku(word) for word in args]
-    for sku in skus:
-        if isinstance(sku, Invalid):
-            return sku
+    skus = [sku(word) for word in args]
+    for checked in skus:
+        if isinstance(checked, Invalid):
+            return checked
     return Map(*skus)
 
 
@@ -194,15 +195,22 @@ def _order_id(word: str) -> str | Invalid:
     return order_id
 
 
-def _sku(word: str) -> str | Invalid:
+def sku(word: str) -> str | Invalid:
+    """One SKU as the user gave it: a word of the text, or a form's field (whose value may hold
+    anything, so spaces and control characters are refused here too)."""
     if word.startswith("<") and word.endswith(">"):
         return Invalid(f"{_echo(word)} is a Slack mention or link, not a SKU.")
-    sku = _unescape(_unquote(word))
-    if not sku:
+    bad = next((ch for ch in word if _is_control(ch)), None)
+    if bad is not None:
+        return Invalid(f"The SKU contains a control character (U+{ord(bad):04X}); retype it.")
+    value = _unescape(_unquote(word.translate(_INVISIBLE)))
+    if not value:
         return Invalid(f"A SKU cannot be empty. {_USAGE_LINE['map']}")
-    if len(sku) > MAX_SKU:
-        return Invalid(f"{_echo(sku)} is too long for a SKU (limit {MAX_SKU} characters).")
-    return sku
+    if any(ch.isspace() for ch in value):
+        return Invalid(f"{_echo(value)} is not a SKU: SKUs have no spaces.")
+    if len(value) > MAX_SKU:
+        return Invalid(f"{_echo(value)} is too long for a SKU (limit {MAX_SKU} characters).")
+    return value
 
 
 def _unquote(word: str) -> str:
@@ -229,7 +237,7 @@ def _echo(text: str, limit: int = 80) -> str:
 _HANDLERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _help,
     "fetch": _fetch,
-    "status": _status,
+    "status": status,
     "show": _one_order("show", Show),
     "cancel": _cancel,
     "map": _map,

@@ -4,7 +4,7 @@ Every string here is plain text exactly as it should read; renderers escape it f
 (Slack mrkdwn, the terminal) and add their own emphasis. No markup goes in.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class TextField:
     placeholder: str = ""
     multiline: bool = False
     optional: bool = False
+    initial: str = ""  # the value the field starts with
 
 
 @dataclass(frozen=True)
@@ -88,4 +89,3 @@ class Reply:
     ok: bool = True  # False: the command was not understood or not carried out
     public: bool = False  # True: show to the channel, not only to the user
     form: Form | None = None  # ask for more input before acting
-    order_ids: tuple[str, ...] = field(default=())  # orders this reply shows (to update in place)

@@ -35,7 +35,7 @@ class Cancel:
 @dataclass(frozen=True)
 class Map:
     tiktok_sku: str
-    etsy_sku: str
+    etsy_sku: str | None = None  # None asks for one (the "Map SKU…" button)
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,6 @@ def grid(
     return Reply(
         text=f"{title}: {total} orders (page {page} of {pages})",
         blocks=tuple(blocks),
-        order_ids=tuple(order.tiktok_order_id for order in orders),
     )
 
 
@@ -204,7 +203,6 @@ def order_detail(
     return Reply(
         text=f"Order {order.tiktok_order_id}: {Section(order.section).title}",
         blocks=tuple(blocks),
-        order_ids=(order.tiktok_order_id,),
     )
 
 

@@ -6,19 +6,22 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from commands import actions
 from commands.context import Actor, Context, FetchProgress, Services
 from commands.execute import execute, refuse
+from commands.interactions import FieldErrors, command_for, command_for_form
 from commands.parse import parse
 from commands.replies import Button, Reply, SelectField
-from commands.types import Fetch, MarkHandled, Restock, ViewAllNew
+from commands.types import Command, Fetch
 from orderbot.render_text import render_text
 
 OPERATOR = Actor(id="cli", is_admin=True, trusted=True)
 
 
 def run_text(text: str, services: Services, out: Console) -> Reply:
-    command = parse(text)
+    return run_command(parse(text), services, out)
+
+
+def run_command(command: Command, services: Services, out: Console) -> Reply:
     if isinstance(command, Fetch):
         with fetch_progress(out) as report:
             return execute(command, Context(services=services, actor=OPERATOR, progress=report))
@@ -97,40 +100,24 @@ def _interaction(text: str, last: Reply | None, services: Services, out: Console
                     return press(button, services, out)
         return refuse(f"No button [{text[1:-1]}] on the last reply.")
     form = last.form
-    if form is not None and text.isdigit() and form.callback_id == actions.CANCEL_FORM:
-        options = next(f.options for f in form.fields if isinstance(f, SelectField))
-        if not 1 <= int(text) <= len(options):
-            return refuse(f"Pick a number from 1 to {len(options)}.")
-        reason = options[int(text) - 1][0]
-        return run_text(f"cancel {form.private_metadata} {reason}", services, out)
+    select = next((f for f in form.fields if isinstance(f, SelectField)), None) if form else None
+    if form is not None and select is not None and text.isdigit():
+        if not 1 <= int(text) <= len(select.options):
+            return refuse(f"Pick a number from 1 to {len(select.options)}.")
+        values = {select.id: select.options[int(text) - 1][0]}
+        command = command_for_form(form.callback_id, form.private_metadata, values)
+        if command is None or isinstance(command, FieldErrors):
+            return refuse("That form cannot be answered here.")
+        return run_command(command, services, out)
     return None
 
 
 def press(button: Button, services: Services, out: Console) -> Reply:
     """What a click on the button does in Slack, as the operator."""
-    value = button.value
-    if button.action_id == actions.PAGE:
-        slug, _, page = value.partition("|")
-        return run_text(f"status {slug} {page}", services, out)
-    if button.action_id == actions.CANCEL_CONFIRM:
-        return run_text("cancel " + value.replace("|", " "), services, out)
-    if button.action_id == actions.RESTOCK:
-        return execute(Restock(value), Context(services=services, actor=OPERATOR))
-    if button.action_id == actions.MARK_HANDLED:
-        return execute(MarkHandled(value), Context(services=services, actor=OPERATOR))
-    if button.action_id == actions.VIEW_ALL_NEW:
-        return execute(ViewAllNew(value), Context(services=services, actor=OPERATOR))
-    if button.action_id == actions.MAP_SKU_START:
-        return refuse(f"Type: /orders map {value} <etsy_sku>")
-    text = {
-        actions.VIEW_ORDER: "show {}",
-        actions.CANCEL_START: "cancel {}",
-        actions.RETRY_PLACEMENT: "retry {}",
-        actions.FETCH_NOW: "fetch",
-    }.get(button.action_id)
-    if text is None:
-        return refuse(f"[{button.label}] works in Slack only.")
-    return run_text(text.format(value), services, out)
+    command = command_for(button.action_id, button.value)
+    if command is None:
+        return refuse(f"[{button.label}] does nothing here.")
+    return run_command(command, services, out)
 
 
 def _stdin_lines(out: Console):

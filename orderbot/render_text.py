@@ -110,6 +110,8 @@ def _form(form: Form, width: int) -> str:
                 f"  {number}. {_clean(text)}"
                 for number, (_, text) in enumerate(field.options, start=1)
             )
+        elif field.initial:
+            lines.append(f"{label}: {_clean(field.initial)}")
         else:
             hint = f" ({_clean(field.placeholder)})" if field.placeholder else ""
             lines.append(f"{label}{' (optional)' if field.optional else ''}:{hint}")

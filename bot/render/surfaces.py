@@ -1,11 +1,8 @@
 """Whole Slack payloads from replies: messages, modals (forms and read-only) and the Home tab."""
 
-from collections.abc import Mapping
-
 from bot.render import limits
 from bot.render.blocks import Surface, fit, paragraph, render_blocks
-from bot.render.text import cut, escape_cut, plain
-from commands.actions import MAP_SKU_FORM
+from bot.render.text import escape_cut, plain
 from commands.replies import Form, Reply, SelectField, TextField
 
 DEFAULT_TITLE = "orderbot"
@@ -43,12 +40,11 @@ def notice_modal(title: str, text: str) -> dict:
     return reply_modal(Reply(text=text), title=title)
 
 
-def form_modal(form: Form, values: Mapping[str, str] | None = None) -> dict:
+def form_modal(form: Form) -> dict:
     """A form as a modal: one input block per field, block and action ids = the field's id."""
-    values = values or {}
     blocks = paragraph(form.intro)
     for field in form.fields:
-        blocks.append(_input(field, values.get(field.id)))
+        blocks.append(_input(field))
     return {
         "type": "modal",
         "callback_id": form.callback_id,
@@ -60,7 +56,7 @@ def form_modal(form: Form, values: Mapping[str, str] | None = None) -> dict:
     }
 
 
-def _input(field: SelectField | TextField, initial: str | None) -> dict:
+def _input(field: SelectField | TextField) -> dict:
     if isinstance(field, SelectField):
         options = [
             {"text": plain(label, limits.OPTION_TEXT), "value": value}
@@ -72,9 +68,6 @@ def _input(field: SelectField | TextField, initial: str | None) -> dict:
             "placeholder": plain("Choose…", limits.PLACEHOLDER),
             "options": options,
         }
-        chosen = [option for option in options if option["value"] == initial]
-        if chosen:
-            element["initial_option"] = chosen[0]
         optional = False
     else:
         element = {"type": "plain_text_input", "action_id": field.id}
@@ -82,8 +75,8 @@ def _input(field: SelectField | TextField, initial: str | None) -> dict:
             element["multiline"] = True
         if field.placeholder:
             element["placeholder"] = plain(field.placeholder, limits.PLACEHOLDER)
-        if initial:
-            element["initial_value"] = initial
+        if field.initial:
+            element["initial_value"] = field.initial
         optional = field.optional
     block = {
         "type": "input",
@@ -98,22 +91,6 @@ def _input(field: SelectField | TextField, initial: str | None) -> dict:
 
 def home_view(reply: Reply) -> dict:
     return {"type": "home", "blocks": _body(reply, "home", limits.VIEW_BLOCKS)}
-
-
-def map_sku_form(tiktok_sku: str) -> Form:
-    """The form behind "Map SKU…"; open it with {"tiktok_sku": …} to fill that field in."""
-    return Form(
-        title="Map a SKU",
-        submit="Map and retry",
-        callback_id=MAP_SKU_FORM,
-        private_metadata=cut(tiktok_sku, limits.PRIVATE_METADATA),
-        intro="Record which Etsy SKU sells this TikTok SKU. Orders that failed on it are "
-        "retried right after.",
-        fields=(
-            TextField(id="tiktok_sku", label="TikTok SKU"),
-            TextField(id="etsy_sku", label="Etsy SKU", placeholder="The SKU on the Etsy listing"),
-        ),
-    )
 
 
 def progress_text(pages: int, orders: int, placed: int, failed: int) -> str:

@@ -16,10 +16,11 @@ import pytest
 from slack_requests import ADMIN, SIGNING_SECRET, SlackRequests
 
 from bot.app import build_app
-from bot.core import Core, load_core
+from bot.core import CoreCalls, load_core
 from bot.http_server import RunningServer, start_server
 from bot.settings import BotSettings
 from commands.context import Actor, Context
+from commands.replies import Table
 from commands.types import Fetch
 from orderbot.compose import build_core
 from orderbot.demo import demo_settings
@@ -47,8 +48,9 @@ class World:
         real = load_core()
         ctx = Context(self.services, Actor(ADMIN, True))
         reply = real.execute(real.parse(f"status {slug}"), ctx)
+        (table,) = [block for block in reply.blocks if isinstance(block, Table)]
         with self.lock:
-            for order_id in reply.order_ids:
+            for order_id, *_ in table.rows:
                 if order_id not in self.taken:
                     self.taken.add(order_id)
                     return order_id
@@ -58,11 +60,11 @@ class World:
 class Spy:
     """The real core, with a record of every command it was asked to execute."""
 
-    def __init__(self, real: Core):
+    def __init__(self, real: CoreCalls):
         self._real = real
         self._lock = threading.Lock()
         self.executed: list[tuple[object, Context]] = []
-        self.core = Core(parse=real.parse, execute=self._execute, home=real.home)
+        self.core = CoreCalls(parse=real.parse, execute=self._execute, home=real.home)
 
     def _execute(self, command, ctx):
         with self._lock:
@@ -123,7 +125,7 @@ def _spy() -> Spy:
     return Spy(load_core())
 
 
-def _make_app(core: Core):
+def _make_app(core: CoreCalls):
     return build_app(services=_world().services, settings=bot_settings(_slack_api()), core=core)
 
 
@@ -168,7 +170,7 @@ def serve_with():
     """Serve another app from the production factory, with `core` in place of the spy's."""
     started = []
 
-    def serve(core: Core) -> SlackRequests:
+    def serve(core: CoreCalls) -> SlackRequests:
         server = start_server(_make_app(core), health=lambda: {"ok": True})
         client = SlackRequests(server.url)
         started.append((server, client))

@@ -4,10 +4,11 @@ core on the marketplace emulators behind it."""
 import pytest
 from slack_requests import ADMIN, CHANNEL, GUEST, slash_command
 
-from bot.core import Core, load_core
+from bot.core import CoreCalls, load_core
 from bot.errors import ERROR_TEXT
-from commands import actions
-from commands.types import Fetch, Help, Status
+from commands import actions, policy
+from commands.context import Actor
+from commands.types import Cancel, Fetch, Help, Map, Retry, Status
 
 ACK_BUDGET_S = 2.0  # Slack allows 3 s; a local ack takes milliseconds
 
@@ -84,7 +85,11 @@ def test_a_non_admin_is_refused_in_the_ack_and_nothing_runs(slack, slack_api, sp
     answer = command(slack, slack_api, text.format(order=order_id), user=GUEST)
     ack = answer.json()
     assert ack["response_type"] == "ephemeral"
-    assert "only orderbot admins" in ack["text"]
+    refusal = policy.refusal(
+        {"cancel": Cancel, "map": Map, "retry": Retry}[text.split()[0]],
+        Actor(GUEST, is_admin=False),
+    )
+    assert ack["text"] == refusal.text
     # The lazy half sees the refusal too: nothing reaches the core, Slack or TikTok.
     command(slack, slack_api, "help", key="after")
     first_response(slack_api, "after")
@@ -146,9 +151,25 @@ def test_an_error_in_the_core_is_answered_with_a_plain_sentence(slack_api, serve
     def broken(command, ctx):
         raise RuntimeError(f"boom with {slack_api.bot_token} inside")
 
-    slack = serve_with(Core(parse=real.parse, execute=broken, home=real.home))
+    slack = serve_with(CoreCalls(parse=real.parse, execute=broken, home=real.home))
     slack_api.reset()
     command(slack, slack_api, "status all", key="broken")
     (reply,) = first_response(slack_api, "broken")
     assert reply["text"] == ERROR_TEXT and reply["response_type"] == "ephemeral"
     assert slack_api.bot_token not in str(reply) and "Traceback" not in str(reply)
+
+
+def test_the_text_is_parsed_once_for_the_ack_and_the_lazy_half(slack_api, serve_with):
+    real = load_core()
+    parsed = []
+
+    def parse(text):
+        parsed.append(text)
+        return real.parse(text)
+
+    slack = serve_with(CoreCalls(parse=parse, execute=real.execute, home=real.home))
+    slack_api.reset()
+    command(slack, slack_api, "status failed", key="once")
+    (reply,) = first_response(slack_api, "once")
+    assert "Failed" in reply["text"]
+    assert parsed == ["status failed"]

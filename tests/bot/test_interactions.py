@@ -1,11 +1,14 @@
 """Buttons, forms and App Home over signed HTTP, with the real core behind the served app."""
 
+import pytest
 from slack_requests import ADMIN, CHANNEL, GUEST, app_home_opened, block_action, slash_command
 from slack_requests import submission as view_submission
 
-from bot.deps import REFUSAL
-from commands import actions
-from commands.types import Cancel, Fetch, Map, Show, Status
+from commands import actions, policy
+from commands.context import Actor
+from commands.types import Cancel, Fetch, Help, Map, MarkHandled, Restock, Retry, Show, Status
+
+NON_ADMIN = Actor(GUEST, is_admin=False)
 
 
 def click(slack, slack_api, action_id, value, *, user=ADMIN, key="r1", **where):
@@ -83,16 +86,20 @@ def test_confirming_a_cancellation_cancels_once_and_tells_the_channel(slack, sla
 
 def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack_api, world, spy):
     order_id = world.take("awaiting-shipment")
-    for action_id, value in [
-        (actions.CANCEL_START, order_id),
-        (actions.CANCEL_CONFIRM, f"{order_id}|seller_cancel_reason_out_of_stock"),
-        (actions.RETRY_PLACEMENT, order_id),
-        (actions.RESTOCK, order_id),
-        (actions.MAP_SKU_START, "SKU-1"),
-    ]:
+    clicks = [
+        (actions.CANCEL_START, order_id, Cancel),
+        (actions.CANCEL_CONFIRM, f"{order_id}|seller_cancel_reason_out_of_stock", Cancel),
+        (actions.RETRY_PLACEMENT, order_id, Retry),
+        (actions.RESTOCK, order_id, Restock),
+        (actions.MAP_SKU_START, "SKU-1", Map),
+        (actions.MARK_HANDLED, f"delivery_failed:{order_id}", MarkHandled),
+    ]
+    assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY)  # every admin-only command
+    for action_id, value, kind in clicks:
         click(slack, slack_api, action_id, value, user=GUEST, key=action_id, is_ephemeral=False)
         (reply,) = responses(slack_api, action_id)
-        assert reply["text"] == REFUSAL.text and reply["response_type"] == "ephemeral"
+        assert reply["response_type"] == "ephemeral"
+        assert reply["text"] == policy.refusal(kind, NON_ADMIN).text
         assert reply["replace_original"] is False
     assert spy.commands() == []
     assert slack_api.calls("views.open") == []
@@ -120,7 +127,7 @@ def test_cancel_from_a_button_opens_the_form_and_its_submission_cancels(
     assert world.shops.tiktok.order(order_id)["status"] == "CANCELLED"
     command, ctx = spy.executed[-1]
     assert command == Cancel(order_id, reason["value"])
-    assert ctx.confirmed and ctx.request_key == view["id"]
+    assert ctx.confirmed
 
 
 def test_a_form_without_a_reason_is_sent_back_with_an_error(slack, slack_api, world, spy):
@@ -141,7 +148,7 @@ def test_a_forged_submission_from_a_non_admin_is_refused(slack, slack_api, world
     )
     ack = answer.json()
     assert ack["response_action"] == "update"
-    assert REFUSAL.text in str(ack["view"]["blocks"])
+    assert policy.refusal(Cancel, NON_ADMIN).text in str(ack["view"]["blocks"])
     slack.post(slash_command("help", user=ADMIN, response_url=slack_api.response_url("h")))
     responses(slack_api, "h")
     assert all(not isinstance(c, Cancel) for c in spy.commands())
@@ -166,7 +173,31 @@ def test_map_sku_button_opens_a_filled_form_and_submitting_maps(slack, slack_api
     assert answer.json()["response_action"] == "update"
     (update,) = slack_api.wait_for(lambda: slack_api.calls("views.update"))
     assert "Mapped TikTok SKU TT-UNKNOWN-1 → Etsy SKU ETSY-1" in str(update.body["view"])
-    assert spy.commands() == [Map("TT-UNKNOWN-1", "ETSY-1")]
+    assert spy.commands() == [Map("TT-UNKNOWN-1"), Map("TT-UNKNOWN-1", "ETSY-1")]
+
+
+@pytest.mark.parametrize(
+    "etsy_sku, error",
+    [
+        ("E" * 201, "too long for a SKU (limit 200 characters)"),
+        ("MUG 01", "SKUs have no spaces"),
+        ("<@U0ADMIN>", "is a Slack mention or link, not a SKU"),
+        ("MUG\u202e01", "control character (U+202E)"),
+    ],
+    ids=["too-long", "space", "mention", "bidi"],
+)
+def test_the_map_form_checks_skus_as_the_command_does(slack, slack_api, spy, etsy_sku, error):
+    click(slack, slack_api, actions.MAP_SKU_START, "TT-UNKNOWN-2")
+    slack_api.wait_for(lambda: slack_api.calls("views.open"))
+    (view,) = slack_api.views()
+    values = {"tiktok_sku": "TT-UNKNOWN-2", "etsy_sku": etsy_sku}
+    answer = slack.post(view_submission(view, values, user=ADMIN)).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["etsy_sku"]
+    assert error in answer["errors"]["etsy_sku"]
+    slack.post(slash_command("help", user=ADMIN, response_url=slack_api.response_url("h")))
+    responses(slack_api, "h")  # the lazy half of the submission would have run by now
+    assert spy.commands() == [Map("TT-UNKNOWN-2"), Help()]
+    assert slack_api.calls("views.update") == []
 
 
 def test_retry_on_a_failed_order_answers_the_clicker(slack, slack_api, world, spy):
@@ -174,8 +205,7 @@ def test_retry_on_a_failed_order_answers_the_clicker(slack, slack_api, world, sp
     click(slack, slack_api, actions.RETRY_PLACEMENT, order_id, is_ephemeral=False)
     (reply,) = responses(slack_api)
     assert order_id in reply["text"]
-    command, ctx = spy.executed[0]
-    assert ctx.request_key and ctx.request_key.endswith(f"{actions.RETRY_PLACEMENT}:{order_id}")
+    assert spy.commands() == [Retry(order_id)]
 
 
 def test_app_home_shows_the_dashboard(slack, slack_api):

@@ -244,7 +244,7 @@ def test_a_form_becomes_a_modal_with_inputs():
             TextField("note", "Note", placeholder="Why", multiline=True, optional=True),
         ),
     )
-    view = render.form_modal(form, {"reason": "key3"})
+    view = render.form_modal(form)
     assert check_view(view) == []
     View(**view).to_dict()
     assert view["callback_id"] == actions.CANCEL_FORM
@@ -253,14 +253,23 @@ def test_a_form_becomes_a_modal_with_inputs():
     select, note = view["blocks"][1], view["blocks"][2]
     assert select["block_id"] == "reason" and select["element"]["action_id"] == "reason"
     assert len(select["element"]["options"]) == limits.SELECT_OPTIONS
-    assert select["element"]["initial_option"]["value"] == "key3"
     assert note["optional"] is True and note["element"]["multiline"] is True
 
 
-def test_the_map_form_comes_filled_in():
-    view = render.form_modal(render.map_sku_form("TT-SKU-9"), {"tiktok_sku": "TT-SKU-9"})
+def test_a_form_field_can_come_filled_in():
+    form = Form(
+        title="Map a SKU",
+        submit="Map",
+        callback_id=actions.MAP_SKU_FORM,
+        private_metadata="TT-SKU-9",
+        intro="Map it.",
+        fields=(
+            TextField("tiktok_sku", "TikTok SKU", initial="TT-SKU-9"),
+            TextField("etsy_sku", "Etsy SKU"),
+        ),
+    )
+    view = render.form_modal(form)
     assert check_view(view) == []
-    assert view["callback_id"] == actions.MAP_SKU_FORM
     fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert fields["tiktok_sku"]["initial_value"] == "TT-SKU-9"
     assert "initial_value" not in fields["etsy_sku"]

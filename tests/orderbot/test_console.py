@@ -32,3 +32,13 @@ def test_buttons_page_and_a_form_cancels_once(core, shops):
     assert "/orders fetch" not in output  # `quit` ended the console before `help`
     assert shops.tiktok.order(order_id)["status"] == "CANCELLED"
     assert stock(shops, sku) == placed + 1  # the cancelled unit came back
+
+
+def test_order_buttons_do_what_they_do_in_slack(core, shops):
+    order_id = shops.tiktok.add_order(skus=["TT-GHOST-1"])["id"]  # no Etsy listing sells it
+    core.services.engine.fetch()
+
+    output = run_console(core, [f"show {order_id}", "[Retry placement]", "[Map TT-GHOST-1]"])
+
+    assert f"Order {order_id} still cannot be placed" in output  # the retry ran, and failed
+    assert "Map a SKU" in output and "TikTok SKU: TT-GHOST-1" in output  # the mapping form

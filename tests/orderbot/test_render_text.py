@@ -100,6 +100,21 @@ def test_form_numbers_options():
     assert out.startswith("Why?\n\nCancel order\n")
 
 
+def test_a_filled_in_field_shows_its_value():
+    form = Form(
+        title="Map a SKU",
+        submit="Map",
+        callback_id="sku_map_form",
+        private_metadata="TT-1",
+        intro="Map it.",
+        fields=(
+            TextField("tiktok_sku", "TikTok SKU", initial="TT-1"),
+            TextField("etsy_sku", "Etsy SKU"),
+        ),
+    )
+    assert render_text(Reply("Map", form=form)).endswith("TikTok SKU: TT-1\nEtsy SKU:")
+
+
 @pytest.mark.parametrize("hostile", ["\x1b[2J", "a\x07b", "x\u202ey"])
 def test_control_characters_never_reach_the_terminal(hostile):
     table = Table(("SKU",), ((hostile,),))

@@ -1,23 +1,9 @@
 """Restock on Etsy: give back the units of an order whose delivery failed; admins only."""
 
-from bot.deliver import present, refuse
-from bot.deps import Deps
 from bot.errors import guarded
-from bot.payloads import first_action, request_key, user_id
-from commands.types import Restock
-
-
-def restock_ack(ack, body, client, respond, context) -> None:
-    ack()
-    refuse(Deps.of(context), Restock, body=body, client=client, respond=respond)
+from bot.listeners.run import run_click
 
 
 @guarded
-def restock_run(body, client, respond, context) -> None:
-    deps = Deps.of(context)
-    user = user_id(body)
-    if deps.refusal(Restock, user) is not None:
-        return  # refused in the ack
-    ctx = deps.context(user, confirmed=True, request_key=request_key(body))
-    reply = deps.core.execute(Restock(first_action(body)["value"]), ctx)
-    present(reply, body=body, client=client, respond=respond)
+def restock_run(body, client, respond, context, logger) -> None:
+    run_click(body=body, client=client, respond=respond, context=context, logger=logger)

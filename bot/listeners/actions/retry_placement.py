@@ -1,23 +1,9 @@
 """Retry: place a failed order on Etsy again (value: the order id); admins only."""
 
-from bot.deliver import present, refuse
-from bot.deps import Deps
 from bot.errors import guarded
-from bot.payloads import first_action, request_key, user_id
-from commands.types import Retry
-
-
-def retry_placement_ack(ack, body, client, respond, context) -> None:
-    ack()
-    refuse(Deps.of(context), Retry, body=body, client=client, respond=respond)
+from bot.listeners.run import run_click
 
 
 @guarded
-def retry_placement_run(body, client, respond, context) -> None:
-    deps = Deps.of(context)
-    user = user_id(body)
-    if deps.refusal(Retry, user) is not None:
-        return  # refused in the ack
-    ctx = deps.context(user, confirmed=True, request_key=request_key(body))
-    reply = deps.core.execute(Retry(first_action(body)["value"]), ctx)
-    present(reply, body=body, client=client, respond=respond)
+def retry_placement_run(body, client, respond, context, logger) -> None:
+    run_click(body=body, client=client, respond=respond, context=context, logger=logger)

@@ -1,20 +1,18 @@
 """/orders <text>: acknowledged at once; the command runs in a lazy listener, then answers."""
 
 from bot import metrics, render
-from bot.deliver import present
 from bot.deps import Deps
 from bot.errors import guarded
-from bot.fetch import run_fetch
+from bot.listeners.run import command_of, refusal, run_command
 from commands.types import Fetch
 
 
 def orders_ack(ack, body, context) -> None:
-    deps = Deps.of(context)
-    command = deps.core.parse(body.get("text", ""))
+    command = command_of(context)  # parsed once, before the ack (bot.listeners.run)
     metrics.COMMANDS.labels(type(command).__name__.lower()).inc()
-    refusal = deps.refusal(command, body["user_id"])
-    if refusal is not None:
-        ack(**render.message(refusal), response_type="ephemeral")
+    refused = refusal(context, body)
+    if refused is not None:
+        ack(**render.message(refused), response_type="ephemeral")
     elif isinstance(command, Fetch):
         ack(text=render.FETCH_STARTED, response_type="ephemeral")
     else:
@@ -23,14 +21,8 @@ def orders_ack(ack, body, context) -> None:
 
 @guarded
 def orders_run(body, client, respond, context, logger) -> None:
-    deps = Deps.of(context)
-    user = body["user_id"]
-    command = deps.core.parse(body.get("text", ""))
-    if deps.refusal(command, user) is not None:
+    if refusal(context, body) is not None:
         return  # refused in the ack
-    if isinstance(command, Fetch):
-        channel = body.get("channel_id")
-        run_fetch(deps, user=user, channel=channel, client=client, respond=respond, logger=logger)
-        return
-    reply = deps.core.execute(command, deps.context(user))
-    present(reply, body=body, client=client, respond=respond)
+    deps = Deps.of(context)
+    command = command_of(context)
+    run_command(deps, command, body=body, client=client, respond=respond, logger=logger)

@@ -1,0 +1,37 @@
+"""Who may run which command (SPEC §4): the one list of what needs an orderbot admin.
+
+Two callers ask `refusal`: the bot, in the ack, so a non-admin's request never reaches the core or
+a marketplace; and `execute`, for every caller. Both read this list, so they cannot disagree.
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from commands.context import Actor
+from commands.replies import Reply
+from commands.types import Cancel, Command, Map, MarkHandled, Restock, Retry
+
+# Each admin-only command, with what it does in the words of the refusal.
+ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
+    {
+        Cancel: "cancel orders",
+        Map: "map SKUs",
+        Retry: "retry placements",
+        Restock: "restock orders",
+        MarkHandled: "mark alerts handled",
+    }
+)
+
+
+def refusal(command: Command | type, actor: Actor) -> Reply | None:
+    """The answer instead of running `command` (or a command of that type), or None when
+    `actor` may run it. The local CLI is trusted: it runs as the operator."""
+    kind = command if isinstance(command, type) else type(command)
+    what = ADMIN_ONLY.get(kind)
+    if what is None or actor.is_admin or actor.trusted:
+        return None
+    return Reply(
+        text=f"Only orderbot admins can {what}. Nothing was changed; ask an admin if this "
+        "needs doing.",
+        ok=False,
+    )
