@@ -10,12 +10,19 @@ from sync.engine import Engine, FetchProgress
 __all__ = ["Actor", "Context", "FetchProgress", "Services"]
 
 
+def _no_outbox() -> None:
+    """Without an alert outbox there is no message to update."""
+
+
 @dataclass(frozen=True)
 class Services:
     engine: Engine
     sessions: SessionFactory
     shop_id: int
     clock: Clock
+    # Asks the alert outbox for a run now, after a command changed an alert, so its message
+    # shows the change at once; wired by the composition root.
+    alerts_changed: Callable[[], None] = _no_outbox
 
 
 @dataclass(frozen=True)

@@ -246,11 +246,12 @@ def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
         return refuse("That alert is no longer known; nothing was changed.")
     subject = alerts.subject_of(alert.key)
     if not result.done:
-        if alert.state == alerts.HANDLED:
+        if alert.state == alerts.AlertState.HANDLED:
             return refuse(
                 f"That alert (order {subject}) was already marked handled by {alert.handled_by}."
             )
         return refuse(f"That alert (order {subject}) cannot be marked handled yet.")
+    services.alerts_changed()  # the outbox re-renders the message now
     text = f"Marked the alert for order {subject} handled."
     return Reply(text=text, blocks=(Paragraph(text),), order_ids=(subject,))
 

@@ -68,7 +68,7 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
         settings = demo_settings(shops.environment(), f"sqlite:///{Path(folder) / 'demo.db'}")
         core = build_core(settings)
         schedule = schedule_of(settings, alerts_every=DEMO_ALERTS_EVERY, fetch_at_start=False)
-        pilot = autopilot(core, settings, poster=ConsolePoster(out), schedule=schedule)
+        pilot = autopilot(core, settings, channel=ConsolePoster(out), schedule=schedule)
         hook = None
         stack = contextlib.ExitStack()
         try:

@@ -1,10 +1,9 @@
-"""Mark handled (value: the alert's key): admins only; the alert is updated in place."""
+"""Mark handled (value: the alert's key): admins only; the outbox updates the alert in place."""
 
-from bot.alerts import SlackPoster, update_message
 from bot.deliver import STALE_BUTTON, present
 from bot.deps import Deps
 from bot.errors import guarded
-from bot.payloads import channel_id, first_action, request_key, user_id
+from bot.payloads import first_action, request_key, user_id
 from commands.types import MarkHandled
 
 
@@ -22,7 +21,3 @@ def mark_handled_run(body, client, respond, context) -> None:
     ctx = deps.context(user_id(body), confirmed=True, request_key=request_key(body))
     reply = deps.core.execute(MarkHandled(key), ctx)
     present(reply, body=body, client=client, respond=respond)
-    if reply.ok:
-        services = deps.services
-        poster = SlackPoster(client, channel_id(body) or deps.settings.alert_channel or "")
-        update_message(services.sessions, poster, key=key, now=services.clock())
