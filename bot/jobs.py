@@ -7,13 +7,12 @@ overlaps itself in one process and a backlog runs once. Across instances the job
 (`sync.leases.Leases.once_per_tick`), which stays taken until half a period after its tick, so
 instances sharing a database run each job once per tick.
 
-Alerts are also dispatched right after a fetch, a webhook refresh and a button that changed an
-alert (`kick_alerts`). The outbox's own lock keeps those runs from overlapping in this process:
-a kick made during a run waits for it and then runs (so it sees the change that caused it).
+Alerts are also dispatched right after a fetch and a webhook refresh (`kick_alerts`). The
+outbox's own lock keeps those runs from overlapping in this process: a kick made during a run
+waits for it and then runs (so it sees the change that caused it).
 """
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,17 +60,6 @@ class JobContext:
         """Dispatch alerts now (after a fetch or a webhook refresh)."""
         if self.outbox is not None:
             self.run(ALERTS, lambda now: self.outbox.dispatch(now))
-
-    def kick_alerts_soon(self) -> None:
-        """`kick_alerts` on a thread of its own, for a caller that must not wait for it (the
-        answer to a button that changed an alert)."""
-        threading.Thread(target=self._kick_logged, name="orderbot-alerts-kick", daemon=True).start()
-
-    def _kick_logged(self) -> None:
-        try:
-            self.kick_alerts()
-        except Exception:  # a background thread: nobody else would hear of it
-            log.exception("dispatching alerts after a change failed; the next run retries")
 
 
 def fetch_job(jobs: JobContext) -> None:

@@ -10,7 +10,7 @@ from sync.engine import Engine, FetchProgress
 __all__ = ["Actor", "Context", "FetchProgress", "Services"]
 
 
-def _no_outbox() -> None:
+def _no_outbox(_key: str) -> None:
     """Without an alert outbox there is no message to update."""
 
 
@@ -20,9 +20,9 @@ class Services:
     sessions: SessionFactory
     shop_id: int
     clock: Clock
-    # Asks the alert outbox for a run now, after a command changed an alert, so its message
+    # Tells the alert outbox that a command changed the alert with this key, so its message
     # shows the change at once; wired by the composition root.
-    alerts_changed: Callable[[], None] = _no_outbox
+    alert_changed: Callable[[str], None] = _no_outbox
 
 
 @dataclass(frozen=True)

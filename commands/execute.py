@@ -251,7 +251,7 @@ def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
                 f"That alert (order {subject}) was already marked handled by {alert.handled_by}."
             )
         return refuse(f"That alert (order {subject}) cannot be marked handled yet.")
-    services.alerts_changed()  # the outbox re-renders the message now
+    services.alert_changed(alert.key)  # the outbox updates its message now
     text = f"Marked the alert for order {subject} handled."
     return Reply(text=text, blocks=(Paragraph(text),), order_ids=(subject,))
 

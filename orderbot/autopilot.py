@@ -7,6 +7,7 @@ digest, and the channel itself as its poster.
 """
 
 import logging
+import threading
 from typing import Any, Protocol
 
 from bot.jobs import JobContext, build_scheduler
@@ -52,7 +53,8 @@ def build_outbox(
 
 class Autopilot:
     """The scheduler, the webhook worker and the webhook handler, started and stopped together.
-    With an outbox, `alerts_changed` (the core's) dispatches alerts at once while it runs."""
+    With an outbox, an alert a command changed (`alert_changed`, the core's relay) has its
+    message updated at once, on a thread of its own so the command's answer never waits."""
 
     def __init__(
         self,
@@ -63,7 +65,7 @@ class Autopilot:
         app_key: str,
         app_secret: str,
         outbox: Outbox | None,
-        alerts_changed: Relay | None = None,
+        alert_changed: Relay | None = None,
     ):
         if outbox is None:
             log.warning("no alert channel is configured (ORDERBOT_ALERT_CHANNEL): no alerts")
@@ -75,13 +77,25 @@ class Autopilot:
         )
         self.webhook = TikTokWebhook(app_key=app_key, app_secret=app_secret, worker=self.worker)
         self.scheduler = build_scheduler(self.jobs)
-        self._alerts_changed = alerts_changed
-        if alerts_changed is not None and outbox is not None:
-            alerts_changed.connect(self.jobs.kick_alerts_soon)
+        self._alert_changed = alert_changed if outbox is not None else None
+        if self._alert_changed is not None:
+            self._alert_changed.connect(self.refresh_soon)
 
     @property
     def outbox(self) -> Outbox | None:
         return self.jobs.outbox
+
+    def refresh_soon(self, key: str) -> None:
+        """Update the alert `key`'s message now, on a thread of its own."""
+        threading.Thread(
+            target=self._refresh, args=(key,), name="orderbot-alert-refresh", daemon=True
+        ).start()
+
+    def _refresh(self, key: str) -> None:
+        try:
+            self.jobs.outbox.refresh(key)
+        except Exception:  # a background thread: nobody else would hear of it
+            log.exception("updating alert %s failed; the next alerts run tries again", key)
 
     def start(self) -> "Autopilot":
         self.worker.start()
@@ -96,8 +110,8 @@ class Autopilot:
         return self
 
     def stop(self) -> None:
-        if self._alerts_changed is not None:
-            self._alerts_changed.disconnect(self.jobs.kick_alerts_soon)
+        if self._alert_changed is not None:
+            self._alert_changed.disconnect(self.refresh_soon)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.worker.stop()
@@ -121,5 +135,5 @@ def build_autopilot(
         app_key=app_key,
         app_secret=app_secret,
         outbox=build_outbox(services, channel, rules=rules) if channel is not None else None,
-        alerts_changed=core.alerts_changed,
+        alert_changed=core.alert_changed,
     )

@@ -25,23 +25,23 @@ class ConfigError(Exception):
 
 class Relay:
     """A callback handed out before its target exists: the core (and the commands it serves)
-    is built before the autopilot whose alert outbox answers `Services.alerts_changed`. Until
+    is built before the autopilot whose alert outbox answers `Services.alert_changed`. Until
     `connect`, and after `disconnect`, a call does nothing."""
 
     def __init__(self) -> None:
-        self._target: Callable[[], object] | None = None
+        self._target: Callable[[str], object] | None = None
 
-    def connect(self, target: Callable[[], object]) -> None:
+    def connect(self, target: Callable[[str], object]) -> None:
         self._target = target
 
-    def disconnect(self, target: Callable[[], object]) -> None:
+    def disconnect(self, target: Callable[[str], object]) -> None:
         if self._target == target:
             self._target = None
 
-    def __call__(self) -> None:
+    def __call__(self, key: str) -> None:
         target = self._target
         if target is not None:
-            target()
+            target(key)
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Core:
     db: DbEngine
     tiktok: TikTokClient
     etsy: EtsyClient
-    alerts_changed: Relay  # the one `services.alerts_changed` calls
+    alert_changed: Relay  # the one `services.alert_changed` calls
 
     def close(self) -> None:
         self.tiktok.close()
@@ -132,12 +132,12 @@ def build_core(
         lookback_days=settings.lookback_days,
         **engine_options,
     )
-    alerts_changed = Relay()
+    alert_changed = Relay()
     services = Services(
         engine=engine,
         sessions=sessions,
         shop_id=shop_id,
         clock=clock,
-        alerts_changed=alerts_changed,
+        alert_changed=alert_changed,
     )
-    return Core(services=services, db=db, tiktok=tiktok, etsy=etsy, alerts_changed=alerts_changed)
+    return Core(services=services, db=db, tiktok=tiktok, etsy=etsy, alert_changed=alert_changed)

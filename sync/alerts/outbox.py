@@ -165,6 +165,16 @@ class Outbox:
             log.info("alerts: %d posted, %d updated", len(report.posted), len(report.updated))
         return report
 
+    def refresh(self, key: str, now: datetime | None = None) -> bool | None:
+        """Bring one alert's message up to date now, when a command changed the alert; as
+        `update_message`, and a refused update is tried again by the next run."""
+        now = now or self.clock()
+        with self._lock:
+            done = self.update_message(key, now)
+            if done is None:
+                self._refused_updates.add(key)
+        return done
+
     def post_digest(self, *, now: datetime, zone: tzinfo) -> bool:
         """Post the digest for `now`'s local day, once (its key is the day). True when posted."""
         with self.sessions() as session:
@@ -338,8 +348,8 @@ def mark_handled(
     sessions: SessionFactory, *, shop_id: int, key: str, actor: str, now: datetime
 ) -> Handled:
     """Mark a posted alert handled, exactly once however often clicked; the order's history
-    says who did it. That new history entry is what makes the outbox's next run re-render the
-    alert's message."""
+    says who did it (a history entry, which would also make the outbox's next run re-render
+    the alert: `Outbox.refresh` does it at once)."""
     with transaction(sessions) as session:
         alert = queries.alert_by_key(session, key=key)
         if alert is None or alert.shop_id != shop_id:

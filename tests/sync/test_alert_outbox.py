@@ -229,3 +229,25 @@ def test_a_refused_update_is_sent_on_the_next_run_without_new_history(sessions, 
     channel.refusing = None
     assert box.dispatch().updated == [key]
     assert row(sessions, key).fingerprint == fingerprint(channel.updates[-1][2])
+
+
+def test_refresh_updates_one_message_at_once_and_hands_a_refusal_to_the_next_run(sessions, shop_id):
+    channel = Channel()
+    box = outbox(sessions, shop_id, channel)
+    first, second = add_orders(sessions, shop_id, 2)
+    box.dispatch()
+    key = f"new_order:{first}"
+    mark_handled(sessions, shop_id=shop_id, key=key, actor="U0ADMIN", now=NOW)
+    channel.refusing = "ratelimited"
+
+    assert box.refresh(key) is None
+    channel.refusing = None
+    assert box.dispatch().updated == [key]  # no new history needed: it was owed
+    mark_handled(sessions, shop_id=shop_id, key=f"new_order:{second}", actor="U1", now=NOW)
+    assert box.refresh(f"new_order:{second}") is True
+    assert box.refresh(f"new_order:{second}") is False  # nothing changed since
+    assert [(ts, payload["handled_by"]) for _, ts, payload in channel.updates] == [
+        ("1.000", "U0ADMIN"),
+        ("2.000", "U1"),
+    ]
+    assert box.refresh("new_order:nope") is False
