@@ -123,6 +123,7 @@ class EventCursor:
 
 Render = Callable[[AlertView], Any]
 RenderDigest = Callable[[DigestView], Any]
+PayloadOf = Callable[[Session, Alert], Any]  # what to post for a claimed row
 
 
 class Outbox:
@@ -180,13 +181,16 @@ class Outbox:
         with self.sessions() as session:
             view = load_digest(session, shop_id=self.shop_id, now=now, zone=zone)
         row = claim_digest(view.day, shop_id=self.shop_id, now=now)
-        sent = self._publish([row], lambda _session, _alert: self.render_digest(view), now)
-        return sent is Sent.POSTED
+
+        def payload_of(_session: Session, _alert: Alert) -> Any:
+            return self.render_digest(view)
+
+        return self._publish([row], payload_of, now, retry=False) is Sent.POSTED
 
     # claim → post → record
 
     def _publish(
-        self, rows: list[Alert], payload_of, now: datetime, *, retry: bool = False
+        self, rows: list[Alert], payload_of: PayloadOf, now: datetime, *, retry: bool
     ) -> Sent:
         """Claim `rows`, then post the first of them and record the outcome. `retry`: a refused
         alert waits as `pending`; otherwise its claim is given up."""
@@ -203,7 +207,7 @@ class Outbox:
             return False
         return True
 
-    def _post(self, alert: Alert, payload_of, now: datetime, *, retry: bool) -> Sent:
+    def _post(self, alert: Alert, payload_of: PayloadOf, now: datetime, *, retry: bool) -> Sent:
         with self.sessions() as session:
             payload = payload_of(session, alert)
         try:
