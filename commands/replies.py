@@ -55,8 +55,9 @@ class Actions:
 
 @dataclass(frozen=True)
 class Byline:
-    """One line saying who did something: `before`, the actor, `after` ("Handled by " U0ADMIN).
-    `actor` is a Slack user id, which Slack shows as a mention, or who it was in words."""
+    """One line saying who did something: `before`, the actor, `after`, e.g.
+    `Byline("Handled by ", "U0ADMIN")`. `actor` is a Slack user id, which Slack shows as a
+    mention, or who it was in words."""
 
     before: str
     actor: str | None = None  # None: no one is named
