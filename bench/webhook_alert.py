@@ -30,17 +30,19 @@ from slack_sdk import WebClient
 from bot.alerts import SlackPoster
 from bot.app import build_app
 from bot.http_server import start_server
-from bot.scheduler import Autopilot, Schedule
+from bot.schedule import Schedule
 from bot.settings import BotSettings
+from orderbot.autopilot import build_autopilot
 from orderbot.compose import build_core
 from orderbot.demo import demo_settings
 from sandbox.marketplaces import Marketplaces
 from sandbox.slack import SlackSandbox
+from sync.alerts import AlertRules
 
 CHANNEL = "C0ALERTS"
 WEBHOOK_TARGET_MS = 2000
 POLLING_SLACK_S = 5
-NO_SUMMARY = {"batch_over": 10**9}
+NO_SUMMARY = AlertRules(batch_over=10**9)
 
 
 def mentions(slack: SlackSandbox, order_id: str, kind: str) -> bool:
@@ -80,14 +82,13 @@ class World:
         }
         self.core = build_core(demo_settings(env, database_url))
         client = WebClient(base_url=self.slack.url, token=self.slack.bot_token)
-        self.pilot = Autopilot(
-            engine=self.core.services.engine,
+        self.pilot = build_autopilot(
+            self.core,
             schedule=schedule,
-            clock=self.core.services.clock,
             app_key=self.shops.tiktok.app_key,
             app_secret=self.shops.tiktok.app_secret,
-            poster=SlackPoster(client, CHANNEL),
-            dispatcher_options=NO_SUMMARY,
+            channel=SlackPoster(client, CHANNEL),
+            rules=NO_SUMMARY,
         )
         self.server = None
         if webhooks:

@@ -10,12 +10,19 @@ from sync.engine import Engine, FetchProgress
 __all__ = ["Actor", "Context", "FetchProgress", "Services"]
 
 
+def _no_outbox(_key: str) -> None:
+    """Without an alert outbox there is no message to update."""
+
+
 @dataclass(frozen=True)
 class Services:
     engine: Engine
     sessions: SessionFactory
     shop_id: int
     clock: Clock
+    # Tells the alert outbox that a command changed the alert with this key, so its message
+    # shows the change at once; wired by the composition root.
+    alert_changed: Callable[[str], None] = _no_outbox
 
 
 @dataclass(frozen=True)

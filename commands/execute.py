@@ -240,11 +240,12 @@ def _mark_handled(command: MarkHandled, ctx: Context) -> Reply:
         return refuse("That alert is no longer known; nothing was changed.")
     subject = alerts.subject_of(alert.key)
     if not result.done:
-        if alert.state == alerts.HANDLED:
+        if alert.state == alerts.AlertState.HANDLED:
             return refuse(
                 f"That alert (order {subject}) was already marked handled by {alert.handled_by}."
             )
         return refuse(f"That alert (order {subject}) cannot be marked handled yet.")
+    services.alert_changed(alert.key)  # the outbox updates its message now
     text = f"Marked the alert for order {subject} handled."
     return Reply(text=text, blocks=(Paragraph(text),))
 

@@ -4,7 +4,10 @@ Every string here is plain text exactly as it should read; renderers escape it f
 (Slack mrkdwn, the terminal) and add their own emphasis. No markup goes in.
 """
 
+import re
 from dataclasses import dataclass
+
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,23 @@ class Actions:
     buttons: tuple[Button, ...]
 
 
-Block = Heading | Paragraph | KeyValues | Table | Actions
+@dataclass(frozen=True)
+class Byline:
+    """One line saying who did something: `before`, the actor, `after`, e.g.
+    `Byline("Handled by ", "U0ADMIN")`. `actor` is a Slack user id, which Slack shows as a
+    mention, or who it was in words."""
+
+    before: str
+    actor: str | None = None  # None: no one is named
+    after: str = ""
+
+    @property
+    def mentions(self) -> bool:
+        """True when `actor` is a well-formed Slack user id (anything else is shown as text)."""
+        return bool(self.actor and _SLACK_USER.match(self.actor))
+
+
+Block = Heading | Paragraph | KeyValues | Table | Actions | Byline
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The composition root: settings in, a running core out. The only place that wires packages."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine as DbEngine
@@ -22,12 +23,34 @@ class ConfigError(Exception):
     """Settings that cannot work; the message says which and why."""
 
 
+class Relay:
+    """A callback handed out before its target exists: the core (and the commands it serves)
+    is built before the autopilot whose alert outbox answers `Services.alert_changed`. Until
+    `connect`, and after `disconnect`, a call does nothing."""
+
+    def __init__(self) -> None:
+        self._target: Callable[[str], object] | None = None
+
+    def connect(self, target: Callable[[str], object]) -> None:
+        self._target = target
+
+    def disconnect(self, target: Callable[[str], object]) -> None:
+        if self._target == target:
+            self._target = None
+
+    def __call__(self, key: str) -> None:
+        target = self._target
+        if target is not None:
+            target(key)
+
+
 @dataclass
 class Core:
     services: Services
     db: DbEngine
     tiktok: TikTokClient
     etsy: EtsyClient
+    alert_changed: Relay  # the one `services.alert_changed` calls
 
     def close(self) -> None:
         self.tiktok.close()
@@ -109,5 +132,12 @@ def build_core(
         lookback_days=settings.lookback_days,
         **engine_options,
     )
-    services = Services(engine=engine, sessions=sessions, shop_id=shop_id, clock=clock)
-    return Core(services=services, db=db, tiktok=tiktok, etsy=etsy)
+    alert_changed = Relay()
+    services = Services(
+        engine=engine,
+        sessions=sessions,
+        shop_id=shop_id,
+        clock=clock,
+        alert_changed=alert_changed,
+    )
+    return Core(services=services, db=db, tiktok=tiktok, etsy=etsy, alert_changed=alert_changed)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.alerts import AlertContent
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import start_webhook_server
+from commands.replies import Reply
 from orderbot import console
 from orderbot.compose import build_core
 from orderbot.render_text import render_text
@@ -42,9 +42,9 @@ class ConsolePoster:
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
 
-    def render(self, content: AlertContent) -> str:
+    def render(self, reply: Reply) -> str:
         width = self.out.width if self.out.is_terminal else 160
-        return render_text(content.reply(), width=width)
+        return render_text(reply, width=width)
 
     def post(self, text: str) -> tuple[str, str]:
         with self._lock:
@@ -68,7 +68,7 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
         settings = demo_settings(shops.environment(), f"sqlite:///{Path(folder) / 'demo.db'}")
         core = build_core(settings)
         schedule = schedule_of(settings, alerts_every=DEMO_ALERTS_EVERY, fetch_at_start=False)
-        pilot = autopilot(core, settings, poster=ConsolePoster(out), schedule=schedule)
+        pilot = autopilot(core, settings, channel=ConsolePoster(out), schedule=schedule)
         hook = None
         stack = contextlib.ExitStack()
         try:

@@ -10,6 +10,7 @@ import unicodedata
 from commands.replies import (
     Actions,
     Block,
+    Byline,
     Form,
     Heading,
     KeyValues,
@@ -44,6 +45,9 @@ def _block(block: Block, width: int) -> str:
             return _table(columns, rows, width)
         case Actions(buttons):
             return " ".join(f"[{_clean(button.label)}]" for button in buttons)
+        case Byline(before, actor, after):
+            who = f"@{actor}" if block.mentions else actor or ""
+            return _wrap(before + who + after, width)
     raise TypeError(f"unknown block {block!r}")
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.alerts import Poster, SlackPoster
+from bot.alerts import SlackPoster
 from bot.app import build_app
-from bot.scheduler import Autopilot, Schedule
+from bot.schedule import Schedule
 from bot.settings import BotSettings
+from orderbot.autopilot import AlertChannel, Autopilot, build_autopilot
 from orderbot.compose import ConfigError, Core, build_core
 from orderbot.settings import Settings
 from storage import queries
@@ -72,16 +73,20 @@ def schedule_of(settings: Settings, **overrides) -> Schedule:
     )
 
 
-def autopilot(core: Core, settings: Settings, *, poster: Poster | None, **options) -> Autopilot:
+def autopilot(
+    core: Core,
+    settings: Settings,
+    *,
+    channel: AlertChannel | None,
+    schedule: Schedule | None = None,
+) -> Autopilot:
     """The scheduler, the webhook handler and its worker, for `core` (not started)."""
-    return Autopilot(
-        engine=core.services.engine,
-        schedule=options.pop("schedule", None) or schedule_of(settings),
-        clock=core.services.clock,
+    return build_autopilot(
+        core,
+        schedule=schedule or schedule_of(settings),
         app_key=settings.tiktok_app_key or "",
         app_secret=settings.tiktok_app_secret or "",
-        poster=poster,
-        **options,
+        channel=channel,
     )
 
 
@@ -89,8 +94,8 @@ def run(settings: Settings) -> None:
     slack = bot_settings(settings)
     core = build_core(settings)
     app = build_app(services=core.services, settings=slack)
-    poster = SlackPoster(app.client, slack.alert_channel) if slack.alert_channel else None
-    pilot = autopilot(core, settings, poster=poster).start()
+    channel = SlackPoster(app.client, slack.alert_channel) if slack.alert_channel else None
+    pilot = autopilot(core, settings, channel=channel).start()
     try:
         if slack.app_token:
             from bot.socket_mode import run_socket_mode

@@ -211,12 +211,17 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shop_id: int = Field(foreign_key="shops.id")
     key: str = Field(max_length=200, unique=True)  # e.g. "placement_failed:<tiktok order id>"
-    kind: str = Field(max_length=32)  # new_order | new_orders | placement_failed | ...
+    kind: str = Field(max_length=32)  # storage.states.AlertKind
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
     channel: str | None = Field(default=None, max_length=64)
     ts: str | None = Field(default=None, max_length=64)  # Slack message ts once posted
-    state: str = Field(max_length=16)  # pending | posting | posted | handled
-    detail: str = Field(default="", sa_column=Column(Text, nullable=False))  # JSON
+    state: str = Field(max_length=16)  # storage.states.AlertState
+    # A `new_order` row shown by a summary: the summary's key (its members are found by it).
+    batch_key: str | None = Field(default=None, max_length=200, index=True)
+    # Of the message as last sent: a re-render that differs is sent with chat.update.
+    fingerprint: str | None = Field(default=None, max_length=64)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # posts refused
+    last_error: str | None = Field(default=None, sa_column=Column(Text))  # the last refusal
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     posted_at: datetime | None = _time()
     updated_at: datetime | None = _time()

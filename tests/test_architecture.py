@@ -1,4 +1,5 @@
-"""Imports run one way: orderbot → bot → commands → sync → storage; sandbox stands apart."""
+"""Imports run one way: orderbot → bot → commands → sync → storage (bot reaches storage only
+through commands and sync); sandbox stands apart."""
 
 import ast
 from pathlib import Path
@@ -20,7 +21,7 @@ FORBIDDEN = {
     },
     "sync": {"commands", "bot", "orderbot", "sandbox", "slack_bolt", "slack_sdk"},
     "commands": {"bot", "orderbot", "sandbox", "slack_bolt", "slack_sdk", "rich"},
-    "bot": {"orderbot", "sandbox"},
+    "bot": {"storage", "orderbot", "sandbox"},
     "sandbox": {"storage", "sync", "commands", "bot", "orderbot"},
 }
 

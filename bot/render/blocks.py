@@ -7,7 +7,16 @@ from typing import Literal
 
 from bot.render import limits
 from bot.render.text import chunks, cut, escape, escape_cut, mrkdwn, plain
-from commands.replies import Actions, Block, Button, Heading, KeyValues, Paragraph, Table
+from commands.replies import (
+    Actions,
+    Block,
+    Button,
+    Byline,
+    Heading,
+    KeyValues,
+    Paragraph,
+    Table,
+)
 
 Surface = Literal["message", "modal", "home"]
 
@@ -17,6 +26,7 @@ _SUFFIX = "~"  # duplicates of one action id in a surface become `id~2`, `id~3`,
 _GRID_CELL = 28  # widest cell in a monospace grid
 _TABLE_CELL = 1_000
 _EMPTY_CELL = "—"
+_BYLINE_ACTOR = 200  # an actor in words (a Slack user id is far shorter)
 
 
 def action_pattern(action_id: str) -> re.Pattern[str]:
@@ -50,6 +60,8 @@ class _Renderer:
                     out.extend(self.table(columns, rows))
                 case Actions(buttons=buttons):
                     out.extend(self.actions(buttons))
+                case Byline():
+                    out.append(byline(block))
                 case _:
                     raise TypeError(f"no renderer for {type(block).__name__}")
         return out
@@ -126,6 +138,15 @@ def paragraph(text: str) -> list[dict]:
         for piece in chunks(text, limits.SECTION_TEXT)
         if piece.strip()
     ]
+
+
+def byline(line: Byline) -> dict:
+    """A context line. Only a well-formed Slack user id becomes a mention; everything else,
+    the actor in words included, is escaped so it cannot ping or link."""
+    who = f"<@{line.actor}>" if line.mentions else escape_cut(line.actor or "", _BYLINE_ACTOR)
+    room = (limits.SECTION_TEXT - len(who)) // 2
+    text = escape_cut(line.before, room) + who + escape_cut(line.after, room)
+    return {"type": "context", "elements": [mrkdwn(text)]}
 
 
 def context_note(text: str) -> dict:

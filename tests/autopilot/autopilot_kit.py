@@ -8,8 +8,9 @@ import httpx
 from slack_sdk.signature import SignatureVerifier
 from support import stock
 
-from bot.alerts import AlertDispatcher
-from bot.scheduler import Autopilot, Schedule
+from bot.schedule import Schedule
+from orderbot.autopilot import Autopilot, build_autopilot, build_outbox
+from sync.alerts import Outbox
 
 CHANNEL = "C0ALERTS"
 ADMIN = "U0ADMIN"
@@ -23,26 +24,18 @@ def unique_skus(shops, n: int, at_least: int = 3) -> list[str]:
     return skus
 
 
-def make_dispatcher(core, poster, **options) -> AlertDispatcher:
-    services = core.services
-    return AlertDispatcher(
-        sessions=services.sessions,
-        shop_id=services.shop_id,
-        poster=poster,
-        clock=services.clock,
-        **options,
-    )
+def make_dispatcher(core, poster) -> Outbox:
+    """The outbox `orderbot run` builds, posting through `poster`."""
+    return build_outbox(core.services, poster)
 
 
-def make_autopilot(core, poster, shops, **options) -> Autopilot:
-    return Autopilot(
-        engine=core.services.engine,
-        schedule=options.pop("schedule", Schedule(fetch_at_start=False)),
-        clock=core.services.clock,
+def make_autopilot(core, poster, shops, *, schedule=Schedule(fetch_at_start=False)) -> Autopilot:
+    return build_autopilot(
+        core,
+        schedule=schedule,
         app_key=shops.tiktok.app_key,
         app_secret=shops.tiktok.app_secret,
-        poster=poster,
-        **options,
+        channel=poster,
     )
 
 

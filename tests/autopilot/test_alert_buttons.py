@@ -6,7 +6,7 @@ from support import stock
 
 from commands import actions
 from storage import queries
-from sync import alerts as selection
+from storage.states import AlertState
 
 
 def delivery_failure(core, shops, pilot, slack_api, sku: str) -> tuple[str, object]:
@@ -16,7 +16,7 @@ def delivery_failure(core, shops, pilot, slack_api, sku: str) -> tuple[str, obje
     engine.fetch()
     shops.tiktok.system_cancel(order_id, "package_lost")
     engine.refresh_orders([order_id])
-    report = pilot.dispatcher.dispatch()
+    report = pilot.outbox.dispatch()
     assert f"delivery_failed:{order_id}" in report.posted
     return order_id, next(m for m in alerts(slack_api) if m.text.startswith("Delivery failed"))
 
@@ -50,7 +50,7 @@ def test_mark_handled_is_for_admins_done_once_and_shown_in_place(
     assert refused.status_code == 200
     (answer,) = replies(slack_api, "g")
     assert answer["response_type"] == "ephemeral" and "Only orderbot admins" in str(answer)
-    assert state_of(core, key).state == selection.POSTED
+    assert state_of(core, key).state == AlertState.POSTED
 
     done = click(
         served.url,
@@ -69,7 +69,7 @@ def test_mark_handled_is_for_admins_done_once_and_shown_in_place(
     assert f"Handled by <@{ADMIN}>" in words(handled)
     assert button_ids(handled) == [actions.VIEW_ORDER]
     row = state_of(core, key)
-    assert (row.state, row.handled_by) == (selection.HANDLED, ADMIN)
+    assert (row.state, row.handled_by) == (AlertState.HANDLED, ADMIN)
 
     click(
         served.url,
@@ -82,7 +82,7 @@ def test_mark_handled_is_for_admins_done_once_and_shown_in_place(
     (again,) = replies(slack_api, "b")
     assert f"already marked handled by {ADMIN}" in str(again)
     assert len(slack_api.calls("chat.update")) == 1
-    assert pilot.dispatcher.dispatch().updated == []  # nothing changed since
+    assert pilot.outbox.dispatch().updated == []  # nothing changed since
 
 
 def test_restock_from_the_alert_gives_the_units_back_once(core, shops, served, pilot, slack_api):
@@ -111,7 +111,7 @@ def test_restock_from_the_alert_gives_the_units_back_once(core, shops, served, p
         )
         replies(slack_api, key)
     assert stock(shops, sku) == before  # given back once, for two clicks
-    report = pilot.dispatcher.dispatch()
+    report = pilot.outbox.dispatch()
     assert f"delivery_failed:{order_id}" in report.updated
     restocked = next(m for m in alerts(slack_api) if m.ts == alert.ts)
     assert f"given back: {sku} ×2" in words(restocked)
@@ -123,7 +123,7 @@ def test_view_all_lists_every_order_of_a_summary(core, shops, served, pilot, sla
     skus = unique_skus(shops, 2)
     ids = [shops.tiktok.add_order(skus=[skus[i % 2]])["id"] for i in range(6)]
     core.services.engine.fetch()
-    (key,) = pilot.dispatcher.dispatch().posted
+    (key,) = pilot.outbox.dispatch().posted
     (summary,) = alerts(slack_api)
 
     click(

@@ -3,9 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from autopilot_kit import alerts, unique_skus, words
+from autopilot_kit import alerts, make_dispatcher, unique_skus, words
 
-from bot.alerts import post_digest
 from storage import queries
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -22,10 +21,9 @@ def test_the_digest_is_posted_once_per_local_day(core, shops, poster, slack_api)
     services = core.services
     now = services.clock()
 
-    assert post_digest(services.sessions, poster, shop_id=services.shop_id, now=now, zone=TOKYO)
-    assert not post_digest(  # a second scheduler, a restart: same day, no second digest
-        services.sessions, poster, shop_id=services.shop_id, now=now, zone=TOKYO
-    )
+    assert make_dispatcher(core, poster).post_digest(now=now, zone=TOKYO)
+    # A second scheduler, a restart: same day, no second digest.
+    assert not make_dispatcher(core, poster).post_digest(now=now, zone=TOKYO)
 
     (digest,) = alerts(slack_api)
     day = now.astimezone(TOKYO).date().isoformat()
@@ -42,11 +40,12 @@ def test_the_digest_is_posted_once_per_local_day(core, shops, poster, slack_api)
 
 
 def test_a_new_local_day_gets_a_new_digest(core, poster, slack_api):
-    services = core.services
     today = datetime(2026, 5, 4, 14, 59, tzinfo=UTC)  # 23:59 in Tokyo
-    post = lambda now: post_digest(  # noqa: E731
-        services.sessions, poster, shop_id=services.shop_id, now=now, zone=TOKYO
-    )
+    outbox = make_dispatcher(core, poster)
+
+    def post(now):
+        return outbox.post_digest(now=now, zone=TOKYO)
+
     assert post(today)
     assert not post(today + timedelta(seconds=30))  # still the 4th in Tokyo
     assert post(today + timedelta(minutes=2))  # the 5th there, though still the 4th in UTC

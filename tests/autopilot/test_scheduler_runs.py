@@ -1,5 +1,6 @@
-"""Jobs never overlap themselves: in one process (Solo, max_instances) and across instances (a
-lease row per job and tick); and the real scheduler, started, does its work."""
+"""Jobs never overlap themselves: in one process (max_instances; alert runs also the outbox's
+lock) and across instances (a lease row per job and tick); and the real scheduler, started, does
+its work."""
 
 import socket
 import subprocess
@@ -8,9 +9,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from autopilot_kit import alerts, make_autopilot, unique_skus
+from autopilot_kit import ADMIN, alerts, make_autopilot, make_dispatcher, unique_skus, words
 
-from bot.scheduler import Schedule, Solo
+from bot.schedule import Schedule
 from storage import queries
 from sync.leases import RUN_LEASE, Leases, holder_is_gone, new_holder
 
@@ -73,37 +74,42 @@ def test_a_failing_run_still_hands_the_next_tick_on(sessions):
     assert run_at(sessions, TICK + EVERY, "B", ran)
 
 
-def test_solo_never_overlaps_and_loses_no_call():
-    inside, release = threading.Event(), threading.Event()
-    running, most, calls = 0, 0, 0
-    lock = threading.Lock()
+def test_an_alert_run_asked_for_during_another_waits_for_it(core, shops, poster, slack_api):
+    """The outbox's lock is the one in-process guard against overlapping alert runs. A run
+    asked for during another (a kick after a fetch, during the scheduled run) waits for it: run
+    alongside, it would take the news of a change to an alert still being posted, and that
+    message would never be updated."""
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    engine = core.services.engine
+    engine.fetch()
+    second_ran = threading.Event()
+    runs: list[threading.Thread] = []
 
-    def work():
-        nonlocal running, most, calls
-        with lock:
-            running += 1
-            most = max(most, running)
-            calls += 1
-        if calls == 1:
-            inside.set()
-            assert release.wait(5)
-        with lock:
-            running -= 1
+    class ChangedWhilePosting:
+        channel = poster.channel
+        render = staticmethod(poster.render)
+        update = staticmethod(poster.update)
 
-    solo = Solo(work)
-    first = threading.Thread(target=solo)
-    first.start()
-    assert inside.wait(5)
-    assert solo() is False and solo() is False  # asked while running: folded into one re-run
-    release.set()
-    first.join(5)
-    assert not first.is_alive()
-    assert (most, calls) == (1, 2)
-    assert solo() is True and calls == 3
+        def post(self, payload):
+            if not runs:  # the order changes while its alert is being posted, and a kick comes
+                engine.cancel(order_id, "seller_cancel_reason_out_of_stock", actor=ADMIN)
+                runs.append(threading.Thread(target=lambda: (outbox.dispatch(), second_ran.set())))
+                runs[0].start()
+                second_ran.wait(timeout=1)  # returns at once only if the kick ran alongside
+            return poster.post(payload)
+
+    outbox = make_dispatcher(core, ChangedWhilePosting())
+    assert outbox.dispatch().posted == [f"new_order:{order_id}"]
+    runs[0].join(10)
+
+    assert second_ran.is_set()  # the kick was not lost: it ran after the first run
+    (message,) = alerts(slack_api)
+    assert message.edits == 1 and f"Cancelled by <@{ADMIN}>" in words(message)
 
 
 def counting(pilot, runs: list, enough: threading.Event, target: int):
-    real = pilot.dispatcher.dispatch
+    real = pilot.outbox.dispatch
 
     def dispatch(now=None):
         report = real(now)
@@ -112,7 +118,7 @@ def counting(pilot, runs: list, enough: threading.Event, target: int):
             enough.set()
         return report
 
-    pilot.dispatcher.dispatch = dispatch
+    pilot.outbox.dispatch = dispatch
 
 
 def test_the_started_scheduler_fetches_and_posts_once_across_two_instances(

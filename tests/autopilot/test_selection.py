@@ -6,6 +6,7 @@ import pytest
 from freezegun import freeze_time
 
 from storage.models import Order
+from storage.states import AlertKind
 from sync import alerts
 from sync.alerts import Due, event_due, plan_new_orders
 from sync.clock import utc_now
@@ -45,47 +46,47 @@ def order(
 
 CASES = [
     # (order, reserved, already alerted, due)
-    (order(), True, set(), alerts.NEW_ORDER),
-    (order(), True, {alerts.NEW_ORDER}, None),
-    (order(placement="skipped"), False, set(), alerts.NEW_ORDER),  # fulfilled by TikTok
+    (order(), True, set(), AlertKind.NEW_ORDER),
+    (order(), True, {AlertKind.NEW_ORDER}, None),
+    (order(placement="skipped"), False, set(), AlertKind.NEW_ORDER),  # fulfilled by TikTok
     (order(placement="pending"), False, set(), None),  # not settled yet: wait
     (order(placement="placing"), False, set(), None),
     (order("ON_HOLD", "waiting"), False, set(), None),
     (order("UNPAID", "skipped"), False, set(), None),  # TikTok-fulfilled but unpaid
     (order(age=timedelta(hours=49)), True, set(), None),  # too old to be news
-    (order("IN_TRANSIT"), True, set(), alerts.NEW_ORDER),  # first seen in transit
-    (order(placement="failed", failure="sku_unmatched"), False, set(), alerts.PLACEMENT_FAILED),
+    (order("IN_TRANSIT"), True, set(), AlertKind.NEW_ORDER),  # first seen in transit
+    (order(placement="failed", failure="sku_unmatched"), False, set(), AlertKind.PLACEMENT_FAILED),
     (
         order(placement="failed", failure="insufficient_stock"),
         False,
-        {alerts.NEW_ORDER},
-        alerts.PLACEMENT_FAILED,
+        {AlertKind.NEW_ORDER},
+        AlertKind.PLACEMENT_FAILED,
     ),
     (
         order(placement="failed", failure="sku_ambiguous"),
         False,
-        {alerts.PLACEMENT_FAILED},
+        {AlertKind.PLACEMENT_FAILED},
         None,
     ),
     # A failed placement then placed after a retry: its failure alert is updated, no new one.
-    (order(), True, {alerts.PLACEMENT_FAILED}, None),
+    (order(), True, {AlertKind.PLACEMENT_FAILED}, None),
     (
         order("CANCELLED", failure="returned_to_sender", initiator="SYSTEM", reason_key="x"),
         True,
-        {alerts.NEW_ORDER},
-        alerts.DELIVERY_FAILED,
+        {AlertKind.NEW_ORDER},
+        AlertKind.DELIVERY_FAILED,
     ),
     (
         order("CANCELLED", failure="package_lost", initiator="SYSTEM", reason_key="package_lost"),
         True,
-        {alerts.NEW_ORDER, alerts.DELIVERY_FAILED},
+        {AlertKind.NEW_ORDER, AlertKind.DELIVERY_FAILED},
         None,
     ),
     (
         order("CANCELLED", "restored", initiator="BUYER"),
         True,
-        {alerts.NEW_ORDER},
-        alerts.ORDER_CANCELLED,
+        {AlertKind.NEW_ORDER},
+        AlertKind.ORDER_CANCELLED,
     ),
     (order("CANCELLED", "restored", initiator="BUYER"), False, set(), None),  # never placed
     # A system cancellation waits for its reason key (it may be a failed delivery).
@@ -94,7 +95,7 @@ CASES = [
         order("CANCELLED", "restored", initiator="SYSTEM", reason_key=""),
         True,
         set(),
-        alerts.ORDER_CANCELLED,
+        AlertKind.ORDER_CANCELLED,
     ),
     # The seller's own cancellations (orderbot or Seller Center) are not news to the seller.
     (order("CANCELLED", "restored", initiator="SELLER", requested_by="U1"), True, set(), None),
@@ -107,7 +108,7 @@ CASES = [
     (
         order("CANCELLED", "restored", initiator="BUYER"),
         True,
-        {alerts.ORDER_CANCELLED},
+        {AlertKind.ORDER_CANCELLED},
         None,
     ),
 ]
@@ -120,12 +121,12 @@ def test_what_an_order_is_owed(row, reserved, alerted, due):
 
 def test_the_new_order_window_is_inclusive_of_48_hours():
     edge = order(age=timedelta(hours=48))
-    assert event_due(edge, reserved=True, alerted=set(), now=NOW) == alerts.NEW_ORDER
+    assert event_due(edge, reserved=True, alerted=set(), now=NOW) == AlertKind.NEW_ORDER
     older = order(age=timedelta(hours=48, seconds=1))
     assert event_due(older, reserved=True, alerted=set(), now=NOW) is None
 
 
-def due(n: int, kind=alerts.NEW_ORDER) -> list[Due]:
+def due(n: int, kind=AlertKind.NEW_ORDER) -> list[Due]:
     return [Due(kind, f"{kind}:{i}", i, str(i)) for i in range(n)]
 
 
@@ -147,13 +148,12 @@ def test_few_new_orders_go_one_by_one_many_in_one_summary(arriving, recent, sing
 
 
 def test_failures_are_never_summarised():
-    one_by_one, summary = plan_new_orders(due(8, alerts.PLACEMENT_FAILED), recent=0)
+    one_by_one, summary = plan_new_orders(due(8, AlertKind.PLACEMENT_FAILED), recent=0)
     assert one_by_one == () and summary == ()  # they are not new orders: planned elsewhere
 
 
 def test_keys_name_the_order_and_summaries_their_minute():
-    assert alerts.key_for(alerts.DELIVERY_FAILED, "5764") == "delivery_failed:5764"
+    assert alerts.key_for(AlertKind.DELIVERY_FAILED, "5764") == "delivery_failed:5764"
     assert alerts.subject_of("delivery_failed:5764") == "5764"
     with freeze_time("2026-05-04 12:00:07.25"):  # pure code only: no threads run here
         assert alerts.batch_key(utc_now()) == "new_orders:20260504T120007.250000Z"
-    assert alerts.batch_detail("new_orders:x") == '{"batch": "new_orders:x"}'

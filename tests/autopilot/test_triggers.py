@@ -9,18 +9,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from freezegun import freeze_time
 
-from bot.scheduler import (
-    ALERTS,
-    DIGEST,
-    FETCH,
-    REFRESH,
-    SWEEP,
-    Schedule,
-    build_scheduler,
-    next_digest_at,
-    next_runs,
-    triggers,
-)
+from bot.jobs import build_scheduler
+from bot.schedule import ALERTS, DIGEST, FETCH, REFRESH, SWEEP, Schedule, next_runs, triggers
 from orderbot.runtime import schedule_of
 from orderbot.settings import Settings
 from sync.clock import utc_now
@@ -86,9 +76,8 @@ DIGESTS = [
 @pytest.mark.parametrize(("now", "digest_at", "zone", "expected"), DIGESTS)
 def test_the_digest_fires_at_its_local_time(now, digest_at, zone, expected):
     # Compared in UTC: aware datetimes in a DST gap or fold never compare equal across zones.
-    fires = next_digest_at(at(now), digest_at, zone)
+    fires = next_runs(Schedule(digest_at=digest_at, timezone=zone), at(now))[DIGEST]
     assert fires.astimezone(UTC) == at(expected)
-    assert next_runs(Schedule(digest_at=digest_at, timezone=zone), at(now))[DIGEST] == fires
 
 
 def test_digest_time_and_timezone_come_from_the_settings():
@@ -106,15 +95,15 @@ def test_an_unknown_timezone_is_refused():
         Settings(_env_file=None, ORDERBOT_TIMEZONE="Mars/Olympus_Mons")
 
 
-def jobs_stub(*, dispatcher: object | None, schedule: Schedule):
+def jobs_stub(*, outbox: object | None, schedule: Schedule):
     return SimpleNamespace(
-        schedule=schedule, dispatcher=dispatcher, clock=lambda: at("2026-05-04T10:00:00")
+        schedule=schedule, outbox=outbox, clock=lambda: at("2026-05-04T10:00:00")
     )
 
 
 def test_every_job_has_an_id_and_never_overlaps_itself():
     schedule = Schedule(fetch_every=timedelta(minutes=5))
-    scheduler = build_scheduler(jobs_stub(dispatcher=object(), schedule=schedule))
+    scheduler = build_scheduler(jobs_stub(outbox=object(), schedule=schedule))
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {FETCH, f"{FETCH}-at-start", REFRESH, SWEEP, ALERTS, DIGEST}
     for job in jobs.values():
@@ -135,5 +124,5 @@ def test_every_job_has_an_id_and_never_overlaps_itself():
 
 def test_without_an_alert_channel_there_are_no_alert_or_digest_jobs():
     schedule = Schedule(fetch_at_start=False)
-    scheduler = build_scheduler(jobs_stub(dispatcher=None, schedule=schedule))
+    scheduler = build_scheduler(jobs_stub(outbox=None, schedule=schedule))
     assert {job.id for job in scheduler.get_jobs()} == {FETCH, REFRESH, SWEEP}

@@ -13,6 +13,7 @@ from commands import actions
 from commands.replies import (
     Actions,
     Button,
+    Byline,
     Confirm,
     Form,
     Heading,
@@ -108,8 +109,9 @@ def test_reply_without_blocks_shows_its_text_and_failures_are_marked():
         KeyValues(((HOSTILE, HOSTILE),)),
         Table((HOSTILE,), ((HOSTILE,),)),
         Actions((Button(HOSTILE, actions.VIEW_ORDER, "1", confirm=Confirm(HOSTILE, HOSTILE)),)),
+        Byline(HOSTILE, HOSTILE, HOSTILE),
     ],
-    ids=["heading", "paragraph", "key-values", "table", "button"],
+    ids=["heading", "paragraph", "key-values", "table", "button", "byline"],
 )
 def test_typed_mentions_never_reach_slack_as_markup(block):
     for surface in ("message", "modal"):
@@ -123,6 +125,33 @@ def test_typed_mentions_never_reach_slack_as_markup(block):
                 assert "& " not in obj["text"]
             # plain_text is shown literally by Slack: no markup is parsed there
     assert render.message(Reply(text=HOSTILE))["text"].startswith("&lt;!channel&gt; ping")
+
+
+@pytest.mark.parametrize(
+    ("actor", "shown"),
+    [
+        ("U0ADMIN", "Handled by <@U0ADMIN> today"),
+        ("W0ENTERPRISE1", "Handled by <@W0ENTERPRISE1> today"),
+        ("the orderbot operator", "Handled by the orderbot operator today"),
+        ("U0ADMIN>|<!channel", "Handled by U0ADMIN&gt;|&lt;!channel today"),
+        ("u0admin", "Handled by u0admin today"),  # not an id: lower case
+        ("<@U123>", "Handled by &lt;@U123&gt; today"),
+        (None, "Handled by  today"),
+    ],
+)
+def test_a_byline_mentions_only_a_slack_user_id(actor, shown):
+    message = render.message(Reply(text="x", blocks=(Byline("Handled by ", actor, " today"),)))
+    assert_valid_message(message)
+    (line,) = message["blocks"]
+    assert line == {"type": "context", "elements": [{"type": "mrkdwn", "text": shown}]}
+
+
+def test_a_long_byline_stays_within_the_context_limits():
+    line = Byline("<" * 4000, "U0ADMIN", "&" * 4000)
+    message = render.message(Reply(text="x", blocks=(line,)))
+    assert_valid_message(message)
+    text = message["blocks"][0]["elements"][0]["text"]
+    assert len(text) <= limits.SECTION_TEXT and "<@U0ADMIN>" in text
 
 
 def test_escaped_text_is_cut_without_splitting_an_entity():

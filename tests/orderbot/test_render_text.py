@@ -3,6 +3,7 @@ import pytest
 from commands.replies import (
     Actions,
     Button,
+    Byline,
     Form,
     Heading,
     KeyValues,
@@ -73,6 +74,15 @@ def test_multiline_cells_become_extra_lines():
 def test_buttons_render_as_bracketed_labels():
     buttons = (Button("View", "order_view", "1"), Button("Cancel…", "x", "1", style="danger"))
     assert render_text(Reply("", blocks=(Actions(buttons),))) == "[View] [Cancel…]"
+
+
+def test_a_byline_names_a_slack_user_with_an_at_and_anyone_else_in_words():
+    lines = (Byline("Handled by ", "U0ADMIN"), Byline("Retried by ", "the orderbot operator", "."))
+    out = render_text(Reply("x", blocks=lines))
+    assert out == "Handled by @U0ADMIN\n\nRetried by the orderbot operator."
+    assert render_text(Reply("x", blocks=(Byline("Cancelled by TikTok: lost"),))) == (
+        "Cancelled by TikTok: lost"
+    )
 
 
 def test_blocks_are_separated_by_blank_lines():

@@ -13,7 +13,6 @@ from autopilot_kit import (
     words,
 )
 
-from bot.alerts import PostRefused
 from commands import actions
 from commands.context import Actor, Context
 from commands.execute import execute
@@ -21,7 +20,8 @@ from commands.replies import Table
 from commands.types import ViewAllNew
 from storage import queries
 from storage.models import Alert
-from sync import alerts as selection
+from storage.states import AlertState
+from sync.alerts import PostRefused
 
 
 def stored_alert(core, key: str) -> Alert:
@@ -167,13 +167,13 @@ def test_a_refused_post_is_tried_again_later_and_posted_once(core, shops, slack_
 
     key = f"new_order:{order_id}"
     assert refused.refused == [key] and refused.posted == []
-    assert stored_alert(core, key).state == selection.PENDING
+    assert stored_alert(core, key).state == AlertState.PENDING
     slack_api.reset()  # the bot was invited to the channel
     now = core.services.clock()
     assert dispatcher.dispatch(now).posted == []  # too soon
     assert dispatcher.dispatch(now + timedelta(seconds=31)).posted == [key]
     assert dispatcher.dispatch(now + timedelta(minutes=5)).posted == []
-    assert len(alerts(slack_api)) == 1 and stored_alert(core, key).state == selection.POSTED
+    assert len(alerts(slack_api)) == 1 and stored_alert(core, key).state == AlertState.POSTED
 
 
 class RefusingOnce:
@@ -184,8 +184,8 @@ class RefusingOnce:
         self.channel = poster.channel
         self.refused = 0
 
-    def render(self, content):
-        return self._poster.render(content)
+    def render(self, reply):
+        return self._poster.render(reply)
 
     def post(self, payload):
         return self._poster.post(payload)

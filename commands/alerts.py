@@ -1,0 +1,307 @@
+"""What each channel alert says, as a renderer-neutral `Reply` (Slack and the terminal render it).
+
+`content_of` builds one alert from what `sync.alerts.load_view` loaded; `digest_content` builds
+the daily digest. Who changed an order since is a `Byline`, so Slack can mention the person.
+"""
+
+from datetime import timedelta
+
+from commands import actions, views
+from commands.replies import (
+    Actions,
+    Block,
+    Button,
+    Byline,
+    Heading,
+    KeyValues,
+    Paragraph,
+    Reply,
+    Table,
+)
+from storage.models import Order, Reservation
+from storage.states import Actor, AlertKind, AlertState, EventKind
+from sync import sections
+from sync.alerts import AlertView, DigestView
+from sync.clock import as_utc
+
+SUMMARY_ROWS = 10
+
+_INITIATOR = {
+    "BUYER": "the buyer",
+    "SYSTEM": "TikTok",
+    "OPERATOR": "TikTok",
+    "SELLER": "the seller",
+}
+_ACTOR_WORDS = {
+    Actor.CLI: "the orderbot operator",
+    Actor.SYSTEM: "orderbot",
+    Actor.TIKTOK: "TikTok",
+}
+_STOCK_WORDS = {
+    "reserved": "reserved",
+    "planned": "being reserved",
+    "restoring": "being given back",
+    "restored": "given back",
+    "restore_failed": "NOT given back (do it by hand)",
+    "abandoned": "not reserved",
+}
+
+
+def content_of(view: AlertView) -> Reply:
+    if view.kind == AlertKind.NEW_ORDERS:
+        return _summary(view)
+    order = view.order
+    if order is None:
+        text = "This alert's order is no longer known."
+        return _alert(text, (Paragraph(text),))
+    build = {
+        AlertKind.NEW_ORDER: _new_order,
+        AlertKind.PLACEMENT_FAILED: _placement_failed,
+        AlertKind.DELIVERY_FAILED: _delivery_failed,
+        AlertKind.ORDER_CANCELLED: _cancelled,
+    }.get(view.kind, _new_order)
+    return build(view, order)
+
+
+def _alert(
+    text: str,
+    head: tuple[Block, ...],
+    bylines: list[Byline] | tuple[Byline, ...] = (),
+    buttons: tuple[Button, ...] = (),
+) -> Reply:
+    """One channel message: its facts, then who changed the order since, then its buttons."""
+    blocks = (*head, *bylines, *((Actions(buttons),) if buttons else ()))
+    return Reply(text=text, blocks=blocks, public=True)
+
+
+def _view_button(order: Order) -> Button:
+    return Button("View", actions.VIEW_ORDER, order.tiktok_order_id)
+
+
+def _items(view: AlertView) -> str:
+    return views.line_items(view.lines, view.reservations) or "—"
+
+
+def _status(order: Order) -> str:
+    title, status = sections.Section(order.section).title, views.status_text(order)
+    return title if status.lower() == title.lower() else f"{title} · {status}"
+
+
+def _canceller(order: Order) -> str:
+    """Who TikTok says cancelled the order, in words."""
+    return _INITIATOR.get((order.cancel_initiator or "").upper(), "TikTok")
+
+
+def _who(actor: str | None) -> str | None:
+    """An actor as a byline names it: a Slack user id stays one (a mention), the rest in words."""
+    return None if actor is None else _ACTOR_WORDS.get(actor, actor)
+
+
+def _stock(reservations: list[Reservation]) -> str:
+    """What happened to the order's units on Etsy, by reservation state."""
+    grouped: dict[str, dict[tuple[str, int], int]] = {}
+    for r in reservations:
+        units = grouped.setdefault(_STOCK_WORDS.get(r.state, r.state), {})
+        units[(r.etsy_sku, r.listing_id)] = units.get((r.etsy_sku, r.listing_id), 0) + r.units
+    return "; ".join(
+        f"{state}: "
+        + ", ".join(f"{sku} ×{n} (listing {listing})" for (sku, listing), n in units.items())
+        for state, units in grouped.items()
+    )
+
+
+def _latest(view: AlertView, kind: str):
+    return next((event for event in view.events if event.kind == kind), None)
+
+
+def _bylines(view: AlertView, order: Order) -> list[Byline]:
+    """Who changed the order since: cancellations, retries, restocks, "handled"."""
+    out: list[Byline] = []
+    if order.tiktok_status == sections.CANCELLED and view.kind != AlertKind.ORDER_CANCELLED:
+        reason = order.cancel_reason or order.cancel_reason_key or "no reason given"
+        if order.cancel_requested_by:
+            out.append(Byline("Cancelled by ", _who(order.cancel_requested_by), f": {reason}"))
+        else:
+            out.append(Byline(f"Cancelled by {_canceller(order)}: {reason}"))
+    for kind, verb in ((EventKind.RETRY, "Retried by "), (EventKind.RESTOCK, "Restock asked by ")):
+        event = _latest(view, kind)
+        if event and view.kind in (AlertKind.PLACEMENT_FAILED, AlertKind.DELIVERY_FAILED):
+            out.append(Byline(verb, _who(event.actor), f" at {views.when(event.at)}"))
+    if view.state == AlertState.HANDLED and view.handled_by:
+        out.append(Byline("Handled by ", _who(view.handled_by)))
+    return out
+
+
+def _new_order(view: AlertView, order: Order) -> Reply:
+    n = len(view.lines)
+    facts = (
+        ("Items", _items(view)),
+        ("Price", views.price(order)),
+        ("Fulfilled by", views.fulfilled_by(order)),
+        ("Status", _status(order)),
+        ("On Etsy", views.placement_text(order)),
+    )
+    text = (
+        f"New order {order.tiktok_order_id}: {n} item{'s' if n != 1 else ''}, "
+        f"{views.price(order)} — {views.placement_text(order)}"
+    )
+    # Failures have alerts (and buttons) of their own; a new order offers only to cancel it.
+    cancel = [
+        b for b in views.order_buttons(order, view.lines) if b.action_id == actions.CANCEL_START
+    ]
+    buttons = (_view_button(order), *cancel)
+    return _alert(
+        text,
+        (Heading(f"New order {order.tiktok_order_id}"), KeyValues(facts)),
+        _bylines(view, order),
+        buttons if view.state != AlertState.HANDLED else (_view_button(order),),
+    )
+
+
+def _placement_failed(view: AlertView, order: Order) -> Reply:
+    oid = order.tiktok_order_id
+    failing = order.placement == "failed" and order.failure_reason in sections.PLACEMENT_FAILURES
+    first = next((e for e in reversed(view.events) if e.kind == "placement_failed"), None)
+    if failing:
+        title = f"Order {oid} could not be placed on Etsy"
+        text = f"{title}: {order.failure_reason} — {order.failure_detail or ''}".rstrip(" —")
+    else:
+        title = f"Order {oid}: {views.placement_text(order)}"
+        text = f"{title} (its placement had failed)"
+    facts = (
+        ("Reason", order.failure_reason if failing else "resolved"),
+        ("Why", (order.failure_detail or "—") if failing else (first.detail if first else "—")),
+        ("TikTok SKUs", ", ".join(views.tiktok_skus(view.lines)) or "—"),
+        ("Price", views.price(order)),
+        ("Status", _status(order)),
+    )
+    buttons = (*views.order_buttons(order, view.lines), _view_button(order))
+    if view.state == AlertState.HANDLED:
+        buttons = (_view_button(order),)
+    return _alert(text, (Heading(title), KeyValues(facts)), _bylines(view, order), buttons)
+
+
+def _delivery_failed(view: AlertView, order: Order) -> Reply:
+    oid = order.tiktok_order_id
+    title = f"Delivery failed: order {oid}"
+    reason = order.failure_reason or "delivery_failed"
+    facts = (
+        ("Reason", reason),
+        ("TikTok says", order.cancel_reason or order.cancel_reason_key or "—"),
+        ("Items", ", ".join(views.tiktok_skus(view.lines)) or "—"),
+        ("Etsy stock", _stock(view.reservations) or views.placement_text(order)),
+        ("Status", _status(order)),
+    )
+    buttons: tuple[Button, ...] = (_view_button(order),)
+    if view.state != AlertState.HANDLED:
+        restock = tuple(
+            b for b in views.order_buttons(order, view.lines) if b.action_id == actions.RESTOCK
+        )
+        buttons = (
+            *restock,
+            Button("Mark handled", actions.MARK_HANDLED, view.key),
+            _view_button(order),
+        )
+    return _alert(
+        f"{title} ({reason}); the units wait for a restock when the parcel is back",
+        (Heading(title), KeyValues(facts)),
+        _bylines(view, order),
+        buttons,
+    )
+
+
+def _cancelled(view: AlertView, order: Order) -> Reply:
+    title = f"Order {order.tiktok_order_id} cancelled by {_canceller(order)}"
+    stock = _stock(view.reservations) or views.placement_text(order)
+    facts = (
+        ("Reason", order.cancel_reason or order.cancel_reason_key or "—"),
+        ("Etsy stock", stock),
+        ("Price", views.price(order)),
+    )
+    return _alert(
+        f"{title}. Etsy stock: {stock}",
+        (Heading(title), KeyValues(facts)),
+        _bylines(view, order),
+        (_view_button(order),),
+    )
+
+
+def _summary(view: AlertView) -> Reply:
+    n = view.member_count
+    rows = tuple(
+        (o.tiktok_order_id, views.fulfilled_by(o), views.price(o), views.placement_text(o))
+        for o in view.members[:SUMMARY_ROWS]
+    )
+    head: list[Block] = [
+        Heading(f"{n} new TikTok orders"),
+        Table(("TTS order ID", "Fulfilled By", "Price", "On Etsy"), rows),
+    ]
+    if n > len(rows):
+        head.append(Paragraph(f"… and {n - len(rows)} more."))
+    return _alert(
+        f"{n} new TikTok orders",
+        tuple(head),
+        buttons=(Button("View all", actions.VIEW_ALL_NEW, view.key, style="primary"),),
+    )
+
+
+def digest_content(view: DigestView) -> Reply:
+    failed_total = sum(view.failures.values())
+    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(view.failures.items()))
+    head: list[Block] = [
+        Heading(f"Daily digest — {view.day}"),
+        Paragraph(views.counts_line(view.counts)),
+        Heading(f"Failed: {failed_total}" + (f" ({reasons})" if reasons else "")),
+    ]
+    if view.failed:
+        head.append(
+            Table(
+                ("TTS order ID", "Reason", "Why", "Created At"),
+                tuple(
+                    (
+                        o.tiktok_order_id,
+                        o.failure_reason or "—",
+                        o.failure_detail or "—",
+                        views.when(o.created_at),
+                    )
+                    for o in view.failed
+                ),
+            )
+        )
+    last = view.last_fetch
+    if last is not None and last.last_error:
+        head.append(Paragraph(f"The last fetch stopped: {last.last_error}"))
+    head.append(Heading("Waiting longest for shipment"))
+    if view.waiting:
+        head.append(
+            Table(
+                ("TTS order ID", "Created At", "Waiting", "Price"),
+                tuple(
+                    (
+                        o.tiktok_order_id,
+                        views.when(o.created_at),
+                        _waited(view, o),
+                        views.price(o),
+                    )
+                    for o in view.waiting
+                ),
+            )
+        )
+    else:
+        head.append(Paragraph("Nothing is waiting for shipment."))
+    longest = _waited(view, view.waiting[0]) if view.waiting else "none"
+    return _alert(
+        f"Daily digest {view.day}: {failed_total} failed, longest wait for shipment {longest}",
+        tuple(head),
+        buttons=(Button("Show failed orders", actions.PAGE, "failed|1"),) if failed_total else (),
+    )
+
+
+def _waited(view: DigestView, order: Order) -> str:
+    """How long `order` has waited for shipment since it was paid (or created)."""
+    return _age(view.now - as_utc(order.paid_at or order.created_at))
+
+
+def _age(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"

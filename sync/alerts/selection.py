@@ -1,0 +1,267 @@
+"""Which channel alerts are due, derived from stored state only (orders, events, reservations).
+
+An alert is one (order, event): its `key` is `<kind>:<TikTok order id>` and the alerts table
+holds each key once, so what is due is simply "the order is in this state and has no alert of
+this kind yet". After a crash the next run finds the same things due.
+
+    new_order         an order placed on Etsy (or shipped by TikTok) in the last NEW_WINDOW,
+                      with no alert of any kind yet (a failed one gets its failure alert instead)
+    new_orders        one summary standing for many new orders (more than BATCH_OVER a minute);
+                      each order it covers still gets its own `new_order` row, state `batched`,
+                      whose `batch_key` is the summary's key
+    placement_failed  could not be placed on Etsy (sku_unmatched, sku_ambiguous, …)
+    delivery_failed   TikTok cancelled it for a delivery reason (decided from the reason key)
+    order_cancelled   a buyer or system cancellation of an order whose units were reserved
+    digest            the daily digest, keyed by the local date
+
+Selection is pure (`event_due`, `plan_new_orders`) over rows the queries load (`select_due`);
+the tests drive it with `now` passed in. `claim_single` and `claim_batch` build the rows whose
+insertion claims what is due.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.models import Alert, Order
+from storage.states import AlertKind, AlertState, Placement
+from sync import sections
+from sync.clock import as_utc
+
+ORDER_KINDS = (
+    AlertKind.NEW_ORDER,
+    AlertKind.PLACEMENT_FAILED,
+    AlertKind.DELIVERY_FAILED,
+    AlertKind.ORDER_CANCELLED,
+)
+SHOWN = (AlertState.POSTED, AlertState.HANDLED)  # alerts with a message to keep up to date
+
+NEW_WINDOW = timedelta(hours=48)  # older orders seen for the first time are not "new"
+CANCEL_WINDOW = timedelta(days=7)  # cancellations older than this are history, not news
+BATCH_OVER = 5  # more new orders than this in BATCH_WINDOW: one summary
+BATCH_WINDOW = timedelta(minutes=1)
+CANDIDATES = 500  # orders looked at per kind per run; the rest wait for the next run
+
+_SELLER = "SELLER"
+_BUYER = "BUYER"
+_SETTLED = (Placement.PLACED, Placement.SKIPPED)
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """When alerts are due and when new orders are summarised. The defaults are the product's;
+    tests and benchmarks change them."""
+
+    new_window: timedelta = NEW_WINDOW
+    cancel_window: timedelta = CANCEL_WINDOW
+    batch_over: int = BATCH_OVER
+    batch_window: timedelta = BATCH_WINDOW
+
+
+def key_for(kind: str, subject: str) -> str:
+    return f"{kind}:{subject}"
+
+
+def subject_of(key: str) -> str:
+    return key.partition(":")[2]
+
+
+def batch_key(now: datetime) -> str:
+    """The key of a summary posted at `now` (one per instant: a later one is another summary)."""
+    return key_for(AlertKind.NEW_ORDERS, now.strftime("%Y%m%dT%H%M%S.%fZ"))
+
+
+# --- pure selection ----------------------------------------------------------------------
+
+
+def event_due(
+    order: Order,
+    *,
+    reserved: bool,
+    alerted: frozenset[str] | set[str],
+    now: datetime,
+    new_window: timedelta = NEW_WINDOW,
+    cancel_window: timedelta = CANCEL_WINDOW,
+) -> AlertKind | None:
+    """The kind of alert `order` is owed now, or None.
+
+    `reserved`: units were reserved on Etsy for it at some point (it has reservations).
+    `alerted`: the kinds of alert it already has (any state)."""
+    status = order.tiktok_status
+    if status == sections.CANCELLED:
+        if order.failure_reason in sections.DELIVERY_FAILURES:
+            return None if AlertKind.DELIVERY_FAILED in alerted else AlertKind.DELIVERY_FAILED
+        initiator = (order.cancel_initiator or "").upper()
+        # A system cancellation is news only once its reason key is known: it may yet turn
+        # out to be a failed delivery, which has an alert of its own.
+        known = initiator == _BUYER or order.cancel_reason_key is not None
+        when = as_utc(order.cancelled_at or order.updated_at)
+        if (
+            reserved
+            and initiator != _SELLER
+            and known
+            and when is not None
+            and now - when <= cancel_window
+            and AlertKind.ORDER_CANCELLED not in alerted
+        ):
+            return AlertKind.ORDER_CANCELLED
+        return None
+    if order.placement == Placement.FAILED and order.failure_reason in sections.PLACEMENT_FAILURES:
+        return None if AlertKind.PLACEMENT_FAILED in alerted else AlertKind.PLACEMENT_FAILED
+    if (
+        order.placement in _SETTLED
+        and status not in sections.NOT_YET_SHIPPABLE
+        and now - as_utc(order.created_at) <= new_window
+        and not alerted
+    ):
+        return AlertKind.NEW_ORDER
+    return None
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str
+    key: str
+    order_id: int
+    tiktok_order_id: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    singles: tuple[Due, ...]  # one message each
+    batch: tuple[Due, ...] = ()  # new orders shown together in one summary
+
+
+def plan_new_orders(
+    due: Sequence[Due], *, recent: int, batch_over: int = BATCH_OVER
+) -> tuple[tuple[Due, ...], tuple[Due, ...]]:
+    """(singles, batch): new orders get a message each while few arrive; when more than
+    `batch_over` arrive within the batch window (`recent` already had their own message in it),
+    the rest go into one summary."""
+    new = [d for d in due if d.kind == AlertKind.NEW_ORDER]
+    if len(new) + recent > batch_over:
+        return (), tuple(new)
+    return tuple(new), ()
+
+
+# --- what is due now -------------------------------------------------------------------------
+
+
+def _candidates(session: Session, *, shop_id: int, now: datetime, rules: AlertRules):
+    """Orders that may be owed an alert (each query finds at most CANDIDATES), oldest first."""
+    s = sections.Section
+    failed = queries.failed_without_alert(
+        session,
+        shop_id=shop_id,
+        section=s.FAILED.value,
+        reasons={
+            AlertKind.PLACEMENT_FAILED: sections.PLACEMENT_FAILURES,
+            AlertKind.DELIVERY_FAILED: sections.DELIVERY_FAILURES,
+        },
+        limit=CANDIDATES,
+    )
+    cancelled = queries.cancelled_without_alert(
+        session,
+        shop_id=shop_id,
+        section=s.CANCELLED.value,
+        kind=AlertKind.ORDER_CANCELLED,
+        created_since=now - rules.cancel_window - timedelta(days=60),
+        updated_since=now - rules.cancel_window,
+        limit=CANDIDATES,
+    )
+    new = queries.new_without_alert(
+        session,
+        shop_id=shop_id,
+        created_since=now - rules.new_window,
+        placements=_SETTLED,
+        kinds=ORDER_KINDS,
+        limit=CANDIDATES,
+    )
+    found = {order.id: order for order in (*failed, *cancelled, *new)}
+    return sorted(found.values(), key=lambda o: (as_utc(o.created_at), o.id))
+
+
+def select_due(
+    session: Session, *, shop_id: int, now: datetime, rules: AlertRules = AlertRules()
+) -> Plan:
+    orders = _candidates(session, shop_id=shop_id, now=now, rules=rules)
+    ids = [order.id for order in orders]
+    reserved = {oid for oid, rs in queries.reservations_of(session, ids).items() if rs}
+    alerted: dict[int, set[str]] = {oid: set() for oid in ids}
+    for alert in queries.alerts_of_orders(
+        session, shop_id=shop_id, order_ids=ids, states=tuple(AlertState)
+    ):
+        alerted[alert.order_id].add(alert.kind)
+    due = []
+    for order in orders:
+        kind = event_due(
+            order,
+            reserved=order.id in reserved,
+            alerted=alerted[order.id],
+            now=now,
+            new_window=rules.new_window,
+            cancel_window=rules.cancel_window,
+        )
+        if kind:
+            due.append(
+                Due(kind, key_for(kind, order.tiktok_order_id), order.id, order.tiktok_order_id)
+            )
+    recent = queries.count_alerts_since(
+        session, shop_id=shop_id, kinds=(AlertKind.NEW_ORDER,), since=now - rules.batch_window
+    )
+    singles, batch = plan_new_orders(due, recent=recent, batch_over=rules.batch_over)
+    others = tuple(d for d in due if d.kind != AlertKind.NEW_ORDER)
+    return Plan(singles=others + singles, batch=batch)
+
+
+# --- the rows that claim an alert -----------------------------------------------------------
+
+
+def _claim(key: str, kind: str, *, shop_id: int, now: datetime, **more) -> Alert:
+    return Alert(
+        shop_id=shop_id,
+        key=key,
+        kind=kind,
+        state=more.pop("state", AlertState.POSTING),
+        created_at=now,
+        updated_at=now,
+        **more,
+    )
+
+
+def claim_single(due: Due, *, shop_id: int, now: datetime) -> Alert:
+    """The row whose insertion claims one alert (state `posting`: its post is under way)."""
+    return _claim(due.key, due.kind, shop_id=shop_id, now=now, order_id=due.order_id)
+
+
+def claim_members(
+    batch: Sequence[Due], *, shop_id: int, now: datetime, summary_key: str
+) -> list[Alert]:
+    """One `batched` row per new order a summary shows (its key in `batch_key`)."""
+    return [
+        _claim(
+            d.key,
+            AlertKind.NEW_ORDER,
+            shop_id=shop_id,
+            now=now,
+            order_id=d.order_id,
+            state=AlertState.BATCHED,
+            batch_key=summary_key,
+        )
+        for d in batch
+    ]
+
+
+def claim_batch(batch: Sequence[Due], *, shop_id: int, now: datetime) -> list[Alert]:
+    """The rows that claim a new summary of `batch`: the summary's first, then its members."""
+    key = batch_key(now)
+    summary = _claim(key, AlertKind.NEW_ORDERS, shop_id=shop_id, now=now)
+    return [summary, *claim_members(batch, shop_id=shop_id, now=now, summary_key=key)]
+
+
+def claim_digest(day: str, *, shop_id: int, now: datetime) -> Alert:
+    """The row that claims the digest of the local `day` (one a day, whoever posts it)."""
+    return _claim(key_for(AlertKind.DIGEST, day), AlertKind.DIGEST, shop_id=shop_id, now=now)

@@ -1,0 +1,123 @@
+"""What an alert, a summary of new orders and the daily digest show, loaded from the database.
+
+The views hold rows only; `commands.alerts` turns them into words. No buyer contact data is
+stored, so none is here.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.models import Alert, FetchState, Order, OrderEvent, OrderLine, Reservation
+from storage.states import AlertKind
+from sync import sections
+
+MEMBERS_SHOWN = 10  # orders a summary message lists; "View all" shows the rest
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """Everything an alert message shows."""
+
+    key: str
+    kind: str
+    state: str
+    handled_by: str | None
+    order: Order | None = None
+    lines: list[OrderLine] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
+    events: list[OrderEvent] = field(default_factory=list)  # newest first
+    members: list[Order] = field(default_factory=list)  # a summary's orders, oldest first
+    member_count: int = 0
+
+
+def _oldest_first(orders: list[Order]) -> list[Order]:
+    return sorted(orders, key=lambda o: (o.created_at, o.id))
+
+
+def load_view(session: Session, alert: Alert) -> AlertView:
+    base = {
+        "key": alert.key,
+        "kind": alert.kind,
+        "state": alert.state,
+        "handled_by": alert.handled_by,
+    }
+    if alert.kind == AlertKind.NEW_ORDERS:
+        members = queries.summary_members(session, shop_id=alert.shop_id, batch_key=alert.key)
+        return AlertView(
+            **base, members=_oldest_first(members[:MEMBERS_SHOWN]), member_count=len(members)
+        )
+    order = session.get(Order, alert.order_id) if alert.order_id else None
+    if order is None:
+        return AlertView(**base)
+    return AlertView(
+        **base,
+        order=order,
+        lines=queries.lines_of(session, [order.id])[order.id],
+        reservations=queries.reservations_of(session, [order.id])[order.id],
+        events=queries.events_of(session, order_id=order.id, limit=20),
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every order a `new_orders` summary stands for (what "View all" lists)."""
+
+    key: str
+    orders: list[Order]  # oldest first
+    lines: dict[int, list[OrderLine]]
+    reservations: dict[int, list[Reservation]]
+
+
+def load_summary(session: Session, *, shop_id: int, key: str) -> Summary | None:
+    """The orders a `new_orders` summary stands for, or None for an unknown summary."""
+    alert = queries.alert_by_key(session, key=key)
+    if alert is None or alert.kind != AlertKind.NEW_ORDERS or alert.shop_id != shop_id:
+        return None
+    orders = _oldest_first(queries.summary_members(session, shop_id=shop_id, batch_key=key))
+    ids = [order.id for order in orders]
+    return Summary(
+        key=key,
+        orders=orders,
+        lines=queries.lines_of(session, ids),
+        reservations=queries.reservations_of(session, ids),
+    )
+
+
+# --- the daily digest ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestView:
+    day: str  # local date, ISO
+    timezone: str
+    counts: dict[str, int]
+    failures: dict[str, int]  # reason → orders in Failed
+    failed: list[Order]  # oldest first
+    waiting: list[Order]  # awaiting shipment, oldest first
+    last_fetch: FetchState | None
+    now: datetime
+
+
+def digest_day(now: datetime, zone: tzinfo) -> str:
+    return now.astimezone(zone).date().isoformat()
+
+
+def load_digest(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) -> DigestView:
+    s = sections.Section
+    return DigestView(
+        day=digest_day(now, zone),
+        timezone=str(zone),
+        counts=queries.section_counts(session, shop_id=shop_id),
+        failures=queries.failure_counts(session, shop_id=shop_id),
+        failed=queries.oldest_in_section(
+            session, shop_id=shop_id, section=s.FAILED.value, limit=10
+        ),
+        waiting=queries.oldest_in_section(
+            session, shop_id=shop_id, section=s.AWAITING_SHIPMENT.value, limit=5
+        ),
+        last_fetch=queries.last_fetch(session, shop_id=shop_id),
+        now=now,
+    )
