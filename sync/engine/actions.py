@@ -1,0 +1,160 @@
+"""What people ask of the engine: cancel, retry, map a SKU, restock, look an order up.
+
+Each checks the stored order and records who asked; settling what follows is the caller's.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from storage import queries
+from storage.db import transaction
+from storage.models import Order
+from sync import sections
+from sync.engine.context import EngineContext
+from sync.engine.errors import EngineError, OrderNotFound
+from sync.errors import MarketplaceError, Rejected
+from sync.ingest import refresh_section
+
+
+def require_order(ctx: EngineContext, session, tiktok_order_id: str) -> Order:
+    order = queries.order_by_tiktok_id(session, tiktok_order_id)
+    if order is None or order.shop_id != ctx.shop_id:
+        raise OrderNotFound(f"No order {tiktok_order_id} is known; run a fetch first?")
+    return order
+
+
+def look_up(ctx: EngineContext, tiktok_order_id: str) -> Order:
+    with ctx.sessions() as session:
+        return require_order(ctx, session, tiktok_order_id)
+
+
+def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: str) -> None:
+    """Cancel on TikTok once, however often asked: a claim row guards the call."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        if order.tiktok_status == sections.CANCELLED:
+            raise EngineError(f"Order {tiktok_order_id} is already cancelled.")
+        claimed = session.execute(
+            update(Order)
+            .where(col(Order.id) == order.id, col(Order.cancel_requested_at).is_(None))
+            .values(cancel_requested_by=actor, cancel_requested_at=now)
+        )
+        if claimed.rowcount != 1:
+            session.refresh(order)
+            raise EngineError(
+                f"Order {tiktok_order_id} is already being cancelled "
+                f"(asked by {order.cancel_requested_by} at "
+                f"{order.cancel_requested_at:%Y-%m-%d %H:%M} UTC)."
+            )
+        queries.add_event(
+            session,
+            order_id=order.id,
+            at=now,
+            actor=actor,
+            kind="cancel_requested",
+            detail=reason_key,
+        )
+    try:
+        result = ctx.tiktok.cancel_order(tiktok_order_id, reason_key)
+        outcome = f"TikTok: {result.cancel_status}, id {result.cancel_id}"
+    except MarketplaceError as exc:
+        # TikTok may have acted and the answer been lost (or a retry met "already
+        # cancelled"): the order itself says what happened.
+        if not cancelled_on_tiktok(ctx, tiktok_order_id):
+            release_cancel_claim(ctx, tiktok_order_id, exc)
+            if isinstance(exc, Rejected):
+                raise EngineError(
+                    f"TikTok refused to cancel order {tiktok_order_id}: {exc.message}"
+                ) from exc
+            raise EngineError(
+                f"Could not cancel order {tiktok_order_id} on TikTok ({exc.message}); "
+                "it is not cancelled. Try again in a moment."
+            ) from exc
+        outcome = "TikTok's answer was lost; the order shows cancelled"
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        queries.add_event(
+            session,
+            order_id=order.id,
+            at=ctx.clock(),
+            actor=actor,
+            kind="cancelled",
+            detail=f"{reason_key} ({outcome})",
+        )
+
+
+def cancelled_on_tiktok(ctx: EngineContext, tiktok_order_id: str) -> bool:
+    try:
+        orders = ctx.tiktok.get_orders([tiktok_order_id])
+    except MarketplaceError:
+        return False
+    return any(o.id == tiktok_order_id and o.status == sections.CANCELLED for o in orders)
+
+
+def release_cancel_claim(ctx: EngineContext, tiktok_order_id: str, exc: MarketplaceError) -> None:
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        order.cancel_requested_at = None
+        order.cancel_requested_by = None
+        queries.add_event(
+            session,
+            order_id=order.id,
+            at=ctx.clock(),
+            actor="tiktok",
+            kind="cancel_refused" if isinstance(exc, Rejected) else "cancel_failed",
+            detail=exc.message,
+        )
+
+
+def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        if order.placement != "failed" or order.failure_reason not in sections.PLACEMENT_FAILURES:
+            raise EngineError(
+                f"Order {tiktok_order_id} has no failed placement to retry "
+                f"(it is {sections.Section(order.section).title})."
+            )
+        reset_for_retry(session, order, actor, now)
+
+
+def reset_for_retry(session, order: Order, actor: str, now: datetime) -> None:
+    order.placement = "pending"
+    order.failure_reason = None
+    order.failure_detail = None
+    refresh_section(session, order, now)
+    queries.add_event(session, order_id=order.id, at=now, actor=actor, kind="retry")
+
+
+def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
+    """Record a mapping, then reset the orders that failed on that SKU; returns their ids."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        queries.put_sku_mapping(
+            session,
+            shop_id=ctx.shop_id,
+            tiktok_sku=tiktok_sku,
+            etsy_sku=etsy_sku,
+            actor=actor,
+            now=now,
+        )
+        ids = queries.failed_order_ids_for_sku(session, shop_id=ctx.shop_id, tiktok_sku=tiktok_sku)
+        orders = [session.get(Order, order_id) for order_id in ids]
+        for order in orders:
+            if order.failure_reason in sections.PLACEMENT_FAILURES:
+                reset_for_retry(session, order, actor, now)
+        return [order.tiktok_order_id for order in orders]
+
+
+def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
+    """Ask for the units of an order whose delivery failed back (the parcel came back)."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        if order.failure_reason not in sections.DELIVERY_FAILURES or order.placement != "placed":
+            raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
+        order.placement = "restock"
+        queries.add_event(session, order_id=order.id, at=now, actor=actor, kind="restock")

@@ -1,0 +1,196 @@
+"""One fetch: page through TikTok's changed orders, store each page, settle what is owed."""
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+
+from storage import queries
+from storage.db import transaction
+from sync import metrics, sections
+from sync.clock import to_unix
+from sync.engine.context import EngineContext
+from sync.engine.errors import FetchRunning, ShopBusy
+from sync.engine.results import FetchProgress, FetchSummary, Tally
+from sync.engine.settling import settle
+from sync.errors import AuthFailed, MarketplaceError
+from sync.ingest import ingest, refresh_section
+from sync.leases import LeaseLost, holder_name, new_holder
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "orderbot"
+
+
+def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
+    name, holder = f"fetch:{ctx.shop_id}", new_holder()
+    if not ctx.leases.take(name, holder, hold_for=ctx.lease_for):
+        other = ctx.leases.holder_of(name)
+        held = f" by {holder_name(other)}" if other else ""
+        raise FetchRunning(f"A fetch is already running for this shop{held}; try again soon.")
+    summary = FetchSummary(started_at=ctx.clock())
+    tally = Tally()
+    report = progress or (lambda _p: None)
+    try:
+        with transaction(ctx.sessions) as session:
+            state = queries.fetch_state(session, shop_id=ctx.shop_id)
+            state.last_started_at = summary.started_at
+            cursor = state.cursor
+        window_end = to_unix(summary.started_at) + 1  # `lt` is exclusive: include now
+        start = (
+            cursor - ctx.overlap_s
+            if cursor is not None
+            else to_unix(summary.started_at - ctx.lookback)
+        )
+        settle(ctx, tally, holder)
+        ascending_until: int | None = None
+        for page in ctx.tiktok.search_orders(
+            update_time_ge=start,
+            update_time_lt=window_end,
+            page_size=100,
+            sort_field="update_time",
+            sort_order="ASC",
+        ):
+            # Nothing is stored without the lease: another fetch may have it now.
+            ctx.leases.renew(name, holder, hold_for=ctx.lease_for)
+            result = store_page(ctx, with_details(ctx, page.orders))
+            summary.pages += 1
+            summary.orders += len(page.orders)
+            summary.skipped.extend(page.skipped)
+            summary.new += result.new
+            summary.updated += result.updated
+            # The cursor may move only past pages known to be complete: with pages in
+            # ascending update_time, everything before this page's newest is stored.
+            if result.max_update_time is not None and (
+                ascending_until is None or result.min_update_time >= ascending_until
+            ):
+                ascending_until = result.max_update_time
+                save_cursor(ctx, ascending_until)
+            if pending_count(ctx) >= ctx.batch_size:
+                settle(ctx, tally, holder)
+            report(progress_of(summary, tally))
+        settle(ctx, tally, holder)
+        summary.completed = complete_due(ctx)
+        save_cursor(ctx, window_end)
+    except AuthFailed as exc:
+        # Retrying will not help (a refresh token may be spent): the seller has to act.
+        summary.error = (
+            f"{exc} — {exc.platform} no longer accepts orderbot's credentials: authorise "
+            "the app again and put the new tokens in the settings. Nothing was lost."
+        )
+        log.warning("fetch stopped: %s", exc)
+    except MarketplaceError as exc:
+        summary.error = f"{exc} — nothing was lost; the next fetch resumes from here."
+        log.warning("fetch stopped: %s", exc)
+    except (LeaseLost, ShopBusy) as exc:
+        # Going on without the lease could run two fetches (or stock movers) at once.
+        summary.error = f"{exc} — the fetch stopped; nothing was lost."
+        log.warning("fetch stopped: %s", exc)
+    finally:
+        summary.finished_at = ctx.clock()
+        summary.placed, summary.failed = tally.placed, dict(tally.failed)
+        summary.restored = tally.restored
+        record_fetch(ctx, summary)
+        ctx.leases.release(name, holder)
+        metrics.FETCH_SECONDS.observe(summary.duration_s)
+        metrics.FETCHES.labels("error" if summary.error else "ok").inc()
+    report(progress_of(summary, tally, done=True))
+    log.info(
+        "fetch done: %d orders in %d pages, %d new, %d placed, failed %s, %.1fs%s",
+        summary.orders,
+        summary.pages,
+        summary.new,
+        summary.placed,
+        dict(summary.failed) or 0,
+        summary.duration_s,
+        f", error: {summary.error}" if summary.error else "",
+    )
+    return summary
+
+
+def progress_of(summary: FetchSummary, tally: Tally, done: bool = False) -> FetchProgress:
+    return FetchProgress(
+        pages=summary.pages,
+        orders=summary.orders,
+        placed=tally.placed,
+        failed=sum(tally.failed.values()),
+        done=done,
+    )
+
+
+def store_page(ctx: EngineContext, orders):
+    for attempt in (1, 2):
+        try:
+            with transaction(ctx.sessions) as session:
+                return ingest(session, shop_id=ctx.shop_id, orders=orders, now=ctx.clock())
+        except IntegrityError:
+            # Another writer (a webhook refresh) inserted one of these orders first.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def with_details(ctx: EngineContext, orders):
+    """New orders as Get Order Detail gives them: in 202309 only the detail carries a
+    combined-listing item's components (`combined_listing_skus`), and line items are
+    stored once, when the order is first seen."""
+    with ctx.sessions() as session:
+        known = queries.orders_by_tiktok_ids(session, [order.id for order in orders])
+    new_ids = [order.id for order in orders if order.id not in known]
+    if not new_ids:
+        return orders
+    detailed = {order.id: order for order in ctx.tiktok.get_orders(new_ids)}
+    return [detailed.get(order.id, order) for order in orders]
+
+
+def save_cursor(ctx: EngineContext, cursor: int) -> None:
+    with transaction(ctx.sessions) as session:
+        state = queries.fetch_state(session, shop_id=ctx.shop_id)
+        if state.cursor is None or cursor > state.cursor:
+            state.cursor = cursor
+
+
+def record_fetch(ctx: EngineContext, summary: FetchSummary) -> None:
+    with transaction(ctx.sessions) as session:
+        state = queries.fetch_state(session, shop_id=ctx.shop_id)
+        state.last_finished_at = summary.finished_at
+        state.last_summary = summary.to_json()
+        state.last_error = summary.error
+        if summary.error is None:
+            state.last_ok_at = summary.finished_at
+
+
+def pending_count(ctx: EngineContext) -> int:
+    with ctx.sessions() as session:
+        return len(
+            queries.order_ids_with_placement(
+                session, shop_id=ctx.shop_id, placement="pending", limit=ctx.batch_size
+            )
+        )
+
+
+def complete_due(ctx: EngineContext) -> int:
+    """Delivered 14 days or more with no return or refund request → Completed (SPEC §2)."""
+    now = ctx.clock()
+    done = 0
+    while True:
+        with transaction(ctx.sessions) as session:
+            due = queries.delivered_before(
+                session,
+                shop_id=ctx.shop_id,
+                cutoff=now - sections.AUTO_COMPLETE_AFTER,
+                limit=500,
+            )
+            for order in due:
+                refresh_section(session, order, now)
+                queries.add_event(
+                    session,
+                    order_id=order.id,
+                    at=now,
+                    actor=SYSTEM,
+                    kind="auto_completed",
+                    detail="delivered 14 days ago with no return or refund request",
+                )
+            done += len(due)
+        if len(due) < 500:
+            return done

@@ -1,0 +1,236 @@
+"""Etsy inventory writes: journal, write, finish; and reconciling writes left unfinished."""
+
+import json
+import logging
+from datetime import datetime
+
+from storage import queries
+from storage.db import transaction
+from storage.models import Order, StockIntent
+from sync import journal, metrics
+from sync.engine.context import EngineContext
+from sync.engine.results import Tally
+from sync.errors import AuthFailed, Rejected
+from sync.ingest import refresh_section
+from sync.placement import Failure
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "orderbot"
+
+
+def open_intent(
+    ctx: EngineContext, session, listing_id: int, kind: str, inventory: dict, changes, note=None
+) -> StockIntent:
+    """Journal a stock move before it is made (the caller's transaction commits it)."""
+    intent = journal.new_intent(
+        shop_id=ctx.shop_id,
+        listing_id=listing_id,
+        kind=kind,
+        inventory=inventory,
+        changes=changes,
+        now=ctx.clock(),
+    )
+    intent.note = note
+    session.add(intent)
+    session.flush()
+    return intent
+
+
+def fail(session, order: Order, failure: Failure, now: datetime) -> None:
+    order.placement = "failed"
+    order.failure_reason = failure.reason
+    order.failure_detail = failure.detail
+    refresh_section(session, order, now)
+    queries.add_event(
+        session,
+        order_id=order.id,
+        at=now,
+        actor=SYSTEM,
+        kind="placement_failed",
+        detail=f"{failure.reason}: {failure.detail}",
+    )
+
+
+def write_intent(ctx: EngineContext, intent_id: int, inventory: dict, tally: Tally) -> None:
+    with ctx.sessions() as session:
+        intent = session.get(StockIntent, intent_id)
+    changes = journal.changes_of(intent)
+    try:
+        ctx.etsy.update_inventory(intent.listing_id, journal.body_for(inventory, changes))
+    except Rejected as exc:
+        if intent.kind == "reserve" and journal.empties_listing(inventory, changes):
+            # Whether Etsy takes a listing to zero stock is undocumented; when it refuses,
+            # deactivating is what keeps Etsy from selling units TikTok already sold.
+            try:
+                ctx.etsy.deactivate_listing(intent.listing_id)
+            except (Rejected, AuthFailed) as refused:
+                failure = Failure(
+                    "etsy_error",
+                    f"Etsy refused to take listing {intent.listing_id} to zero stock "
+                    f"({exc.message}) and to deactivate it ({refused.message})",
+                )
+                finish_intent(ctx, intent_id, ok=False, failure=failure, tally=tally)
+                return
+            finish_intent(ctx, intent_id, ok=True, tally=tally, held=True)
+            return
+        finish_intent(
+            ctx,
+            intent_id,
+            ok=False,
+            failure=Failure(
+                "etsy_error",
+                f"Etsy refused the stock update of listing {intent.listing_id}: {exc.message}",
+            ),
+            tally=tally,
+        )
+        return
+    finish_intent(ctx, intent_id, ok=True, tally=tally)
+
+
+def finish_intent(
+    ctx: EngineContext,
+    intent_id: int,
+    *,
+    ok: bool,
+    tally: Tally,
+    failure: Failure | None = None,
+    held: bool = False,
+) -> None:
+    """Close an intent and move its reservations and orders on. `held`: the units were
+    kept from sale by deactivating the listing, not by lowering its quantity."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        intent = session.get(StockIntent, intent_id)
+        if intent.state != "pending":
+            return
+        intent.state = "done" if ok else "failed"
+        intent.finished_at = now
+        if failure:
+            intent.note = failure.detail
+        reservations = queries.reservations_of_intent(session, intent_id=intent_id)
+        order_ids = sorted({r.order_id for r in reservations})
+        if held:
+            intent.note = (
+                f"Etsy refused to take listing {intent.listing_id} to zero stock; the "
+                "listing was deactivated instead (its quantity was not lowered)"
+            )
+        if intent.kind == "reserve":
+            for reservation in reservations:
+                reservation.state = ("held" if held else "reserved") if ok else "abandoned"
+            session.flush()
+            after_reserve(session, order_ids, ok, failure, now, tally)
+        else:
+            for reservation in reservations:
+                reservation.state = "restored" if ok else "restore_failed"
+            session.flush()
+            after_restore(session, intent, order_ids, ok, now, tally)
+
+
+def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
+    all_reservations = queries.reservations_of(session, order_ids)
+    for order_id in order_ids:
+        order = session.get(Order, order_id)
+        if order.placement != "placing":
+            continue
+        mine = all_reservations[order_id]
+        if not ok:
+            # All or nothing: units already reserved on other listings are given back.
+            fail(session, order, failure, now)
+            tally.fail(failure.reason)
+            continue
+        if all(r.state in ("reserved", "held") for r in mine):
+            order.placement = "placed"
+            refresh_section(session, order, now)
+            tally.placed += 1
+            metrics.ORDERS_PLACED.inc()
+            where = ", ".join(
+                f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}"
+                + (" (listing deactivated: Etsy refused zero stock)" if r.state == "held" else "")
+                for r in mine
+            )
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=now,
+                actor=SYSTEM,
+                kind="placed",
+                detail=f"reserved on Etsy: {where}",
+            )
+
+
+def after_restore(session, intent, order_ids, ok, now, tally: Tally) -> None:
+    all_reservations = queries.reservations_of(session, order_ids)
+    for order_id in order_ids:
+        order = session.get(Order, order_id)
+        mine = all_reservations[order_id]
+        if not ok:
+            queries.add_event(
+                session,
+                order_id=order.id,
+                at=now,
+                actor=SYSTEM,
+                kind="restore_failed",
+                detail=f"could not give stock back to listing {intent.listing_id}: "
+                f"{intent.note or 'unknown error'}",
+            )
+            continue
+        given = [r for r in mine if r.restore_intent_id == intent.id]
+        detail = "gave back on Etsy: " + ", ".join(
+            f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in given
+        )
+        if intent.note:
+            detail += f" — {intent.note}"
+        queries.add_event(
+            session, order_id=order.id, at=now, actor=SYSTEM, kind="restored", detail=detail
+        )
+        if not any(r.state in ("reserved", "held", "restoring") for r in mine):
+            if order.placement != "failed":
+                order.placement = "restored"
+            tally.restored += 1
+            metrics.ORDERS_RESTORED.inc()
+
+
+def reconcile(ctx: EngineContext, tally: Tally) -> None:
+    with ctx.sessions() as session:
+        intents = queries.open_intents(session, shop_id=ctx.shop_id)
+    for intent in intents:
+        try:
+            inventory = ctx.etsy.get_inventory(intent.listing_id)
+        except Rejected as exc:
+            detail = f"Etsy listing {intent.listing_id} can no longer be read: {exc.message}"
+            finish_intent(
+                ctx, intent.id, ok=False, tally=tally, failure=Failure("etsy_error", detail)
+            )
+            continue
+        verdict = journal.verdict(intent, inventory)
+        log.info(
+            "reconciling stock intent %s on listing %s: %s",
+            intent.id,
+            intent.listing_id,
+            verdict,
+        )
+        if verdict == "applied":
+            finish_intent(ctx, intent.id, ok=True, tally=tally)
+        elif verdict == "not_applied":
+            changes = journal.replan(intent, inventory)
+            if changes is None:
+                reason = "insufficient_stock" if intent.kind == "reserve" else "etsy_error"
+                detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
+                finish_intent(
+                    ctx, intent.id, ok=False, tally=tally, failure=Failure(reason, detail)
+                )
+                continue
+            with transaction(ctx.sessions) as session:
+                stored = session.get(StockIntent, intent.id)
+                stored.changes = json.dumps([c.__dict__ for c in changes])
+                stored.product_ids_before = json.dumps(journal.product_ids(inventory))
+            write_intent(ctx, intent.id, inventory, tally)
+        else:
+            detail = (
+                f"a stock update of Etsy listing {intent.listing_id} could not be confirmed "
+                "(the listing changed meanwhile); check its quantities on Etsy"
+            )
+            finish_intent(
+                ctx, intent.id, ok=False, tally=tally, failure=Failure("etsy_error", detail)
+            )
