@@ -188,7 +188,7 @@ def select_due(
         session, shop_id=shop_id, now=now, new_window=new_window, cancel_window=cancel_window
     )
     ids = [order.id for order in orders]
-    reserved = {oid for oid, rs in queries.reservations_of(session, ids).items() if rs}
+    reserved = {oid for oid, rs in queries.reservations_of(session, order_ids=ids).items() if rs}
     alerted: dict[int, set[str]] = {oid: set() for oid in ids}
     for alert in queries.alerts_of_orders(
         session,
@@ -313,8 +313,8 @@ def load_view(session: Session, alert: Alert, *, members_shown: int = 10) -> Ale
         **base,
         handled_by=alert.handled_by,
         order=order,
-        lines=queries.lines_of(session, [order.id])[order.id],
-        reservations=queries.reservations_of(session, [order.id])[order.id],
+        lines=queries.lines_of(session, order_ids=[order.id])[order.id],
+        reservations=queries.reservations_of(session, order_ids=[order.id])[order.id],
         events=queries.events_of(session, order_id=order.id, limit=20),
     )
 
@@ -421,6 +421,6 @@ def load_summary(session: Session, *, shop_id: int, key: str) -> Summary | None:
     return Summary(
         key=key,
         orders=orders,
-        lines=queries.lines_of(session, ids),
-        reservations=queries.reservations_of(session, ids),
+        lines=queries.lines_of(session, order_ids=ids),
+        reservations=queries.reservations_of(session, order_ids=ids),
     )

@@ -66,7 +66,7 @@ def refresh_section(session: Session, order: Order, now: datetime) -> bool:
     )
     if section == sections.Section.COMPLETED and order.completed_at is None:
         order.completed_at = now
-    return queries.set_section(session, order, section.value)
+    return queries.set_section(session, order=order, section=section.value)
 
 
 def ingest(
@@ -74,7 +74,7 @@ def ingest(
 ) -> IngestResult:
     """Upsert one page of orders (caller commits). Line items are stored once, by their id."""
     result = IngestResult()
-    known = queries.orders_by_tiktok_ids(session, [order.id for order in orders])
+    known = queries.orders_by_tiktok_ids(session, tiktok_order_ids=[order.id for order in orders])
     for incoming in orders:
         stamp = int(incoming.update_time.timestamp())
         result.max_update_time = max(result.max_update_time or stamp, stamp)

@@ -23,6 +23,8 @@ from storage.queries.leases import (
 from storage.queries.orders import (
     add_event,
     adjust_section_count,
+    cancelled_without_reason,
+    claim_cancel,
     delivered_before,
     events_of,
     failure_counts,
@@ -33,6 +35,7 @@ from storage.queries.orders import (
     orders_by_tiktok_ids,
     orders_in_sections,
     page_of_orders,
+    pending_orders,
     recount_sections,
     reservations_of,
     section_counts,
@@ -54,6 +57,7 @@ from storage.queries.shops import (
 from storage.queries.stock import (
     open_intents,
     reservations_of_intent,
+    reservations_owed_back,
 )
 
 __all__ = [
@@ -64,6 +68,8 @@ __all__ = [
     "alerts_in_state",
     "alerts_of_orders",
     "batch_members",
+    "cancelled_without_reason",
+    "claim_cancel",
     "count_alerts_since",
     "delivered_before",
     "ensure_shop",
@@ -88,11 +94,13 @@ __all__ = [
     "orders_by_tiktok_ids",
     "orders_in_sections",
     "page_of_orders",
+    "pending_orders",
     "put_sku_mapping",
     "recount_sections",
     "release_lease",
     "reservations_of",
     "reservations_of_intent",
+    "reservations_owed_back",
     "save_credential",
     "section_counts",
     "seller_skus_for",

@@ -17,22 +17,26 @@ from storage.models import (
     SectionCount,
 )
 
+# TikTok's cancellation initiators that are people (the buyer, the seller): their cancels give
+# the units back; the reason of any other (TikTok's system) has to be looked up first.
+USER_CANCEL_INITIATORS = ("BUYER", "SELLER")
+
 # --- orders ------------------------------------------------------------------------------
 
 
-def order_by_tiktok_id(session: Session, tiktok_order_id: str) -> Order | None:
+def order_by_tiktok_id(session: Session, *, tiktok_order_id: str) -> Order | None:
     return session.exec(select(Order).where(Order.tiktok_order_id == tiktok_order_id)).first()
 
 
-def orders_by_tiktok_ids(session: Session, ids: Iterable[str]) -> dict[str, Order]:
-    ids = list(ids)
+def orders_by_tiktok_ids(session: Session, *, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:
+    ids = list(tiktok_order_ids)
     if not ids:
         return {}
     rows = session.exec(select(Order).where(col(Order.tiktok_order_id).in_(ids)))
     return {order.tiktok_order_id: order for order in rows}
 
 
-def lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
+def lines_of(session: Session, *, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
     result: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         rows = session.exec(
@@ -43,7 +47,7 @@ def lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Order
     return result
 
 
-def reservations_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Reservation]]:
+def reservations_of(session: Session, *, order_ids: Sequence[int]) -> dict[int, list[Reservation]]:
     result: dict[int, list[Reservation]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         rows = session.exec(
@@ -67,6 +71,44 @@ def order_ids_with_placement(
             .limit(limit)
         )
     )
+
+
+def pending_orders(session: Session, *, order_ids: Sequence[int]) -> list[Order]:
+    """Those of `order_ids` still pending, oldest first (the order a batch serves them in)."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(col(Order.id).in_(order_ids), Order.placement == "pending")
+            .order_by(Order.created_at, Order.id)
+        )
+    )
+
+
+def cancelled_without_reason(session: Session, *, shop_id: int, limit: int) -> list[Order]:
+    """Orders TikTok shows cancelled, not by the buyer or seller, whose reason key is unknown."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(
+                Order.shop_id == shop_id,
+                Order.tiktok_status == "CANCELLED",
+                col(Order.cancel_reason_key).is_(None),
+                col(Order.cancel_initiator).not_in(USER_CANCEL_INITIATORS)
+                | col(Order.cancel_initiator).is_(None),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def claim_cancel(session: Session, *, order_id: int, actor: str, now: datetime) -> bool:
+    """Compare-and-set: True for the one request that may cancel the order on TikTok."""
+    claimed = session.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.cancel_requested_at).is_(None))
+        .values(cancel_requested_by=actor, cancel_requested_at=now)
+    )
+    return claimed.rowcount == 1
 
 
 def delivered_before(
@@ -111,7 +153,7 @@ def adjust_section_count(session: Session, *, shop_id: int, section: str, delta:
         session.flush()
 
 
-def set_section(session: Session, order: Order, section: str) -> bool:
+def set_section(session: Session, *, order: Order, section: str) -> bool:
     """Move an order (new or stored) to a section, keeping the counts exact."""
     if order.id is not None and order.section == section:
         return False

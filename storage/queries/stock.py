@@ -1,14 +1,16 @@
-"""Stock intents: the journal of Etsy inventory writes.
+"""Stock intents (the journal of Etsy inventory writes) and the reservations they move.
 
 Keyword-only functions, the Session first; callers decide when to commit.
 """
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import (
+    Order,
     Reservation,
     StockIntent,
 )
+from storage.queries.orders import USER_CANCEL_INITIATORS
 
 # --- stock intents -----------------------------------------------------------------------
 
@@ -30,5 +32,28 @@ def reservations_of_intent(session: Session, *, intent_id: int) -> list[Reservat
                 (Reservation.reserve_intent_id == intent_id)
                 | (Reservation.restore_intent_id == intent_id)
             )
+        )
+    )
+
+
+def reservations_owed_back(session: Session, *, shop_id: int, limit: int) -> list[Reservation]:
+    """Units still off the shelf whose order no longer needs them: cancelled by a person or
+    for a known reason (a failed delivery is Failed, not Cancelled), failed to place, or
+    asked back by a restock. By listing, so each listing is written once."""
+    cancelled = (Order.section == "cancelled") & (
+        col(Order.cancel_initiator).in_(USER_CANCEL_INITIATORS)
+        | col(Order.cancel_reason_key).is_not(None)
+    )
+    return list(
+        session.exec(
+            select(Reservation)
+            .join(Order, col(Order.id) == col(Reservation.order_id))
+            .where(
+                Order.shop_id == shop_id,
+                col(Reservation.state).in_(["reserved", "held"]),
+                cancelled | col(Order.placement).in_(["failed", "restock"]),
+            )
+            .order_by(Reservation.listing_id, Reservation.id)
+            .limit(limit)
         )
     )

@@ -5,9 +5,6 @@ Each checks the stored order and records who asked; settling what follows is the
 
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from storage import queries
 from storage.db import transaction
 from storage.models import Order
@@ -19,7 +16,7 @@ from sync.ingest import refresh_section
 
 
 def require_order(ctx: EngineContext, session, tiktok_order_id: str) -> Order:
-    order = queries.order_by_tiktok_id(session, tiktok_order_id)
+    order = queries.order_by_tiktok_id(session, tiktok_order_id=tiktok_order_id)
     if order is None or order.shop_id != ctx.shop_id:
         raise OrderNotFound(f"No order {tiktok_order_id} is known; run a fetch first?")
     return order
@@ -37,12 +34,7 @@ def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: 
         order = require_order(ctx, session, tiktok_order_id)
         if order.tiktok_status == sections.CANCELLED:
             raise EngineError(f"Order {tiktok_order_id} is already cancelled.")
-        claimed = session.execute(
-            update(Order)
-            .where(col(Order.id) == order.id, col(Order.cancel_requested_at).is_(None))
-            .values(cancel_requested_by=actor, cancel_requested_at=now)
-        )
-        if claimed.rowcount != 1:
+        if not queries.claim_cancel(session, order_id=order.id, actor=actor, now=now):
             session.refresh(order)
             raise EngineError(
                 f"Order {tiktok_order_id} is already being cancelled "

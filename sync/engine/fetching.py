@@ -135,7 +135,9 @@ def with_details(ctx: EngineContext, orders):
     combined-listing item's components (`combined_listing_skus`), and line items are
     stored once, when the order is first seen."""
     with ctx.sessions() as session:
-        known = queries.orders_by_tiktok_ids(session, [order.id for order in orders])
+        known = queries.orders_by_tiktok_ids(
+            session, tiktok_order_ids=[order.id for order in orders]
+        )
     new_ids = [order.id for order in orders if order.id not in known]
     if not new_ids:
         return orders

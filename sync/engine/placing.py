@@ -4,11 +4,9 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlmodel import col, select
-
 from storage import queries
 from storage.db import transaction
-from storage.models import Order, Reservation
+from storage.models import Reservation
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.engine.stock_writes import fail, open_intent, write_intent
@@ -47,14 +45,8 @@ def listings(ctx: EngineContext):
 def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
     now = ctx.clock()
     with ctx.sessions() as session:
-        orders = list(
-            session.exec(
-                select(Order)
-                .where(col(Order.id).in_(order_ids), Order.placement == "pending")
-                .order_by(Order.created_at, Order.id)
-            )
-        )
-        lines = queries.lines_of(session, [order.id for order in orders])
+        orders = queries.pending_orders(session, order_ids=order_ids)
+        lines = queries.lines_of(session, order_ids=[order.id for order in orders])
         mappings = queries.sku_mappings(session, shop_id=ctx.shop_id)
         known = queries.seller_skus_for(
             session, sku_ids=component_sku_ids(line for ls in lines.values() for line in ls)

@@ -2,11 +2,9 @@
 
 from collections import defaultdict
 
-from sqlmodel import col, select
-
 from storage import queries
 from storage.db import transaction
-from storage.models import Order, Reservation
+from storage.models import Reservation
 from sync import sections
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
@@ -24,19 +22,7 @@ def resolve_cancel_reasons(ctx: EngineContext) -> None:
     """Learn why TikTok's system cancelled an order: only the reason KEY says whether the
     delivery failed (display text may be localised)."""
     with ctx.sessions() as session:
-        orders = list(
-            session.exec(
-                select(Order)
-                .where(
-                    Order.shop_id == ctx.shop_id,
-                    Order.tiktok_status == sections.CANCELLED,
-                    col(Order.cancel_reason_key).is_(None),
-                    col(Order.cancel_initiator).not_in(["BUYER", "SELLER"])
-                    | col(Order.cancel_initiator).is_(None),
-                )
-                .limit(500)
-            )
-        )
+        orders = queries.cancelled_without_reason(session, shop_id=ctx.shop_id, limit=500)
     if not orders:
         return
     found = {}
@@ -72,26 +58,7 @@ def resolve_cancel_reasons(ctx: EngineContext) -> None:
 
 def restore_owed(ctx: EngineContext, tally: Tally) -> None:
     with ctx.sessions() as session:
-        owed = list(
-            session.exec(
-                select(Reservation)
-                .join(Order, col(Order.id) == col(Reservation.order_id))
-                .where(
-                    Order.shop_id == ctx.shop_id,
-                    col(Reservation.state).in_(["reserved", "held"]),
-                    (
-                        (Order.section == sections.Section.CANCELLED.value)
-                        & (
-                            col(Order.cancel_initiator).in_(["BUYER", "SELLER"])
-                            | col(Order.cancel_reason_key).is_not(None)
-                        )
-                    )
-                    | col(Order.placement).in_(["failed", "restock"]),
-                )
-                .order_by(Reservation.listing_id, Reservation.id)
-                .limit(2000)
-            )
-        )
+        owed = queries.reservations_owed_back(session, shop_id=ctx.shop_id, limit=2000)
     by_listing: dict[int, list[Reservation]] = defaultdict(list)
     for reservation in owed:
         by_listing[reservation.listing_id].append(reservation)

@@ -128,7 +128,7 @@ def finish_intent(
 
 
 def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
-    all_reservations = queries.reservations_of(session, order_ids)
+    all_reservations = queries.reservations_of(session, order_ids=order_ids)
     for order_id in order_ids:
         order = session.get(Order, order_id)
         if order.placement != "placing":
@@ -160,7 +160,7 @@ def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
 
 
 def after_restore(session, intent, order_ids, ok, now, tally: Tally) -> None:
-    all_reservations = queries.reservations_of(session, order_ids)
+    all_reservations = queries.reservations_of(session, order_ids=order_ids)
     for order_id in order_ids:
         order = session.get(Order, order_id)
         mine = all_reservations[order_id]
