@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.models import Order, OrderLine
-from sync import sections
+from storage.states import Actor, EventKind
+from sync import history, sections
 from sync.tiktok.models import TikTokOrder
 
 FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
@@ -94,13 +95,13 @@ def ingest(
         _copy_times(order, incoming)
         order.synced_at = now
         if before != incoming.status:
-            queries.add_event(
+            history.record(
                 session,
-                order_id=order.id,
+                order.id,
+                EventKind.STATUS,
+                f"{before} → {incoming.status}",
+                actor=Actor.TIKTOK,
                 at=incoming.update_time,
-                actor="tiktok",
-                kind="status",
-                detail=f"{before} → {incoming.status}",
             )
             if order.placement == "waiting" and incoming.status in sections.PLACEABLE:
                 order.placement = "pending"
@@ -147,12 +148,12 @@ def _insert(session: Session, *, shop_id: int, incoming: TikTokOrder, now: datet
                 combined=_combined(line),
             )
         )
-    queries.add_event(
+    history.record(
         session,
-        order_id=order.id,
+        order.id,
+        EventKind.CREATED,
+        f"{incoming.status}, {len(incoming.line_items)} item(s)",
+        actor=Actor.TIKTOK,
         at=incoming.create_time,
-        actor="tiktok",
-        kind="created",
-        detail=f"{incoming.status}, {len(incoming.line_items)} item(s)",
     )
     return order

@@ -8,7 +8,8 @@ from datetime import datetime
 from storage import queries
 from storage.db import transaction
 from storage.models import Order
-from sync import sections
+from storage.states import Actor, EventKind
+from sync import history, sections
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, OrderNotFound
 from sync.errors import MarketplaceError, Rejected
@@ -41,13 +42,8 @@ def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: 
                 f"(asked by {order.cancel_requested_by} at "
                 f"{order.cancel_requested_at:%Y-%m-%d %H:%M} UTC)."
             )
-        queries.add_event(
-            session,
-            order_id=order.id,
-            at=now,
-            actor=actor,
-            kind="cancel_requested",
-            detail=reason_key,
+        history.record(
+            session, order.id, EventKind.CANCEL_REQUESTED, reason_key, actor=actor, at=now
         )
     try:
         result = ctx.tiktok.cancel_order(tiktok_order_id, reason_key)
@@ -68,13 +64,13 @@ def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: 
         outcome = "TikTok's answer was lost; the order shows cancelled"
     with transaction(ctx.sessions) as session:
         order = require_order(ctx, session, tiktok_order_id)
-        queries.add_event(
+        history.record(
             session,
-            order_id=order.id,
-            at=ctx.clock(),
+            order.id,
+            EventKind.CANCELLED,
+            f"{reason_key} ({outcome})",
             actor=actor,
-            kind="cancelled",
-            detail=f"{reason_key} ({outcome})",
+            at=ctx.clock(),
         )
 
 
@@ -91,13 +87,13 @@ def release_cancel_claim(ctx: EngineContext, tiktok_order_id: str, exc: Marketpl
         order = require_order(ctx, session, tiktok_order_id)
         order.cancel_requested_at = None
         order.cancel_requested_by = None
-        queries.add_event(
+        history.record(
             session,
-            order_id=order.id,
+            order.id,
+            EventKind.CANCEL_REFUSED if isinstance(exc, Rejected) else EventKind.CANCEL_FAILED,
+            exc.message,
+            actor=Actor.TIKTOK,
             at=ctx.clock(),
-            actor="tiktok",
-            kind="cancel_refused" if isinstance(exc, Rejected) else "cancel_failed",
-            detail=exc.message,
         )
 
 
@@ -118,7 +114,7 @@ def reset_for_retry(session, order: Order, actor: str, now: datetime) -> None:
     order.failure_reason = None
     order.failure_detail = None
     refresh_section(session, order, now)
-    queries.add_event(session, order_id=order.id, at=now, actor=actor, kind="retry")
+    history.record(session, order.id, EventKind.RETRY, actor=actor, at=now)
 
 
 def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
@@ -149,4 +145,4 @@ def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
         if order.failure_reason not in sections.DELIVERY_FAILURES or order.placement != "placed":
             raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
         order.placement = "restock"
-        queries.add_event(session, order_id=order.id, at=now, actor=actor, kind="restock")
+        history.record(session, order.id, EventKind.RESTOCK, actor=actor, at=now)

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import queries
 from storage.db import transaction
-from sync import metrics, sections
+from storage.states import EventKind
+from sync import history, metrics, sections
 from sync.clock import to_unix
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
@@ -18,8 +19,6 @@ from sync.ingest import ingest, refresh_section
 from sync.leases import LeaseLost, holder_name, new_holder
 
 log = logging.getLogger(__name__)
-
-SYSTEM = "orderbot"
 
 
 def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
@@ -185,13 +184,12 @@ def complete_due(ctx: EngineContext) -> int:
             )
             for order in due:
                 refresh_section(session, order, now)
-                queries.add_event(
+                history.record(
                     session,
-                    order_id=order.id,
+                    order.id,
+                    EventKind.AUTO_COMPLETED,
+                    "delivered 14 days ago with no return or refund request",
                     at=now,
-                    actor=SYSTEM,
-                    kind="auto_completed",
-                    detail="delivered 14 days ago with no return or refund request",
                 )
             done += len(due)
         if len(due) < 500:

@@ -5,7 +5,8 @@ from collections import defaultdict
 from storage import queries
 from storage.db import transaction
 from storage.models import Reservation
-from sync import sections
+from storage.states import Actor, EventKind
+from sync import history, sections
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.engine.stock_writes import finish_intent, open_intent, write_intent
@@ -14,8 +15,6 @@ from sync.ingest import refresh_section
 from sync.journal import Change
 from sync.pools import Pool, ambiguity, pools
 from sync.tiktok import effective_cancellations
-
-SYSTEM = "orderbot"
 
 
 def resolve_cancel_reasons(ctx: EngineContext) -> None:
@@ -44,14 +43,14 @@ def resolve_cancel_reasons(ctx: EngineContext) -> None:
                 order.failure_detail = (
                     f"TikTok cancelled the order: {cancellation.cancel_reason_text or failed}"
                 )
-                queries.add_event(
+                history.record(
                     session,
-                    order_id=order.id,
-                    at=now,
-                    actor="tiktok",
-                    kind="delivery_failed",
-                    detail=f"{failed} ({order.cancel_reason_key}); stock is not given back "
+                    order.id,
+                    EventKind.DELIVERY_FAILED,
+                    f"{failed} ({order.cancel_reason_key}); stock is not given back "
                     "automatically — restock when the parcel is back",
+                    actor=Actor.TIKTOK,
+                    at=now,
                 )
             refresh_section(session, order, now)
 
@@ -118,14 +117,13 @@ def restore_failed(ctx: EngineContext, reservations: list[Reservation], why: str
         for reservation in reservations:
             session.add(reservation)
             reservation.state = "restore_failed"
-            queries.add_event(
+            history.record(
                 session,
-                order_id=reservation.order_id,
-                at=now,
-                actor=SYSTEM,
-                kind="restore_failed",
-                detail=f"could not give back {reservation.etsy_sku} ×{reservation.units}: "
+                reservation.order_id,
+                EventKind.RESTORE_FAILED,
+                f"could not give back {reservation.etsy_sku} ×{reservation.units}: "
                 f"{why}; give it back on Etsy by hand",
+                at=now,
             )
 
 

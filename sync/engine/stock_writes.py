@@ -7,7 +7,8 @@ from datetime import datetime
 from storage import queries
 from storage.db import transaction
 from storage.models import Order, StockIntent
-from sync import journal, metrics
+from storage.states import EventKind
+from sync import history, journal, metrics
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.errors import AuthFailed, Rejected
@@ -15,8 +16,6 @@ from sync.ingest import refresh_section
 from sync.placement import Failure
 
 log = logging.getLogger(__name__)
-
-SYSTEM = "orderbot"
 
 
 def open_intent(
@@ -42,13 +41,8 @@ def fail(session, order: Order, failure: Failure, now: datetime) -> None:
     order.failure_reason = failure.reason
     order.failure_detail = failure.detail
     refresh_section(session, order, now)
-    queries.add_event(
-        session,
-        order_id=order.id,
-        at=now,
-        actor=SYSTEM,
-        kind="placement_failed",
-        detail=f"{failure.reason}: {failure.detail}",
+    history.record(
+        session, order.id, EventKind.PLACEMENT_FAILED, f"{failure.reason}: {failure.detail}", at=now
     )
 
 
@@ -149,13 +143,8 @@ def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
                 + (" (listing deactivated: Etsy refused zero stock)" if r.state == "held" else "")
                 for r in mine
             )
-            queries.add_event(
-                session,
-                order_id=order.id,
-                at=now,
-                actor=SYSTEM,
-                kind="placed",
-                detail=f"reserved on Etsy: {where}",
+            history.record(
+                session, order.id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now
             )
 
 
@@ -165,14 +154,13 @@ def after_restore(session, intent, order_ids, ok, now, tally: Tally) -> None:
         order = session.get(Order, order_id)
         mine = all_reservations[order_id]
         if not ok:
-            queries.add_event(
+            history.record(
                 session,
-                order_id=order.id,
-                at=now,
-                actor=SYSTEM,
-                kind="restore_failed",
-                detail=f"could not give stock back to listing {intent.listing_id}: "
+                order.id,
+                EventKind.RESTORE_FAILED,
+                f"could not give stock back to listing {intent.listing_id}: "
                 f"{intent.note or 'unknown error'}",
+                at=now,
             )
             continue
         given = [r for r in mine if r.restore_intent_id == intent.id]
@@ -181,9 +169,7 @@ def after_restore(session, intent, order_ids, ok, now, tally: Tally) -> None:
         )
         if intent.note:
             detail += f" — {intent.note}"
-        queries.add_event(
-            session, order_id=order.id, at=now, actor=SYSTEM, kind="restored", detail=detail
-        )
+        history.record(session, order.id, EventKind.RESTORED, detail, at=now)
         if not any(r.state in ("reserved", "held", "restoring") for r in mine):
             if order.placement != "failed":
                 order.placement = "restored"
