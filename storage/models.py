@@ -57,9 +57,8 @@ class Order(SQLModel, table=True):
     tiktok_status: str = Field(max_length=32)
     section: str = Field(max_length=32)
     partial: bool = False  # PARTIALLY_SHIPPING
-    # waiting | pending | placing | placed | failed | skipped | restored (see sync.engine)
-    placement: str = Field(max_length=16)
-    failure_reason: str | None = Field(default=None, max_length=32)
+    placement: str = Field(max_length=16)  # a storage.states.Placement
+    failure_reason: str | None = Field(default=None, max_length=32)  # a states.FailureReason
     failure_detail: str | None = Field(default=None, sa_column=Column(Text))
     fulfilled_by: str = Field(max_length=16)  # "SELLER" | "TIKTOK"
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -112,8 +111,7 @@ class Reservation(SQLModel, table=True):
     listing_id: int
     product_id: int | None = None  # at the time of reservation; Etsy renews ids on every update
     units: int
-    # planned | reserved | restoring | restored | abandoned
-    state: str = Field(max_length=16)
+    state: str = Field(max_length=16)  # a storage.states.ReservationState
     reserve_intent_id: int | None = Field(default=None, foreign_key="stock_intents.id")
     restore_intent_id: int | None = Field(default=None, foreign_key="stock_intents.id")
 
@@ -127,8 +125,8 @@ class StockIntent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shop_id: int = Field(foreign_key="shops.id")
     listing_id: int
-    kind: str = Field(max_length=16)  # reserve | restore
-    state: str = Field(max_length=16)  # pending | done | failed
+    kind: str = Field(max_length=16)  # a storage.states.IntentKind
+    state: str = Field(max_length=16)  # a storage.states.IntentState
     # JSON: product ids seen when planned (Etsy renews them on every update, so a change
     # tells whether any write happened since) and [{sku, before, after}] per SKU.
     product_ids_before: str = Field(sa_column=Column(Text, nullable=False))
@@ -173,8 +171,8 @@ class OrderEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id")
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    actor: str = Field(max_length=64)  # "tiktok", "orderbot", a Slack user id, "cli"
-    kind: str = Field(max_length=32)
+    actor: str = Field(max_length=64)  # a storage.states.Actor, or a Slack user id
+    kind: str = Field(max_length=32)  # a storage.states.EventKind
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.models import Order, OrderLine
-from storage.states import Actor, EventKind
+from storage.states import Actor, EventKind, Placement
 from sync import history, sections
 from sync.tiktok.models import TikTokOrder
 
@@ -25,12 +25,12 @@ class IngestResult:
     min_update_time: int | None = None
 
 
-def initial_placement(status: str, fulfillment_type: str) -> str:
+def initial_placement(status: str, fulfillment_type: str) -> Placement:
     if fulfillment_type == FULFILLED_BY_TIKTOK or status == sections.CANCELLED:
-        return "skipped"  # TikTok ships it, or it never left the shelf
+        return Placement.SKIPPED  # TikTok ships it, or it never left the shelf
     if status in sections.PLACEABLE:
-        return "pending"
-    return "waiting"
+        return Placement.PENDING
+    return Placement.WAITING
 
 
 def _combined(line) -> str | None:
@@ -103,12 +103,12 @@ def ingest(
                 actor=Actor.TIKTOK,
                 at=incoming.update_time,
             )
-            if order.placement == "waiting" and incoming.status in sections.PLACEABLE:
-                order.placement = "pending"
+            if order.placement == Placement.WAITING and incoming.status in sections.PLACEABLE:
+                order.placement = Placement.PENDING
             if incoming.status == sections.CANCELLED:
                 result.newly_cancelled.append(incoming.id)
-                if order.placement in ("waiting", "pending", "failed"):
-                    order.placement = "skipped"
+                if order.placement in (Placement.WAITING, Placement.PENDING, Placement.FAILED):
+                    order.placement = Placement.SKIPPED
             result.updated += 1
         refresh_section(session, order, now)
     session.flush()

@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from storage.states import FailureReason
 from sync.pools import Pool, ambiguity, pools
 from sync.sections import CANCELLED
 from sync.skus import Ambiguous, Found, Missing, SkuIndex
@@ -25,7 +26,7 @@ class Need:
 
 @dataclass(frozen=True)
 class Failure:
-    reason: str  # sku_unmatched | sku_ambiguous | insufficient_stock | etsy_error
+    reason: FailureReason  # one of sections.PLACEMENT_FAILURES
     detail: str
 
 
@@ -72,7 +73,9 @@ def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = Non
 def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
     if not needs:
         # Nothing to reserve would leave the order "placing" with no write to finish it.
-        return Failure("sku_unmatched", "TikTok sent this order without any line item to place")
+        return Failure(
+            FailureReason.SKU_UNMATCHED, "TikTok sent this order without any line item to place"
+        )
     unmatched, ambiguous, takes = [], [], []
     for need in needs:
         found = index.lookup(need.etsy_sku) if need.etsy_sku else Missing()
@@ -85,10 +88,10 @@ def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
                 need.tiktok_sku if need.etsy_sku else f"{need.tiktok_sku} (no seller SKU)"
             )
     if ambiguous:
-        return Failure("sku_ambiguous", "; ".join(sorted(set(ambiguous))))
+        return Failure(FailureReason.SKU_AMBIGUOUS, "; ".join(sorted(set(ambiguous))))
     if unmatched:
         skus = ", ".join(sorted(set(unmatched)))
-        return Failure("sku_unmatched", f"no Etsy listing has SKU {skus}")
+        return Failure(FailureReason.SKU_UNMATCHED, f"no Etsy listing has SKU {skus}")
     return takes
 
 
@@ -124,9 +127,11 @@ def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Fa
         listing_id, sku = take.listing_id, take.need.etsy_sku
         pool = stock.pools.get((listing_id, sku))
         if pool is None:
-            return Failure("sku_unmatched", f"SKU {sku} is no longer on Etsy listing {listing_id}")
+            return Failure(
+                FailureReason.SKU_UNMATCHED, f"SKU {sku} is no longer on Etsy listing {listing_id}"
+            )
         if isinstance(pool, str):
-            return Failure("sku_ambiguous", pool)
+            return Failure(FailureReason.SKU_AMBIGUOUS, pool)
         key = (listing_id, pool.id)
         wanted[key] += take.need.units
         names[key] = (
@@ -143,7 +148,7 @@ def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Fa
                 f"{names[key]}: need {units}, Etsy has {available} (short {units - available})"
             )
     if short:
-        return Failure("insufficient_stock", "; ".join(short))
+        return Failure(FailureReason.INSUFFICIENT_STOCK, "; ".join(short))
     for key, units in wanted.items():
         working[key] = working.get(key, levels[key]) - units
     return None

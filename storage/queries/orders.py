@@ -16,6 +16,7 @@ from storage.models import (
     Reservation,
     SectionCount,
 )
+from storage.states import Placement
 
 # TikTok's cancellation initiators that are people (the buyer, the seller): their cancels give
 # the units back; the reason of any other (TikTok's system) has to be looked up first.
@@ -78,7 +79,7 @@ def pending_orders(session: Session, *, order_ids: Sequence[int]) -> list[Order]
     return list(
         session.exec(
             select(Order)
-            .where(col(Order.id).in_(order_ids), Order.placement == "pending")
+            .where(col(Order.id).in_(order_ids), Order.placement == Placement.PENDING)
             .order_by(Order.created_at, Order.id)
         )
     )

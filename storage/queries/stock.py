@@ -11,6 +11,7 @@ from storage.models import (
     StockIntent,
 )
 from storage.queries.orders import USER_CANCEL_INITIATORS
+from storage.states import STILL_HELD, IntentState, Placement
 
 # --- stock intents -----------------------------------------------------------------------
 
@@ -19,7 +20,7 @@ def open_intents(session: Session, *, shop_id: int) -> list[StockIntent]:
     return list(
         session.exec(
             select(StockIntent)
-            .where(StockIntent.shop_id == shop_id, StockIntent.state == "pending")
+            .where(StockIntent.shop_id == shop_id, StockIntent.state == IntentState.PENDING)
             .order_by(StockIntent.id)
         )
     )
@@ -50,8 +51,8 @@ def reservations_owed_back(session: Session, *, shop_id: int, limit: int) -> lis
             .join(Order, col(Order.id) == col(Reservation.order_id))
             .where(
                 Order.shop_id == shop_id,
-                col(Reservation.state).in_(["reserved", "held"]),
-                cancelled | col(Order.placement).in_(["failed", "restock"]),
+                col(Reservation.state).in_(STILL_HELD),
+                cancelled | col(Order.placement).in_([Placement.FAILED, Placement.RESTOCK]),
             )
             .order_by(Reservation.listing_id, Reservation.id)
             .limit(limit)

@@ -8,7 +8,7 @@ from datetime import datetime
 from storage import queries
 from storage.db import transaction
 from storage.models import Order
-from storage.states import Actor, EventKind
+from storage.states import Actor, EventKind, Placement
 from sync import history, sections
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, OrderNotFound
@@ -101,7 +101,10 @@ def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         order = require_order(ctx, session, tiktok_order_id)
-        if order.placement != "failed" or order.failure_reason not in sections.PLACEMENT_FAILURES:
+        if (
+            order.placement != Placement.FAILED
+            or order.failure_reason not in sections.PLACEMENT_FAILURES
+        ):
             raise EngineError(
                 f"Order {tiktok_order_id} has no failed placement to retry "
                 f"(it is {sections.Section(order.section).title})."
@@ -110,7 +113,7 @@ def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
 
 
 def reset_for_retry(session, order: Order, actor: str, now: datetime) -> None:
-    order.placement = "pending"
+    order.placement = Placement.PENDING
     order.failure_reason = None
     order.failure_detail = None
     refresh_section(session, order, now)
@@ -142,7 +145,10 @@ def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         order = require_order(ctx, session, tiktok_order_id)
-        if order.failure_reason not in sections.DELIVERY_FAILURES or order.placement != "placed":
+        if (
+            order.failure_reason not in sections.DELIVERY_FAILURES
+            or order.placement != Placement.PLACED
+        ):
             raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
-        order.placement = "restock"
+        order.placement = Placement.RESTOCK
         history.record(session, order.id, EventKind.RESTOCK, actor=actor, at=now)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import queries
 from storage.db import transaction
-from storage.states import EventKind
+from storage.states import EventKind, Placement
 from sync import history, metrics, sections
 from sync.clock import to_unix
 from sync.engine.context import EngineContext
@@ -165,7 +165,7 @@ def pending_count(ctx: EngineContext) -> int:
     with ctx.sessions() as session:
         return len(
             queries.order_ids_with_placement(
-                session, shop_id=ctx.shop_id, placement="pending", limit=ctx.batch_size
+                session, shop_id=ctx.shop_id, placement=Placement.PENDING, limit=ctx.batch_size
             )
         )
 

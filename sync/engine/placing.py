@@ -7,6 +7,7 @@ from datetime import timedelta
 from storage import queries
 from storage.db import transaction
 from storage.models import Reservation
+from storage.states import FailureReason, IntentKind, Placement, ReservationState
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.engine.stock_writes import fail, open_intent, write_intent
@@ -76,7 +77,7 @@ def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
             unreadable = [t.listing_id for t in takes if t.listing_id not in stock.inventories]
             if unreadable:
                 outcome[order.id] = Failure(
-                    "etsy_error", f"Etsy listing {unreadable[0]} could not be read"
+                    FailureReason.ETSY_ERROR, f"Etsy listing {unreadable[0]} could not be read"
                 )
                 continue
             failure = allocate(takes, stock, working)
@@ -94,7 +95,7 @@ def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
                 fail(session, order, result, now)
                 tally.fail(result.reason)
                 continue
-            order.placement = "placing"
+            order.placement = Placement.PLACING
             for take in result:
                 pool = stock.pools[(take.listing_id, take.need.etsy_sku)]
                 by_listing[take.listing_id][pool.id] = pool
@@ -107,7 +108,7 @@ def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
                 ),
                 key=lambda change: change.sku,
             )
-            intent = open_intent(ctx, session, listing_id, "reserve", inventory, changes)
+            intent = open_intent(ctx, session, listing_id, IntentKind.RESERVE, inventory, changes)
             intents.append((intent.id, inventory))
             for order in orders:
                 result = outcome[order.id]
@@ -123,7 +124,7 @@ def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
                                 etsy_sku=take.need.etsy_sku,
                                 listing_id=listing_id,
                                 units=take.need.units,
-                                state="planned",
+                                state=ReservationState.PLANNED,
                                 reserve_intent_id=intent.id,
                             )
                         )

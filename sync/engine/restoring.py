@@ -5,7 +5,7 @@ from collections import defaultdict
 from storage import queries
 from storage.db import transaction
 from storage.models import Reservation
-from storage.states import Actor, EventKind
+from storage.states import Actor, EventKind, IntentKind, ReservationState
 from sync import history, sections
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
@@ -62,10 +62,10 @@ def restore_owed(ctx: EngineContext, tally: Tally) -> None:
     for reservation in owed:
         by_listing[reservation.listing_id].append(reservation)
     for listing_id, all_reservations in by_listing.items():
-        held = [r for r in all_reservations if r.state == "held"]
+        held = [r for r in all_reservations if r.state == ReservationState.HELD]
         if held:
             release_held(ctx, listing_id, held, tally)
-        reservations = [r for r in all_reservations if r.state == "reserved"]
+        reservations = [r for r in all_reservations if r.state == ReservationState.RESERVED]
         if not reservations:
             continue
         try:
@@ -101,11 +101,11 @@ def restore_owed(ctx: EngineContext, tally: Tally) -> None:
         if not changes:
             continue
         with transaction(ctx.sessions) as session:
-            intent = open_intent(ctx, session, listing_id, "restore", inventory, changes)
+            intent = open_intent(ctx, session, listing_id, IntentKind.RESTORE, inventory, changes)
             for reservation in reservations:
                 if reservation.etsy_sku not in unknown:
                     session.add(reservation)
-                    reservation.state = "restoring"
+                    reservation.state = ReservationState.RESTORING
                     reservation.restore_intent_id = intent.id
             intent_id = intent.id
         write_intent(ctx, intent_id, inventory, tally)
@@ -116,7 +116,7 @@ def restore_failed(ctx: EngineContext, reservations: list[Reservation], why: str
     with transaction(ctx.sessions) as session:
         for reservation in reservations:
             session.add(reservation)
-            reservation.state = "restore_failed"
+            reservation.state = ReservationState.RESTORE_FAILED
             history.record(
                 session,
                 reservation.order_id,
@@ -137,7 +137,7 @@ def release_held(
             ctx,
             session,
             listing_id,
-            "restore",
+            IntentKind.RESTORE,
             {"products": []},
             [],
             note=f"listing {listing_id} stays inactive: re-activate it on Etsy when you are "
@@ -145,7 +145,7 @@ def release_held(
         )
         for reservation in held:
             session.add(reservation)
-            reservation.state = "restoring"
+            reservation.state = ReservationState.RESTORING
             reservation.restore_intent_id = intent.id
         intent_id = intent.id
     finish_intent(ctx, intent_id, ok=True, tally=tally)

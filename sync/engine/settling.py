@@ -3,6 +3,7 @@
 import logging
 
 from storage import queries
+from storage.states import Placement
 from sync.engine.context import EngineContext
 from sync.engine.errors import ShopBusy
 from sync.engine.placing import place_batch
@@ -42,7 +43,7 @@ def settle(ctx: EngineContext, tally: Tally, holder: str, wait: bool = True) -> 
         while True:
             with ctx.sessions() as session:
                 ids = queries.order_ids_with_placement(
-                    session, shop_id=ctx.shop_id, placement="pending", limit=ctx.batch_size
+                    session, shop_id=ctx.shop_id, placement=Placement.PENDING, limit=ctx.batch_size
                 )
             if not ids:
                 break

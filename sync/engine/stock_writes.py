@@ -7,12 +7,21 @@ from datetime import datetime
 from storage import queries
 from storage.db import transaction
 from storage.models import Order, StockIntent
-from storage.states import EventKind
+from storage.states import (
+    STILL_HELD,
+    EventKind,
+    FailureReason,
+    IntentKind,
+    IntentState,
+    Placement,
+    ReservationState,
+)
 from sync import history, journal, metrics
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.errors import AuthFailed, Rejected
 from sync.ingest import refresh_section
+from sync.journal import Verdict
 from sync.placement import Failure
 
 log = logging.getLogger(__name__)
@@ -37,7 +46,7 @@ def open_intent(
 
 
 def fail(session, order: Order, failure: Failure, now: datetime) -> None:
-    order.placement = "failed"
+    order.placement = Placement.FAILED
     order.failure_reason = failure.reason
     order.failure_detail = failure.detail
     refresh_section(session, order, now)
@@ -53,14 +62,14 @@ def write_intent(ctx: EngineContext, intent_id: int, inventory: dict, tally: Tal
     try:
         ctx.etsy.update_inventory(intent.listing_id, journal.body_for(inventory, changes))
     except Rejected as exc:
-        if intent.kind == "reserve" and journal.empties_listing(inventory, changes):
+        if intent.kind == IntentKind.RESERVE and journal.empties_listing(inventory, changes):
             # Whether Etsy takes a listing to zero stock is undocumented; when it refuses,
             # deactivating is what keeps Etsy from selling units TikTok already sold.
             try:
                 ctx.etsy.deactivate_listing(intent.listing_id)
             except (Rejected, AuthFailed) as refused:
                 failure = Failure(
-                    "etsy_error",
+                    FailureReason.ETSY_ERROR,
                     f"Etsy refused to take listing {intent.listing_id} to zero stock "
                     f"({exc.message}) and to deactivate it ({refused.message})",
                 )
@@ -73,7 +82,7 @@ def write_intent(ctx: EngineContext, intent_id: int, inventory: dict, tally: Tal
             intent_id,
             ok=False,
             failure=Failure(
-                "etsy_error",
+                FailureReason.ETSY_ERROR,
                 f"Etsy refused the stock update of listing {intent.listing_id}: {exc.message}",
             ),
             tally=tally,
@@ -96,9 +105,9 @@ def finish_intent(
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         intent = session.get(StockIntent, intent_id)
-        if intent.state != "pending":
+        if intent.state != IntentState.PENDING:
             return
-        intent.state = "done" if ok else "failed"
+        intent.state = IntentState.DONE if ok else IntentState.FAILED
         intent.finished_at = now
         if failure:
             intent.note = failure.detail
@@ -109,14 +118,21 @@ def finish_intent(
                 f"Etsy refused to take listing {intent.listing_id} to zero stock; the "
                 "listing was deactivated instead (its quantity was not lowered)"
             )
-        if intent.kind == "reserve":
+        if intent.kind == IntentKind.RESERVE:
             for reservation in reservations:
-                reservation.state = ("held" if held else "reserved") if ok else "abandoned"
+                if not ok:
+                    reservation.state = ReservationState.ABANDONED
+                elif held:
+                    reservation.state = ReservationState.HELD
+                else:
+                    reservation.state = ReservationState.RESERVED
             session.flush()
             after_reserve(session, order_ids, ok, failure, now, tally)
         else:
             for reservation in reservations:
-                reservation.state = "restored" if ok else "restore_failed"
+                reservation.state = (
+                    ReservationState.RESTORED if ok else ReservationState.RESTORE_FAILED
+                )
             session.flush()
             after_restore(session, intent, order_ids, ok, now, tally)
 
@@ -125,7 +141,7 @@ def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
     all_reservations = queries.reservations_of(session, order_ids=order_ids)
     for order_id in order_ids:
         order = session.get(Order, order_id)
-        if order.placement != "placing":
+        if order.placement != Placement.PLACING:
             continue
         mine = all_reservations[order_id]
         if not ok:
@@ -133,14 +149,18 @@ def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
             fail(session, order, failure, now)
             tally.fail(failure.reason)
             continue
-        if all(r.state in ("reserved", "held") for r in mine):
-            order.placement = "placed"
+        if all(r.state in STILL_HELD for r in mine):
+            order.placement = Placement.PLACED
             refresh_section(session, order, now)
             tally.placed += 1
             metrics.ORDERS_PLACED.inc()
             where = ", ".join(
                 f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}"
-                + (" (listing deactivated: Etsy refused zero stock)" if r.state == "held" else "")
+                + (
+                    " (listing deactivated: Etsy refused zero stock)"
+                    if r.state == ReservationState.HELD
+                    else ""
+                )
                 for r in mine
             )
             history.record(
@@ -170,9 +190,9 @@ def after_restore(session, intent, order_ids, ok, now, tally: Tally) -> None:
         if intent.note:
             detail += f" — {intent.note}"
         history.record(session, order.id, EventKind.RESTORED, detail, at=now)
-        if not any(r.state in ("reserved", "held", "restoring") for r in mine):
-            if order.placement != "failed":
-                order.placement = "restored"
+        if not any(r.state in (*STILL_HELD, ReservationState.RESTORING) for r in mine):
+            if order.placement != Placement.FAILED:
+                order.placement = Placement.RESTORED
             tally.restored += 1
             metrics.ORDERS_RESTORED.inc()
 
@@ -186,7 +206,11 @@ def reconcile(ctx: EngineContext, tally: Tally) -> None:
         except Rejected as exc:
             detail = f"Etsy listing {intent.listing_id} can no longer be read: {exc.message}"
             finish_intent(
-                ctx, intent.id, ok=False, tally=tally, failure=Failure("etsy_error", detail)
+                ctx,
+                intent.id,
+                ok=False,
+                tally=tally,
+                failure=Failure(FailureReason.ETSY_ERROR, detail),
             )
             continue
         verdict = journal.verdict(intent, inventory)
@@ -196,12 +220,16 @@ def reconcile(ctx: EngineContext, tally: Tally) -> None:
             intent.listing_id,
             verdict,
         )
-        if verdict == "applied":
+        if verdict == Verdict.APPLIED:
             finish_intent(ctx, intent.id, ok=True, tally=tally)
-        elif verdict == "not_applied":
+        elif verdict == Verdict.NOT_APPLIED:
             changes = journal.replan(intent, inventory)
             if changes is None:
-                reason = "insufficient_stock" if intent.kind == "reserve" else "etsy_error"
+                reason = (
+                    FailureReason.INSUFFICIENT_STOCK
+                    if intent.kind == IntentKind.RESERVE
+                    else FailureReason.ETSY_ERROR
+                )
                 detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
                 finish_intent(
                     ctx, intent.id, ok=False, tally=tally, failure=Failure(reason, detail)
@@ -218,5 +246,9 @@ def reconcile(ctx: EngineContext, tally: Tally) -> None:
                 "(the listing changed meanwhile); check its quantities on Etsy"
             )
             finish_intent(
-                ctx, intent.id, ok=False, tally=tally, failure=Failure("etsy_error", detail)
+                ctx,
+                intent.id,
+                ok=False,
+                tally=tally,
+                failure=Failure(FailureReason.ETSY_ERROR, detail),
             )
