@@ -43,6 +43,27 @@ class FetchSummary:
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
         return json.dumps(data)
 
+    @classmethod
+    def from_json(cls, text: str) -> "FetchSummary":
+        """A summary stored by `to_json`. A field it lacks (stored before the field existed)
+        takes its default."""
+        data = json.loads(text)
+        finished_at = data.get("finished_at")
+        return cls(
+            started_at=datetime.fromisoformat(data["started_at"]),
+            finished_at=datetime.fromisoformat(finished_at) if finished_at else None,
+            pages=int(data.get("pages", 0)),
+            orders=int(data.get("orders", 0)),
+            new=int(data.get("new", 0)),
+            updated=int(data.get("updated", 0)),
+            placed=int(data.get("placed", 0)),
+            failed={str(reason): int(n) for reason, n in (data.get("failed") or {}).items()},
+            restored=int(data.get("restored", 0)),
+            completed=int(data.get("completed", 0)),
+            error=data.get("error"),
+            skipped=[str(order_id) for order_id in data.get("skipped") or ()],
+        )
+
 
 @dataclass
 class Tally:
