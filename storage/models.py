@@ -1,5 +1,7 @@
 """Stored tables. Shapes that cross a boundary (API payloads, replies) live elsewhere."""
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -79,6 +81,15 @@ class Order(SQLModel, table=True):
     synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+@dataclass(frozen=True)
+class Component:
+    """One product of a combined-listing bundle: `sku_count` units of it per bundle."""
+
+    sku_id: str
+    sku_count: int
+    seller_sku: str | None  # None when TikTok sent only the sku_id
+
+
 class OrderLine(SQLModel, table=True):
     """One TikTok line item: one unit (or, for a combined listing, one bundle)."""
 
@@ -96,6 +107,17 @@ class OrderLine(SQLModel, table=True):
     display_status: str | None = Field(default=None, max_length=32)
     # JSON list of {"sku_id", "sku_count", "seller_sku"} for a combined-listing bundle.
     combined: str | None = Field(default=None, sa_column=Column(Text))
+
+    def components(self) -> list[Component]:
+        """The bundle's products, or none for a line that is not a combined listing."""
+        return [
+            Component(
+                sku_id=str(part["sku_id"]),
+                sku_count=int(part["sku_count"]),
+                seller_sku=part.get("seller_sku") or None,
+            )
+            for part in json.loads(self.combined or "[]")
+        ]
 
 
 class Reservation(SQLModel, table=True):

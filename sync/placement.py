@@ -4,7 +4,6 @@ Pure functions; the engine does the I/O. Placement is all or nothing per order: 
 cannot be placed whole reserves nothing.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -39,13 +38,8 @@ class Take:
 
 
 def component_sku_ids(lines) -> set[str]:
-    return {
-        part["sku_id"]
-        for line in lines
-        if line.combined
-        for part in json.loads(line.combined)
-        if not part.get("seller_sku")
-    }
+    """Bundle components TikTok sent without a seller SKU (to be looked up by sku_id)."""
+    return {part.sku_id for line in lines for part in line.components() if not part.seller_sku}
 
 
 def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = None) -> list[Need]:
@@ -57,12 +51,13 @@ def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = Non
     for line in lines:
         if line.display_status == CANCELLED:
             continue  # cancelled on its own (a partial cancel): its unit is not sold
-        if line.combined:
-            for part in json.loads(line.combined):
-                seller = part.get("seller_sku") or known.get(part["sku_id"])
-                key = seller or part["sku_id"]
-                etsy = mappings.get(key) or mappings.get(part["sku_id"]) or seller
-                result.append(Need(line.id, key, etsy or None, int(part["sku_count"])))
+        parts = line.components()
+        if parts:
+            for part in parts:
+                seller = part.seller_sku or known.get(part.sku_id)
+                key = seller or part.sku_id
+                etsy = mappings.get(key) or mappings.get(part.sku_id) or seller
+                result.append(Need(line.id, key, etsy or None, part.sku_count))
             continue
         key = line.seller_sku or line.sku_id
         etsy = mappings.get(key) or mappings.get(line.sku_id) or line.seller_sku

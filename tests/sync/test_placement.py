@@ -1,8 +1,11 @@
 """Allocation from stock pools: all or nothing per order, pooled SKUs share one quantity."""
 
+import json
+
 from test_journal import BLUE, RED, inventory, product
 
-from sync.placement import Failure, Need, Stock, Take, allocate
+from storage.models import Component, OrderLine
+from sync.placement import Failure, Need, Stock, Take, allocate, component_sku_ids, needs_of
 
 
 def takes(listing_id: int, **units: int) -> list[Take]:
@@ -39,3 +42,23 @@ def test_an_order_short_on_one_sku_takes_nothing_of_the_others():
     working: dict = {}
     failure = allocate(takes(9, **{"MUG-RED": 2, "MUG-BLUE": 2}), stock, working)
     assert failure.reason == "insufficient_stock" and working == {}
+
+
+def bundle_line(line_id: int, *parts: tuple[str, int, str | None]) -> OrderLine:
+    combined = [{"sku_id": s, "sku_count": n, "seller_sku": seller} for s, n, seller in parts]
+    return OrderLine(
+        id=line_id, tiktok_line_id=str(line_id), sku_id="B1", combined=json.dumps(combined)
+    )
+
+
+def test_a_bundle_needs_sku_count_units_of_each_component():
+    line = bundle_line(7, ("111", 2, "MUG-RED"), ("222", 1, None))
+    assert line.components() == [
+        Component(sku_id="111", sku_count=2, seller_sku="MUG-RED"),
+        Component(sku_id="222", sku_count=1, seller_sku=None),
+    ]
+    assert component_sku_ids([line]) == {"222"}  # only the one TikTok sent without a seller SKU
+    assert needs_of([line], {}, {"222": "MUG-BLUE"}) == [
+        Need(7, "MUG-RED", "MUG-RED", 2),
+        Need(7, "MUG-BLUE", "MUG-BLUE", 1),
+    ]
