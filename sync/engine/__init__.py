@@ -94,9 +94,6 @@ class Engine:
         """Settle now unless another worker is; it will see the same stored state."""
         return settling.try_settle(self.ctx)
 
-    def complete_due(self) -> int:
-        return fetching.complete_due(self.ctx)
-
     def cancel(self, tiktok_order_id: str, reason_key: str, *, actor: str) -> Order:
         actions.cancel(self.ctx, tiktok_order_id, reason_key, actor=actor)
         self.refresh_orders([tiktok_order_id])

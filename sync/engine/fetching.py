@@ -7,15 +7,15 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import queries
 from storage.db import transaction
-from storage.states import EventKind, Placement
-from sync import history, metrics, sections
+from storage.states import Placement
+from sync import lifecycle, metrics
 from sync.clock import to_unix
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
 from sync.engine.settling import settle
 from sync.errors import AuthFailed, MarketplaceError
-from sync.ingest import ingest, refresh_section
+from sync.ingest import ingest
 from sync.leases import LeaseLost, holder_name, new_holder
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) 
                 settle(ctx, tally, holder)
             report(progress_of(summary, tally))
         settle(ctx, tally, holder)
-        summary.completed = complete_due(ctx)
+        summary.completed = lifecycle.complete_due(
+            ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock()
+        )
         save_cursor(ctx, window_end)
     except AuthFailed as exc:
         # Retrying will not help (a refresh token may be spent): the seller has to act.
@@ -168,29 +170,3 @@ def pending_count(ctx: EngineContext) -> int:
                 session, shop_id=ctx.shop_id, placement=Placement.PENDING, limit=ctx.batch_size
             )
         )
-
-
-def complete_due(ctx: EngineContext) -> int:
-    """Delivered 14 days or more with no return or refund request → Completed (SPEC §2)."""
-    now = ctx.clock()
-    done = 0
-    while True:
-        with transaction(ctx.sessions) as session:
-            due = queries.delivered_before(
-                session,
-                shop_id=ctx.shop_id,
-                cutoff=now - sections.AUTO_COMPLETE_AFTER,
-                limit=500,
-            )
-            for order in due:
-                refresh_section(session, order, now)
-                history.record(
-                    session,
-                    order.id,
-                    EventKind.AUTO_COMPLETED,
-                    "delivered 14 days ago with no return or refund request",
-                    at=now,
-                )
-            done += len(due)
-        if len(due) < 500:
-            return done
