@@ -26,6 +26,7 @@ from sync.engine.results import FetchProgress, FetchSummary
 from sync.etsy.client import EtsyClient
 from sync.leases import Leases
 from sync.logcontext import operation
+from sync.skus import SkuIndexCache, etsy_listings
 from sync.tiktok.client import TikTokClient
 
 __all__ = [
@@ -73,9 +74,11 @@ class Engine:
             lookback=timedelta(days=lookback_days),
             overlap_s=overlap_s,
             batch_size=batch_size,
-            index_ttl=timedelta(seconds=index_ttl_s),
             lease_for=self.lease_for,
             settle_wait_s=settle_wait_s,
+            skus=SkuIndexCache(
+                etsy_listings(etsy), clock=clock, ttl=timedelta(seconds=index_ttl_s)
+            ),
         )
 
     def fetch(self, progress: Callable[[FetchProgress], None] | None = None) -> FetchSummary:
@@ -101,14 +104,14 @@ class Engine:
 
     def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
         actions.retry(self.ctx, tiktok_order_id, actor=actor)
-        self.ctx.index = None  # the seller may have just fixed the listing
+        self.ctx.skus.invalidate()  # the seller may have just fixed the listing
         self.try_settle()
         return self.order(tiktok_order_id)
 
     def map_sku(self, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[Order]:
         """Record a mapping, then retry the orders that failed on that SKU; returns them."""
         retried = actions.map_sku(self.ctx, tiktok_sku, etsy_sku, actor=actor)
-        self.ctx.index = None
+        self.ctx.skus.invalidate()
         self.try_settle()
         return [self.order(order_id) for order_id in retried]
 

@@ -7,11 +7,11 @@ from storage.db import SessionFactory
 from sync.clock import Clock
 from sync.etsy.client import EtsyClient
 from sync.leases import Leases
-from sync.skus import SkuIndex
+from sync.skus import SkuIndexCache
 from sync.tiktok.client import TikTokClient
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineContext:
     sessions: SessionFactory
     shop_id: int
@@ -22,7 +22,6 @@ class EngineContext:
     lookback: timedelta
     overlap_s: int
     batch_size: int
-    index_ttl: timedelta
     lease_for: timedelta
     settle_wait_s: float
-    index: SkuIndex | None = None
+    skus: SkuIndexCache

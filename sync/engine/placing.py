@@ -25,22 +25,12 @@ from sync.placement import (
     resolve,
 )
 from sync.pools import Pool
-from sync.skus import INDEXED_STATES, SkuIndex
 
 log = logging.getLogger(__name__)
 
-
-def sku_index(ctx: EngineContext, *, force: bool = False) -> SkuIndex:
-    now = ctx.clock()
-    if force or ctx.index is None or now - ctx.index.built_at > ctx.index_ttl:
-        ctx.index = SkuIndex.build(listings(ctx), now)
-    return ctx.index
-
-
-def listings(ctx: EngineContext):
-    for state in INDEXED_STATES:
-        for page in ctx.etsy.iter_listing_pages(state=state):
-            yield from page
+# An index missing an order's SKU is built anew unless it is this fresh (a SKU that is not on
+# Etsy must not cost a rebuild per batch).
+REBUILD_FOR_MISSING = timedelta(seconds=30)
 
 
 def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
@@ -53,11 +43,9 @@ def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
             session, sku_ids=component_sku_ids(line for ls in lines.values() for line in ls)
         )
     needs = {order.id: needs_of(lines[order.id], mappings, known) for order in orders}
-    index = sku_index(ctx)
-    if any(missing_skus(n, index) for n in needs.values()) and (
-        now - index.built_at > timedelta(seconds=30)
-    ):
-        index = sku_index(ctx, force=True)  # a new listing or SKU since the last build
+    index = ctx.skus.get()
+    if any(missing_skus(n, index) for n in needs.values()):
+        index = ctx.skus.get(max_age=REBUILD_FOR_MISSING)  # a new listing or SKU since?
 
     outcome: dict[int, list[Take] | Failure] = {}
     for order in orders:
