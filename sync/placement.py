@@ -1,13 +1,16 @@
 """Planning a batch of placements: what each order needs from Etsy, and whether it fits.
 
 Pure functions; the engine does the I/O. Placement is all or nothing per order: an order that
-cannot be placed whole reserves nothing.
+cannot be placed whole reserves nothing. Orders are served in the order given (oldest first),
+each from what the orders before it left of every stock pool.
 """
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from storage.states import FailureReason
+from sync.journal import Change
 from sync.pools import Pool, ambiguity, pools
 from sync.sections import CANCELLED
 from sync.skus import Ambiguous, Found, Missing, SkuIndex
@@ -112,9 +115,9 @@ class Stock:
 PoolKey = tuple[int, frozenset]  # (listing_id, Pool.id)
 
 
-def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Failure | None:
-    """Take the order's units from `working` (what each pool has left in this batch), all or
-    nothing."""
+def allocate(takes: list[Take], stock: Stock, left: dict[PoolKey, int]) -> Failure | None:
+    """Take the order's units from `left` (what each pool has left in this batch; a pool not
+    in it has its Etsy quantity), all or nothing."""
     wanted: dict[PoolKey, int] = defaultdict(int)
     names: dict[PoolKey, str] = {}
     levels: dict[PoolKey, int] = {}
@@ -137,7 +140,7 @@ def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Fa
         levels[key] = pool.quantity
     short = []
     for key, units in wanted.items():
-        available = working.get(key, levels[key])
+        available = left.get(key, levels[key])
         if available < units:
             short.append(
                 f"{names[key]}: need {units}, Etsy has {available} (short {units - available})"
@@ -145,5 +148,83 @@ def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Fa
     if short:
         return Failure(FailureReason.INSUFFICIENT_STOCK, "; ".join(short))
     for key, units in wanted.items():
-        working[key] = working.get(key, levels[key]) - units
+        left[key] = left.get(key, levels[key]) - units
     return None
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What each order of a batch takes, or why it cannot be placed, from one read of each
+    listing it draws on."""
+
+    outcomes: dict[int, list[Take] | Failure]  # by order id, in the order served
+    stock: Stock
+    left: dict[PoolKey, int]  # what each pool drawn on has left once the batch is placed
+
+    def failures(self) -> dict[int, Failure]:
+        return {oid: out for oid, out in self.outcomes.items() if isinstance(out, Failure)}
+
+    def fitting(self) -> list[int]:
+        return [oid for oid, out in self.outcomes.items() if not isinstance(out, Failure)]
+
+    def takes_on(self, listing_id: int, order_ids: Collection[int]) -> list[tuple[int, Take]]:
+        return [
+            (order_id, take)
+            for order_id in self.fitting()
+            if order_id in order_ids
+            for take in self.outcomes[order_id]
+            if take.listing_id == listing_id
+        ]
+
+    def changes(self, order_ids: Collection[int]) -> dict[int, list[Change]]:
+        """Per listing, one change per pool the given fitting orders draw on: its quantity now
+        and once their units are taken. With every fitting order this is `left`; with fewer
+        (some moved on before they could be journalled) only theirs are taken."""
+        drawn: dict[int, dict[frozenset, Pool]] = defaultdict(dict)
+        taken: dict[PoolKey, int] = defaultdict(int)
+        for order_id in self.fitting():
+            if order_id not in order_ids:
+                continue
+            for take in self.outcomes[order_id]:
+                pool = self.stock.pools[(take.listing_id, take.need.etsy_sku)]
+                drawn[take.listing_id][pool.id] = pool
+                taken[(take.listing_id, pool.id)] += take.need.units
+        return {
+            listing_id: sorted(
+                (
+                    Change(pool.skus[0], pool.quantity, pool.quantity - taken[(listing_id, key)])
+                    for key, pool in pools_drawn.items()
+                ),
+                key=lambda change: change.sku,
+            )
+            for listing_id, pools_drawn in drawn.items()
+        }
+
+
+def listings_wanted(needs: Mapping[int, list[Need]], index: SkuIndex) -> list[int]:
+    """The listings a batch draws on (each is read from Etsy once, before planning)."""
+    resolved = [resolve(order_needs, index) for order_needs in needs.values()]
+    return sorted({t.listing_id for r in resolved if isinstance(r, list) for t in r})
+
+
+def plan_batch(
+    needs: Mapping[int, list[Need]], index: SkuIndex, inventories: Mapping[int, dict]
+) -> BatchPlan:
+    """Plan a batch: `needs` by order id, oldest first; `inventories` the listings that could
+    be read (an order drawing on another one fails as an Etsy error)."""
+    stock = Stock()
+    for listing_id, inventory in inventories.items():
+        stock.add_inventory(listing_id, inventory)
+    outcomes: dict[int, list[Take] | Failure] = {}
+    left: dict[PoolKey, int] = {}
+    for order_id, order_needs in needs.items():
+        takes = resolve(order_needs, index)
+        if isinstance(takes, list):
+            unread = [t.listing_id for t in takes if t.listing_id not in stock.inventories]
+            if unread:
+                detail = f"Etsy listing {unread[0]} could not be read"
+                takes = Failure(FailureReason.ETSY_ERROR, detail)
+            else:
+                takes = allocate(takes, stock, left) or takes
+        outcomes[order_id] = takes
+    return BatchPlan(outcomes=outcomes, stock=stock, left=left)
