@@ -1,4 +1,8 @@
-"""Storing TikTok orders: insert new ones, update known ones, never go backwards in time."""
+"""Storing TikTok orders: insert new ones, update known ones, never go backwards in time.
+
+Ingest writes what TikTok says (status, times, cancellation); an order's placement belongs to
+the engine, and ingest moves it only by compare-and-set (a placement may be under way).
+"""
 
 import json
 from dataclasses import dataclass, field
@@ -13,6 +17,9 @@ from sync import history, sections
 from sync.tiktok.models import TikTokOrder
 
 FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
+
+# Placements a cancellation ends: nothing was reserved for them, so nothing is owed back.
+NOT_UNDER_WAY = (Placement.WAITING, Placement.PENDING, Placement.FAILED)
 
 
 @dataclass
@@ -58,6 +65,12 @@ def _copy_times(order: Order, incoming: TikTokOrder) -> None:
 
 
 def refresh_section(session: Session, order: Order, now: datetime) -> bool:
+    """Put the order in the section its row belongs in, as stored now: the row is read again
+    (and locked, where the database can) so that values read earlier cannot undo what another
+    writer changed meanwhile."""
+    if order.id is not None:
+        session.flush()
+        session.refresh(order, with_for_update=True)
     section = sections.classify(
         order.tiktok_status,
         failure_reason=order.failure_reason,
@@ -103,12 +116,15 @@ def ingest(
                 actor=Actor.TIKTOK,
                 at=incoming.update_time,
             )
-            if order.placement == Placement.WAITING and incoming.status in sections.PLACEABLE:
-                order.placement = Placement.PENDING
+            if incoming.status in sections.PLACEABLE:
+                queries.move_placement(
+                    session, order_id=order.id, expected=(Placement.WAITING,), to=Placement.PENDING
+                )
             if incoming.status == sections.CANCELLED:
                 result.newly_cancelled.append(incoming.id)
-                if order.placement in (Placement.WAITING, Placement.PENDING, Placement.FAILED):
-                    order.placement = Placement.SKIPPED
+                queries.move_placement(
+                    session, order_id=order.id, expected=NOT_UNDER_WAY, to=Placement.SKIPPED
+                )
             result.updated += 1
         refresh_section(session, order, now)
     session.flush()

@@ -1,12 +1,16 @@
 """Orders, their lines and reservations, section counts and history.
 
-Keyword-only functions, the Session first; callers decide when to commit.
+Keyword-only functions, the Session first; callers decide when to commit. A change that
+depends on an order's state is a compare-and-set on the state as stored when it is written
+(`UPDATE … WHERE placement = …`), never a write-back of a row read earlier: a webhook refresh
+or a Slack action may have moved the order in between.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -102,6 +106,43 @@ def cancelled_without_reason(session: Session, *, shop_id: int, limit: int) -> l
     )
 
 
+def move_placement(
+    session: Session,
+    *,
+    order_id: int,
+    expected: Collection[str],
+    to: str,
+    failure_reasons: Collection[str] | None = None,
+) -> Order | None:
+    """Compare-and-set: move the order to placement `to` only if its stored placement is one
+    of `expected` (and, if given, its failure reason one of `failure_reasons`). Returns the row
+    as stored after the move (this transaction holds it until commit), or None when the order
+    was not in such a state."""
+    move = update(Order).where(col(Order.id) == order_id, col(Order.placement).in_(expected))
+    if failure_reasons is not None:
+        move = move.where(col(Order.failure_reason).in_(failure_reasons))
+    moved = session.execute(
+        move.values(placement=to), execution_options={"synchronize_session": False}
+    )
+    if moved.rowcount != 1:
+        return None
+    return session.get(Order, order_id, populate_existing=True)
+
+
+def claim_cancel_reason(session: Session, *, order_id: int, reason_key: str) -> Order | None:
+    """Compare-and-set: store the reason key TikTok gave for a cancellation, once. Returns the
+    row as stored after it, or None when the key was known already."""
+    claimed = session.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.cancel_reason_key).is_(None))
+        .values(cancel_reason_key=reason_key),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:
+        return None
+    return session.get(Order, order_id, populate_existing=True)
+
+
 def claim_cancel(session: Session, *, order_id: int, actor: str, now: datetime) -> bool:
     """Compare-and-set: True for the one request that may cancel the order on TikTok."""
     claimed = session.execute(
@@ -155,14 +196,29 @@ def adjust_section_count(session: Session, *, shop_id: int, section: str, delta:
 
 
 def set_section(session: Session, *, order: Order, section: str) -> bool:
-    """Move an order (new or stored) to a section, keeping the counts exact."""
-    if order.id is not None and order.section == section:
-        return False
-    if order.id is not None and order.section:
-        adjust_section_count(session, shop_id=order.shop_id, section=order.section, delta=-1)
-    adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
-    order.section = section
-    return True
+    """Move an order (new or stored) to a section, keeping the counts exact: the section it
+    leaves is the one stored when it moves (a compare-and-set), not one read earlier."""
+    if order.id is None:  # not inserted yet: its insert carries the section
+        adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+        order.section = section
+        return True
+    stored = order.section
+    while stored != section:
+        moved = session.execute(
+            update(Order)
+            .where(col(Order.id) == order.id, col(Order.section) == stored)
+            .values(section=section),
+            execution_options={"synchronize_session": False},
+        )
+        if moved.rowcount == 1:
+            if stored:
+                adjust_section_count(session, shop_id=order.shop_id, section=stored, delta=-1)
+            adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+            set_committed_value(order, "section", section)
+            return True
+        stored = session.exec(select(Order.section).where(col(Order.id) == order.id)).one()
+    set_committed_value(order, "section", section)
+    return False
 
 
 def section_counts(session: Session, *, shop_id: int) -> dict[str, int]:

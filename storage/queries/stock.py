@@ -3,6 +3,10 @@
 Keyword-only functions, the Session first; callers decide when to commit.
 """
 
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -24,6 +28,56 @@ def open_intents(session: Session, *, shop_id: int) -> list[StockIntent]:
             .order_by(StockIntent.id)
         )
     )
+
+
+def close_intent(
+    session: Session, *, intent_id: int, state: IntentState, now: datetime
+) -> StockIntent | None:
+    """Compare-and-set: finish an open intent. Returns the row as stored after it, or None
+    when it was finished already."""
+    closed = session.execute(
+        update(StockIntent)
+        .where(col(StockIntent.id) == intent_id, StockIntent.state == IntentState.PENDING)
+        .values(state=state, finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if closed.rowcount != 1:
+        return None
+    return session.get(StockIntent, intent_id, populate_existing=True)
+
+
+def open_intent(session: Session, *, intent_id: int) -> StockIntent | None:
+    """The intent as stored now if it is still open (locked against other writers)."""
+    return session.exec(
+        select(StockIntent)
+        .where(col(StockIntent.id) == intent_id, StockIntent.state == IntentState.PENDING)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def move_reservations(
+    session: Session,
+    *,
+    reservation_ids: Collection[int],
+    expected: str,
+    to: str,
+    restore_intent_id: int | None = None,
+) -> int:
+    """Compare-and-set: move those of the reservations still in state `expected`; returns how
+    many moved."""
+    if not reservation_ids:
+        return 0
+    values: dict = {"state": to}
+    if restore_intent_id is not None:
+        values["restore_intent_id"] = restore_intent_id
+    moved = session.execute(
+        update(Reservation)
+        .where(col(Reservation.id).in_(reservation_ids), Reservation.state == expected)
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    return moved.rowcount
 
 
 def reservations_of_intent(session: Session, *, intent_id: int) -> list[Reservation]:
