@@ -51,9 +51,13 @@ def new_intent(
         kind=kind,
         state=IntentState.PENDING,
         product_ids_before=json.dumps(product_ids(inventory)),
-        changes=json.dumps([change.__dict__ for change in changes]),
+        changes=_encoded(changes),
         created_at=now,
     )
+
+
+def _encoded(changes: list[Change]) -> str:
+    return json.dumps([change.__dict__ for change in changes])
 
 
 def changes_of(intent: StockIntent) -> list[Change]:
@@ -99,8 +103,18 @@ def verdict(intent: StockIntent, inventory: dict) -> Verdict:
     return Verdict.UNKNOWN
 
 
-def replan(intent: StockIntent, inventory: dict) -> list[Change] | None:
-    """Re-base a write that never landed on today's quantities; None if stock no longer allows."""
+def rebase(intent: StockIntent, inventory: dict) -> bool:
+    """Re-plan an open intent whose write never landed on today's quantities, in place (the
+    caller commits); False, and the intent unchanged, when stock no longer allows it."""
+    changes = _replanned(intent, inventory)
+    if changes is None:
+        return False
+    intent.changes = _encoded(changes)
+    intent.product_ids_before = json.dumps(product_ids(inventory))
+    return True
+
+
+def _replanned(intent: StockIntent, inventory: dict) -> list[Change] | None:
     result = []
     for change in changes_of(intent):
         current = pool_quantity(inventory, change.sku)

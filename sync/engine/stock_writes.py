@@ -1,6 +1,5 @@
 """Etsy inventory writes: journal, write, finish; and reconciling writes left unfinished."""
 
-import json
 import logging
 from datetime import datetime
 
@@ -223,8 +222,12 @@ def reconcile(ctx: EngineContext, tally: Tally) -> None:
         if verdict == Verdict.APPLIED:
             finish_intent(ctx, intent.id, ok=True, tally=tally)
         elif verdict == Verdict.NOT_APPLIED:
-            changes = journal.replan(intent, inventory)
-            if changes is None:
+            with transaction(ctx.sessions) as session:
+                stored = queries.open_intent(session, intent_id=intent.id)
+                rebased = stored is not None and journal.rebase(stored, inventory)
+            if stored is None:
+                continue  # finished meanwhile
+            if not rebased:
                 reason = (
                     FailureReason.INSUFFICIENT_STOCK
                     if intent.kind == IntentKind.RESERVE
@@ -235,10 +238,6 @@ def reconcile(ctx: EngineContext, tally: Tally) -> None:
                     ctx, intent.id, ok=False, tally=tally, failure=Failure(reason, detail)
                 )
                 continue
-            with transaction(ctx.sessions) as session:
-                stored = session.get(StockIntent, intent.id)
-                stored.changes = json.dumps([c.__dict__ for c in changes])
-                stored.product_ids_before = json.dumps(journal.product_ids(inventory))
             write_intent(ctx, intent.id, inventory, tally)
         else:
             detail = (
