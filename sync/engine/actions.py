@@ -5,6 +5,8 @@ Each checks the stored order and records who asked; settling what follows is the
 
 from datetime import datetime
 
+from sqlmodel import Session
+
 from storage import queries
 from storage.db import transaction
 from storage.models import Order
@@ -101,23 +103,29 @@ def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         order = require_order(ctx, session, tiktok_order_id)
-        if (
-            order.placement != Placement.FAILED
-            or order.failure_reason not in sections.PLACEMENT_FAILURES
-        ):
+        if not reset_for_retry(session, order.id, actor, now):
             raise EngineError(
                 f"Order {tiktok_order_id} has no failed placement to retry "
                 f"(it is {sections.Section(order.section).title})."
             )
-        reset_for_retry(session, order, actor, now)
 
 
-def reset_for_retry(session, order: Order, actor: str, now: datetime) -> None:
-    order.placement = Placement.PENDING
+def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) -> bool:
+    """Make a failed placement pending again, if it is one as stored now."""
+    order = queries.move_placement(
+        session,
+        order_id=order_id,
+        expected=(Placement.FAILED,),
+        to=Placement.PENDING,
+        failure_reasons=sections.PLACEMENT_FAILURES,
+    )
+    if order is None:
+        return False
     order.failure_reason = None
     order.failure_detail = None
     refresh_section(session, order, now)
     history.record(session, order.id, EventKind.RETRY, actor=actor, at=now)
+    return True
 
 
 def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
@@ -133,22 +141,22 @@ def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -
             now=now,
         )
         ids = queries.failed_order_ids_for_sku(session, shop_id=ctx.shop_id, tiktok_sku=tiktok_sku)
-        orders = [session.get(Order, order_id) for order_id in ids]
-        for order in orders:
-            if order.failure_reason in sections.PLACEMENT_FAILURES:
-                reset_for_retry(session, order, actor, now)
-        return [order.tiktok_order_id for order in orders]
+        for order_id in ids:
+            reset_for_retry(session, order_id, actor, now)
+        return [session.get(Order, order_id).tiktok_order_id for order_id in ids]
 
 
 def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
     """Ask for the units of an order whose delivery failed back (the parcel came back)."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
-        order = require_order(ctx, session, tiktok_order_id)
-        if (
-            order.failure_reason not in sections.DELIVERY_FAILURES
-            or order.placement != Placement.PLACED
-        ):
+        order = queries.move_placement(
+            session,
+            order_id=require_order(ctx, session, tiktok_order_id).id,
+            expected=(Placement.PLACED,),
+            to=Placement.RESTOCK,
+            failure_reasons=sections.DELIVERY_FAILURES,
+        )
+        if order is None:
             raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
-        order.placement = Placement.RESTOCK
         history.record(session, order.id, EventKind.RESTOCK, actor=actor, at=now)

@@ -1,30 +1,34 @@
-"""Placing a batch of pending orders: reserve their units on Etsy, all or nothing per order."""
+"""Placing a batch of pending orders on Etsy: load what they need, plan (pure, in
+sync/placement.py), journal the plan, then write it, one inventory write per listing.
+
+The journal step moves each order by compare-and-set: an order that moved on since it was
+loaded (a webhook refresh cancelled it, say) is left as it is, and its units are not taken.
+"""
 
 import logging
-from collections import defaultdict
 from datetime import timedelta
+
+from sqlmodel import Session
 
 from storage import queries
 from storage.db import transaction
 from storage.models import Reservation
-from storage.states import FailureReason, IntentKind, Placement, ReservationState
+from storage.states import IntentKind, Placement, ReservationState
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
-from sync.engine.stock_writes import fail, open_intent, write_intent
+from sync.engine.stock_writes import apply_intent, fail_placement, journal_intent
 from sync.errors import Rejected
-from sync.journal import Change
 from sync.placement import (
-    Failure,
-    PoolKey,
-    Stock,
+    BatchPlan,
+    Need,
     Take,
-    allocate,
     component_sku_ids,
+    listings_wanted,
     missing_skus,
     needs_of,
-    resolve,
+    plan_batch,
 )
-from sync.pools import Pool
+from sync.skus import SkuIndex
 
 log = logging.getLogger(__name__)
 
@@ -34,87 +38,85 @@ REBUILD_FOR_MISSING = timedelta(seconds=30)
 
 
 def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
-    now = ctx.clock()
+    needs = load_needs(ctx, order_ids)
+    index = sku_index_for(ctx, needs)
+    plan = plan_batch(needs, index, read_inventories(ctx, listings_wanted(needs, index)))
+    for intent_id, inventory in journal_batch(ctx, plan, tally):
+        apply_intent(ctx, intent_id, inventory, tally)
+
+
+def load_needs(ctx: EngineContext, order_ids: list[int]) -> dict[int, list[Need]]:
+    """What each of these orders still pending needs, oldest first."""
     with ctx.sessions() as session:
         orders = queries.pending_orders(session, order_ids=order_ids)
         lines = queries.lines_of(session, order_ids=[order.id for order in orders])
         mappings = queries.sku_mappings(session, shop_id=ctx.shop_id)
-        known = queries.seller_skus_for(
+        seller_skus = queries.seller_skus_for(
             session, sku_ids=component_sku_ids(line for ls in lines.values() for line in ls)
         )
-    needs = {order.id: needs_of(lines[order.id], mappings, known) for order in orders}
-    index = ctx.skus.get()
-    if any(missing_skus(n, index) for n in needs.values()):
-        index = ctx.skus.get(max_age=REBUILD_FOR_MISSING)  # a new listing or SKU since?
+    return {order.id: needs_of(lines[order.id], mappings, seller_skus) for order in orders}
 
-    outcome: dict[int, list[Take] | Failure] = {}
-    for order in orders:
-        outcome[order.id] = resolve(needs[order.id], index)
-    stock = Stock()
-    for listing_id in sorted(
-        {t.listing_id for r in outcome.values() if isinstance(r, list) for t in r}
-    ):
+
+def sku_index_for(ctx: EngineContext, needs: dict[int, list[Need]]) -> SkuIndex:
+    index = ctx.skus.get()
+    if any(missing_skus(order_needs, index) for order_needs in needs.values()):
+        index = ctx.skus.get(max_age=REBUILD_FOR_MISSING)  # a listing or SKU new on Etsy?
+    return index
+
+
+def read_inventories(ctx: EngineContext, listing_ids: list[int]) -> dict[int, dict]:
+    """Each listing's inventory as Etsy has it now; one Etsy refuses is left out."""
+    inventories = {}
+    for listing_id in listing_ids:
         try:
-            stock.add_inventory(listing_id, ctx.etsy.get_inventory(listing_id))
+            inventories[listing_id] = ctx.etsy.get_inventory(listing_id)
         except Rejected as exc:
             log.warning("listing %s unreadable: %s", listing_id, exc)
-    working: dict[PoolKey, int] = {}
-    for order in orders:
-        takes = outcome[order.id]
-        if isinstance(takes, list):
-            unreadable = [t.listing_id for t in takes if t.listing_id not in stock.inventories]
-            if unreadable:
-                outcome[order.id] = Failure(
-                    FailureReason.ETSY_ERROR, f"Etsy listing {unreadable[0]} could not be read"
-                )
-                continue
-            failure = allocate(takes, stock, working)
-            if failure:
-                outcome[order.id] = failure
+    return inventories
 
-    intents: list[tuple[int, dict]] = []
+
+def journal_batch(ctx: EngineContext, plan: BatchPlan, tally: Tally) -> list[tuple[int, dict]]:
+    """Store the plan: failures, and for the orders that fit one intent per listing with
+    their reservations. Returns the intents to write, with the inventory each was planned on."""
+    now = ctx.clock()
+    intents = []
     with transaction(ctx.sessions) as session:
-        # Per listing, the pools this batch draws from: one change per pool.
-        by_listing: dict[int, dict[frozenset, Pool]] = defaultdict(dict)
-        for order in orders:
-            session.add(order)
-            result = outcome[order.id]
-            if isinstance(result, Failure):
-                fail(session, order, result, now)
-                tally.fail(result.reason)
-                continue
-            order.placement = Placement.PLACING
-            for take in result:
-                pool = stock.pools[(take.listing_id, take.need.etsy_sku)]
-                by_listing[take.listing_id][pool.id] = pool
-        for listing_id, drawn in by_listing.items():
-            inventory = stock.inventories[listing_id]
-            changes = sorted(
-                (
-                    Change(pool.skus[0], pool.quantity, working[(listing_id, pool_id)])
-                    for pool_id, pool in drawn.items()
-                ),
-                key=lambda change: change.sku,
+        for order_id, failure in plan.failures().items():
+            if fail_placement(session, order_id, failure, expected=(Placement.PENDING,), now=now):
+                tally.fail(failure.reason)
+        placing = {
+            order_id
+            for order_id in plan.fitting()
+            if queries.move_placement(
+                session, order_id=order_id, expected=(Placement.PENDING,), to=Placement.PLACING
             )
-            intent = open_intent(ctx, session, listing_id, IntentKind.RESERVE, inventory, changes)
+        }
+        for listing_id, changes in plan.changes(placing).items():
+            inventory = plan.stock.inventories[listing_id]
+            intent = journal_intent(
+                session,
+                ctx,
+                listing_id=listing_id,
+                kind=IntentKind.RESERVE,
+                inventory=inventory,
+                changes=changes,
+            )
+            for order_id, take in plan.takes_on(listing_id, placing):
+                add_reservation(session, order_id, take, intent.id)
             intents.append((intent.id, inventory))
-            for order in orders:
-                result = outcome[order.id]
-                if isinstance(result, Failure):
-                    continue
-                for take in result:
-                    if take.listing_id == listing_id:
-                        session.add(
-                            Reservation(
-                                order_id=order.id,
-                                line_id=take.need.line_id,
-                                tiktok_sku=take.need.tiktok_sku,
-                                etsy_sku=take.need.etsy_sku,
-                                listing_id=listing_id,
-                                units=take.need.units,
-                                state=ReservationState.PLANNED,
-                                reserve_intent_id=intent.id,
-                            )
-                        )
-    for intent_id, inventory in intents:
-        write_intent(ctx, intent_id, inventory, tally)
+    return intents
+
+
+def add_reservation(session: Session, order_id: int, take: Take, intent_id: int) -> None:
+    session.add(
+        Reservation(
+            order_id=order_id,
+            line_id=take.need.line_id,
+            tiktok_sku=take.need.tiktok_sku,
+            etsy_sku=take.need.etsy_sku,
+            listing_id=take.listing_id,
+            units=take.need.units,
+            state=ReservationState.PLANNED,
+            reserve_intent_id=intent_id,
+        )
+    )

@@ -1,11 +1,16 @@
-"""Etsy inventory writes: journal, write, finish; and reconciling writes left unfinished."""
+"""Etsy inventory writes: each journalled as an intent before it is made and finished after,
+and those a crash or a lost answer left open reconciled from what Etsy shows now."""
 
 import logging
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
+
+from sqlmodel import Session
 
 from storage import queries
 from storage.db import transaction
-from storage.models import Order, StockIntent
+from storage.models import StockIntent
 from storage.states import (
     STILL_HELD,
     EventKind,
@@ -20,14 +25,45 @@ from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.errors import AuthFailed, Rejected
 from sync.ingest import refresh_section
-from sync.journal import Verdict
+from sync.journal import Change, Verdict
 from sync.placement import Failure
 
 log = logging.getLogger(__name__)
 
 
-def open_intent(
-    ctx: EngineContext, session, listing_id: int, kind: str, inventory: dict, changes, note=None
+@dataclass(frozen=True)
+class Written:
+    """Etsy took the new quantities."""
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    """Etsy refused to take the listing to zero stock, so it was deactivated instead: its
+    units are kept from sale, its quantity was not lowered."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    failure: Failure
+
+
+Outcome = Written | Deactivated | Refused
+WRITTEN, DEACTIVATED = Written(), Deactivated()
+
+# An order whose restore completes ends Restored, unless its placement failed (it stays
+# Failed with its reason) or was retried meanwhile (it is being placed anew).
+RESTORABLE = (Placement.PLACED, Placement.SKIPPED, Placement.RESTOCK, Placement.RESTORED)
+
+
+def journal_intent(
+    session: Session,
+    ctx: EngineContext,
+    *,
+    listing_id: int,
+    kind: IntentKind,
+    inventory: dict,
+    changes: list[Change],
+    note: str | None = None,
 ) -> StockIntent:
     """Journal a stock move before it is made (the caller's transaction commits it)."""
     intent = journal.new_intent(
@@ -44,210 +80,219 @@ def open_intent(
     return intent
 
 
-def fail(session, order: Order, failure: Failure, now: datetime) -> None:
-    order.placement = Placement.FAILED
+def fail_placement(
+    session: Session,
+    order_id: int,
+    failure: Failure,
+    *,
+    expected: Collection[Placement],
+    now: datetime,
+) -> bool:
+    """Move the order to Failed with the reason, if it is still in an `expected` placement."""
+    order = queries.move_placement(
+        session, order_id=order_id, expected=expected, to=Placement.FAILED
+    )
+    if order is None:
+        return False
     order.failure_reason = failure.reason
     order.failure_detail = failure.detail
     refresh_section(session, order, now)
-    history.record(
-        session, order.id, EventKind.PLACEMENT_FAILED, f"{failure.reason}: {failure.detail}", at=now
-    )
+    detail = f"{failure.reason}: {failure.detail}"
+    history.record(session, order.id, EventKind.PLACEMENT_FAILED, detail, at=now)
+    return True
 
 
-def write_intent(ctx: EngineContext, intent_id: int, inventory: dict, tally: Tally) -> None:
+def apply_intent(ctx: EngineContext, intent_id: int, inventory: dict, tally: Tally) -> None:
+    """Make the journalled stock move on Etsy, then finish its intent with what happened."""
     with ctx.sessions() as session:
         intent = session.get(StockIntent, intent_id)
+    finish_intent(ctx, intent_id, put_inventory(ctx, intent, inventory), tally)
+
+
+def put_inventory(ctx: EngineContext, intent: StockIntent, inventory: dict) -> Outcome:
     changes = journal.changes_of(intent)
     try:
         ctx.etsy.update_inventory(intent.listing_id, journal.body_for(inventory, changes))
     except Rejected as exc:
         if intent.kind == IntentKind.RESERVE and journal.empties_listing(inventory, changes):
-            # Whether Etsy takes a listing to zero stock is undocumented; when it refuses,
-            # deactivating is what keeps Etsy from selling units TikTok already sold.
-            try:
-                ctx.etsy.deactivate_listing(intent.listing_id)
-            except (Rejected, AuthFailed) as refused:
-                failure = Failure(
-                    FailureReason.ETSY_ERROR,
-                    f"Etsy refused to take listing {intent.listing_id} to zero stock "
-                    f"({exc.message}) and to deactivate it ({refused.message})",
-                )
-                finish_intent(ctx, intent_id, ok=False, failure=failure, tally=tally)
-                return
-            finish_intent(ctx, intent_id, ok=True, tally=tally, held=True)
-            return
-        finish_intent(
-            ctx,
-            intent_id,
-            ok=False,
-            failure=Failure(
+            return deactivate_instead(ctx, intent.listing_id, exc)
+        return Refused(
+            Failure(
                 FailureReason.ETSY_ERROR,
                 f"Etsy refused the stock update of listing {intent.listing_id}: {exc.message}",
-            ),
-            tally=tally,
+            )
         )
-        return
-    finish_intent(ctx, intent_id, ok=True, tally=tally)
+    return WRITTEN
 
 
-def finish_intent(
-    ctx: EngineContext,
-    intent_id: int,
-    *,
-    ok: bool,
-    tally: Tally,
-    failure: Failure | None = None,
-    held: bool = False,
-) -> None:
-    """Close an intent and move its reservations and orders on. `held`: the units were
-    kept from sale by deactivating the listing, not by lowering its quantity."""
+def deactivate_instead(ctx: EngineContext, listing_id: int, refusal: Rejected) -> Outcome:
+    """Whether Etsy takes a listing to zero stock is undocumented; when it refuses,
+    deactivating is what keeps Etsy from selling units TikTok already sold."""
+    try:
+        ctx.etsy.deactivate_listing(listing_id)
+    except (Rejected, AuthFailed) as exc:
+        return Refused(
+            Failure(
+                FailureReason.ETSY_ERROR,
+                f"Etsy refused to take listing {listing_id} to zero stock "
+                f"({refusal.message}) and to deactivate it ({exc.message})",
+            )
+        )
+    return DEACTIVATED
+
+
+def finish_intent(ctx: EngineContext, intent_id: int, outcome: Outcome, tally: Tally) -> None:
+    """Close an open intent and move its reservations and orders on."""
     now = ctx.clock()
+    refused = isinstance(outcome, Refused)
     with transaction(ctx.sessions) as session:
-        intent = session.get(StockIntent, intent_id)
-        if intent.state != IntentState.PENDING:
-            return
-        intent.state = IntentState.DONE if ok else IntentState.FAILED
-        intent.finished_at = now
-        if failure:
-            intent.note = failure.detail
-        reservations = queries.reservations_of_intent(session, intent_id=intent_id)
-        order_ids = sorted({r.order_id for r in reservations})
-        if held:
+        state = IntentState.FAILED if refused else IntentState.DONE
+        intent = queries.close_intent(session, intent_id=intent_id, state=state, now=now)
+        if intent is None:
+            return  # finished already
+        if refused:
+            intent.note = outcome.failure.detail
+        elif isinstance(outcome, Deactivated):
             intent.note = (
                 f"Etsy refused to take listing {intent.listing_id} to zero stock; the "
                 "listing was deactivated instead (its quantity was not lowered)"
             )
+        reservations = queries.reservations_of_intent(session, intent_id=intent_id)
+        order_ids = sorted({r.order_id for r in reservations})
         if intent.kind == IntentKind.RESERVE:
             for reservation in reservations:
-                if not ok:
-                    reservation.state = ReservationState.ABANDONED
-                elif held:
-                    reservation.state = ReservationState.HELD
-                else:
-                    reservation.state = ReservationState.RESERVED
+                reservation.state = reserved_state(outcome)
             session.flush()
-            after_reserve(session, order_ids, ok, failure, now, tally)
+            after_reserve(session, order_ids, outcome, now, tally)
         else:
             for reservation in reservations:
                 reservation.state = (
-                    ReservationState.RESTORED if ok else ReservationState.RESTORE_FAILED
+                    ReservationState.RESTORE_FAILED if refused else ReservationState.RESTORED
                 )
             session.flush()
-            after_restore(session, intent, order_ids, ok, now, tally)
+            after_restore(session, intent, order_ids, refused, now, tally)
 
 
-def after_reserve(session, order_ids, ok, failure, now, tally: Tally) -> None:
-    all_reservations = queries.reservations_of(session, order_ids=order_ids)
+def reserved_state(outcome: Outcome) -> ReservationState:
+    if isinstance(outcome, Refused):
+        return ReservationState.ABANDONED
+    if isinstance(outcome, Deactivated):
+        return ReservationState.HELD
+    return ReservationState.RESERVED
+
+
+def after_reserve(
+    session: Session, order_ids: list[int], outcome: Outcome, now: datetime, tally: Tally
+) -> None:
+    reservations = queries.reservations_of(session, order_ids=order_ids)
     for order_id in order_ids:
-        order = session.get(Order, order_id)
-        if order.placement != Placement.PLACING:
-            continue
-        mine = all_reservations[order_id]
-        if not ok:
+        if isinstance(outcome, Refused):
             # All or nothing: units already reserved on other listings are given back.
-            fail(session, order, failure, now)
-            tally.fail(failure.reason)
+            if fail_placement(
+                session, order_id, outcome.failure, expected=(Placement.PLACING,), now=now
+            ):
+                tally.fail(outcome.failure.reason)
             continue
-        if all(r.state in STILL_HELD for r in mine):
-            order.placement = Placement.PLACED
-            refresh_section(session, order, now)
-            tally.placed += 1
-            metrics.ORDERS_PLACED.inc()
-            where = ", ".join(
-                f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}"
-                + (
-                    " (listing deactivated: Etsy refused zero stock)"
-                    if r.state == ReservationState.HELD
-                    else ""
-                )
-                for r in mine
+        mine = reservations[order_id]
+        if not all(r.state in STILL_HELD for r in mine):
+            continue  # a write to another listing is still to finish
+        order = queries.move_placement(
+            session, order_id=order_id, expected=(Placement.PLACING,), to=Placement.PLACED
+        )
+        if order is None:
+            continue
+        refresh_section(session, order, now)
+        tally.placed += 1
+        metrics.ORDERS_PLACED.inc()
+        where = ", ".join(
+            f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}"
+            + (
+                " (listing deactivated: Etsy refused zero stock)"
+                if r.state == ReservationState.HELD
+                else ""
             )
-            history.record(
-                session, order.id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now
-            )
+            for r in mine
+        )
+        history.record(session, order.id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now)
 
 
-def after_restore(session, intent, order_ids, ok, now, tally: Tally) -> None:
-    all_reservations = queries.reservations_of(session, order_ids=order_ids)
+def after_restore(
+    session: Session,
+    intent: StockIntent,
+    order_ids: list[int],
+    refused: bool,
+    now: datetime,
+    tally: Tally,
+) -> None:
+    reservations = queries.reservations_of(session, order_ids=order_ids)
     for order_id in order_ids:
-        order = session.get(Order, order_id)
-        mine = all_reservations[order_id]
-        if not ok:
-            history.record(
-                session,
-                order.id,
-                EventKind.RESTORE_FAILED,
+        if refused:
+            detail = (
                 f"could not give stock back to listing {intent.listing_id}: "
-                f"{intent.note or 'unknown error'}",
-                at=now,
+                f"{intent.note or 'unknown error'}"
             )
+            history.record(session, order_id, EventKind.RESTORE_FAILED, detail, at=now)
             continue
+        mine = reservations[order_id]
         given = [r for r in mine if r.restore_intent_id == intent.id]
         detail = "gave back on Etsy: " + ", ".join(
             f"{r.etsy_sku} ×{r.units} on listing {r.listing_id}" for r in given
         )
         if intent.note:
             detail += f" — {intent.note}"
-        history.record(session, order.id, EventKind.RESTORED, detail, at=now)
+        history.record(session, order_id, EventKind.RESTORED, detail, at=now)
         if not any(r.state in (*STILL_HELD, ReservationState.RESTORING) for r in mine):
-            if order.placement != Placement.FAILED:
-                order.placement = Placement.RESTORED
+            queries.move_placement(
+                session, order_id=order_id, expected=RESTORABLE, to=Placement.RESTORED
+            )
             tally.restored += 1
             metrics.ORDERS_RESTORED.inc()
 
 
 def reconcile(ctx: EngineContext, tally: Tally) -> None:
+    """Finish the writes a crash or a lost answer left open, from what Etsy shows now."""
     with ctx.sessions() as session:
         intents = queries.open_intents(session, shop_id=ctx.shop_id)
     for intent in intents:
-        try:
-            inventory = ctx.etsy.get_inventory(intent.listing_id)
-        except Rejected as exc:
-            detail = f"Etsy listing {intent.listing_id} can no longer be read: {exc.message}"
-            finish_intent(
-                ctx,
-                intent.id,
-                ok=False,
-                tally=tally,
-                failure=Failure(FailureReason.ETSY_ERROR, detail),
-            )
-            continue
-        verdict = journal.verdict(intent, inventory)
-        log.info(
-            "reconciling stock intent %s on listing %s: %s",
-            intent.id,
-            intent.listing_id,
-            verdict,
+        reconcile_intent(ctx, intent, tally)
+
+
+def reconcile_intent(ctx: EngineContext, intent: StockIntent, tally: Tally) -> None:
+    listing_id = intent.listing_id
+    try:
+        inventory = ctx.etsy.get_inventory(listing_id)
+    except Rejected as exc:
+        detail = f"Etsy listing {listing_id} can no longer be read: {exc.message}"
+        finish_intent(ctx, intent.id, Refused(Failure(FailureReason.ETSY_ERROR, detail)), tally)
+        return
+    verdict = journal.verdict(intent, inventory)
+    log.info("reconciling stock intent %s on listing %s: %s", intent.id, listing_id, verdict)
+    if verdict == Verdict.APPLIED:
+        finish_intent(ctx, intent.id, WRITTEN, tally)
+    elif verdict == Verdict.NOT_APPLIED:
+        write_again(ctx, intent, inventory, tally)
+    else:
+        detail = (
+            f"a stock update of Etsy listing {listing_id} could not be confirmed "
+            "(the listing changed meanwhile); check its quantities on Etsy"
         )
-        if verdict == Verdict.APPLIED:
-            finish_intent(ctx, intent.id, ok=True, tally=tally)
-        elif verdict == Verdict.NOT_APPLIED:
-            with transaction(ctx.sessions) as session:
-                stored = queries.open_intent(session, intent_id=intent.id)
-                rebased = stored is not None and journal.rebase(stored, inventory)
-            if stored is None:
-                continue  # finished meanwhile
-            if not rebased:
-                reason = (
-                    FailureReason.INSUFFICIENT_STOCK
-                    if intent.kind == IntentKind.RESERVE
-                    else FailureReason.ETSY_ERROR
-                )
-                detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
-                finish_intent(
-                    ctx, intent.id, ok=False, tally=tally, failure=Failure(reason, detail)
-                )
-                continue
-            write_intent(ctx, intent.id, inventory, tally)
-        else:
-            detail = (
-                f"a stock update of Etsy listing {intent.listing_id} could not be confirmed "
-                "(the listing changed meanwhile); check its quantities on Etsy"
-            )
-            finish_intent(
-                ctx,
-                intent.id,
-                ok=False,
-                tally=tally,
-                failure=Failure(FailureReason.ETSY_ERROR, detail),
-            )
+        finish_intent(ctx, intent.id, Refused(Failure(FailureReason.ETSY_ERROR, detail)), tally)
+
+
+def write_again(ctx: EngineContext, intent: StockIntent, inventory: dict, tally: Tally) -> None:
+    """A write that never landed is made again, re-based on today's quantities."""
+    with transaction(ctx.sessions) as session:
+        stored = queries.open_intent(session, intent_id=intent.id)
+        rebased = stored is not None and journal.rebase(stored, inventory)
+    if stored is None:
+        return  # finished meanwhile
+    if rebased:
+        apply_intent(ctx, intent.id, inventory, tally)
+        return
+    reason = (
+        FailureReason.INSUFFICIENT_STOCK
+        if intent.kind == IntentKind.RESERVE
+        else FailureReason.ETSY_ERROR
+    )
+    detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
+    finish_intent(ctx, intent.id, Refused(Failure(reason, detail)), tally)
