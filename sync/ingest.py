@@ -18,7 +18,8 @@ from sync.tiktok.models import TikTokOrder
 
 FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
 
-# Placements a cancellation ends: nothing was reserved for them, so nothing is owed back.
+# Placements a cancellation ends at once (units a failed placement still holds on another
+# listing are given back all the same); one under way finishes first, then gives back.
 NOT_UNDER_WAY = (Placement.WAITING, Placement.PENDING, Placement.FAILED)
 
 
@@ -88,15 +89,15 @@ def ingest(
 ) -> IngestResult:
     """Upsert one page of orders (caller commits). Line items are stored once, by their id."""
     result = IngestResult()
-    known = queries.orders_by_tiktok_ids(session, tiktok_order_ids=[order.id for order in orders])
+    stored = queries.orders_by_tiktok_ids(session, tiktok_order_ids=[order.id for order in orders])
     for incoming in orders:
         stamp = int(incoming.update_time.timestamp())
         result.max_update_time = max(result.max_update_time or stamp, stamp)
         result.min_update_time = min(result.min_update_time or stamp, stamp)
-        order = known.get(incoming.id)
+        order = stored.get(incoming.id)
         if order is None:
             order = _insert(session, shop_id=shop_id, incoming=incoming, now=now)
-            known[incoming.id] = order
+            stored[incoming.id] = order
             result.new += 1
             if incoming.status == sections.CANCELLED:
                 result.newly_cancelled.append(incoming.id)

@@ -45,11 +45,13 @@ def component_sku_ids(lines) -> set[str]:
     return {part.sku_id for line in lines for part in line.components() if not part.seller_sku}
 
 
-def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = None) -> list[Need]:
+def needs_of(
+    lines, mappings: dict[str, str], seller_skus: dict[str, str] | None = None
+) -> list[Need]:
     """Every unit an order needs. A combined-listing line stands for `sku_count` units of each
-    component; other lines are one unit each (TikTok has no quantity field). `known` maps
-    sku_id → seller_sku for components that carry only their sku_id."""
-    known = known or {}
+    component; other lines are one unit each (TikTok has no quantity field). `seller_skus`
+    maps sku_id → seller_sku for components that carry only their sku_id."""
+    seller_skus = seller_skus or {}
     result = []
     for line in lines:
         if line.display_status == CANCELLED:
@@ -57,7 +59,7 @@ def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = Non
         parts = line.components()
         if parts:
             for part in parts:
-                seller = part.seller_sku or known.get(part.sku_id)
+                seller = part.seller_sku or seller_skus.get(part.sku_id)
                 key = seller or part.sku_id
                 etsy = mappings.get(key) or mappings.get(part.sku_id) or seller
                 result.append(Need(line.id, key, etsy or None, part.sku_count))

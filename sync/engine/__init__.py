@@ -60,7 +60,6 @@ class Engine:
         self.sessions = sessions
         self.shop_id = shop_id
         self.tiktok = tiktok
-        self.etsy = etsy
         self.clock = clock
         self.leases = leases or Leases(sessions, clock)
         self.lease_for = timedelta(seconds=lease_s)

@@ -102,14 +102,14 @@ def give_back(
         # The listing is gone or refused: nothing to give back to automatically.
         restore_failed(ctx, reservations, f"Etsy listing {listing_id}: {exc.message}")
         return
-    changes, unknown = restore_changes(listing_id, inventory, reservations)
-    if unknown:
+    changes, without_level = restore_changes(listing_id, inventory, reservations)
+    if without_level:
         why = f"its SKU no longer has one stock level on Etsy listing {listing_id}"
-        restore_failed(ctx, unknown, why)
+        restore_failed(ctx, without_level, why)
     if not changes:
         return
-    unknown_ids = {r.id for r in unknown}
-    giving = [r for r in reservations if r.id not in unknown_ids]
+    without_level_ids = {r.id for r in without_level}
+    giving = [r for r in reservations if r.id not in without_level_ids]
     intent_id = journal_restore(ctx, listing_id, inventory, changes, giving)
     if intent_id is not None:
         apply_intent(ctx, intent_id, inventory, tally)
@@ -123,11 +123,11 @@ def restore_changes(
     by_sku = pools(inventory)
     units: dict[frozenset, int] = defaultdict(int)
     drawn: dict[frozenset, Pool] = {}
-    unknown = []
+    without_level = []
     for reservation in reservations:
         pool = by_sku.get(reservation.etsy_sku)
         if pool is None or ambiguity(listing_id, reservation.etsy_sku, pool):
-            unknown.append(reservation)
+            without_level.append(reservation)
             continue
         units[pool.id] += reservation.units
         drawn[pool.id] = pool
@@ -138,7 +138,7 @@ def restore_changes(
         ),
         key=lambda change: change.sku,
     )
-    return changes, unknown
+    return changes, without_level
 
 
 def journal_restore(
