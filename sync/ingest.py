@@ -65,11 +65,12 @@ def _copy_times(order: Order, incoming: TikTokOrder) -> None:
         order.cancel_initiator = incoming.cancellation_initiator
 
 
-def refresh_section(session: Session, order: Order, now: datetime) -> bool:
+def refresh_section(session: Session, order: Order, now: datetime, *, reread: bool = True) -> bool:
     """Put the order in the section its row belongs in, as stored now: the row is read again
     (and locked, where the database can) so that values read earlier cannot undo what another
-    writer changed meanwhile."""
-    if order.id is not None:
+    writer changed meanwhile. `reread=False`: the caller has just read it so itself
+    (`queries.order_as_stored`) and may have changed it since."""
+    if reread and order.id is not None:
         session.flush()
         session.refresh(order, with_for_update=True)
     section = sections.classify(

@@ -113,34 +113,34 @@ def move_placement(
     expected: Collection[str],
     to: str,
     failure_reasons: Collection[str] | None = None,
-) -> Order | None:
+) -> bool:
     """Compare-and-set: move the order to placement `to` only if its stored placement is one
-    of `expected` (and, if given, its failure reason one of `failure_reasons`). Returns the row
-    as stored after the move (this transaction holds it until commit), or None when the order
-    was not in such a state."""
+    of `expected` (and, if given, its failure reason one of `failure_reasons`). False when the
+    order was not in such a state; once moved, the transaction holds its row until commit."""
     move = update(Order).where(col(Order.id) == order_id, col(Order.placement).in_(expected))
     if failure_reasons is not None:
         move = move.where(col(Order.failure_reason).in_(failure_reasons))
     moved = session.execute(
         move.values(placement=to), execution_options={"synchronize_session": False}
     )
-    if moved.rowcount != 1:
-        return None
-    return session.get(Order, order_id, populate_existing=True)
+    return moved.rowcount == 1
 
 
-def claim_cancel_reason(session: Session, *, order_id: int, reason_key: str) -> Order | None:
-    """Compare-and-set: store the reason key TikTok gave for a cancellation, once. Returns the
-    row as stored after it, or None when the key was known already."""
+def order_as_stored(session: Session, *, order_id: int) -> Order:
+    """The order's row as stored now, read again (and locked, where the database can)."""
+    return session.get(Order, order_id, populate_existing=True, with_for_update=True)
+
+
+def claim_cancel_reason(session: Session, *, order_id: int, reason_key: str) -> bool:
+    """Compare-and-set: store the reason key TikTok gave for a cancellation, once; False when
+    the key was known already."""
     claimed = session.execute(
         update(Order)
         .where(col(Order.id) == order_id, col(Order.cancel_reason_key).is_(None))
         .values(cancel_reason_key=reason_key),
         execution_options={"synchronize_session": False},
     )
-    if claimed.rowcount != 1:
-        return None
-    return session.get(Order, order_id, populate_existing=True)
+    return claimed.rowcount == 1
 
 
 def claim_cancel(session: Session, *, order_id: int, actor: str, now: datetime) -> bool:

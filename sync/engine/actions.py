@@ -112,19 +112,19 @@ def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
 
 def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) -> bool:
     """Make a failed placement pending again, if it is one as stored now."""
-    order = queries.move_placement(
+    if not queries.move_placement(
         session,
         order_id=order_id,
         expected=(Placement.FAILED,),
         to=Placement.PENDING,
         failure_reasons=sections.PLACEMENT_FAILURES,
-    )
-    if order is None:
+    ):
         return False
+    order = queries.order_as_stored(session, order_id=order_id)
     order.failure_reason = None
     order.failure_detail = None
-    refresh_section(session, order, now)
-    history.record(session, order.id, EventKind.RETRY, actor=actor, at=now)
+    refresh_section(session, order, now, reread=False)
+    history.record(session, order_id, EventKind.RETRY, actor=actor, at=now)
     return True
 
 
@@ -150,13 +150,13 @@ def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
     """Ask for the units of an order whose delivery failed back (the parcel came back)."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
-        order = queries.move_placement(
+        order = require_order(ctx, session, tiktok_order_id)
+        if not queries.move_placement(
             session,
-            order_id=require_order(ctx, session, tiktok_order_id).id,
+            order_id=order.id,
             expected=(Placement.PLACED,),
             to=Placement.RESTOCK,
             failure_reasons=sections.DELIVERY_FAILURES,
-        )
-        if order is None:
+        ):
             raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
         history.record(session, order.id, EventKind.RESTOCK, actor=actor, at=now)

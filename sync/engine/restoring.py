@@ -54,9 +54,9 @@ def resolve_cancel_reasons(ctx: EngineContext) -> None:
         for tiktok_order_id, order_id in waiting.items():
             cancellation = found.get(tiktok_order_id)
             key = (cancellation.cancel_reason if cancellation else None) or ""
-            order = queries.claim_cancel_reason(session, order_id=order_id, reason_key=key)
-            if order is None:
+            if not queries.claim_cancel_reason(session, order_id=order_id, reason_key=key):
                 continue  # learned meanwhile
+            order = queries.order_as_stored(session, order_id=order_id)
             if cancellation and cancellation.role and not order.cancel_initiator:
                 order.cancel_initiator = cancellation.role
             failed = sections.delivery_failure(key)
@@ -72,7 +72,7 @@ def resolve_cancel_reasons(ctx: EngineContext) -> None:
                 history.record(
                     session, order.id, EventKind.DELIVERY_FAILED, detail, actor=Actor.TIKTOK, at=now
                 )
-            refresh_section(session, order, now)
+            refresh_section(session, order, now, reread=False)
 
 
 def restore_owed(ctx: EngineContext, tally: Tally) -> None:

@@ -89,14 +89,14 @@ def fail_placement(
     now: datetime,
 ) -> bool:
     """Move the order to Failed with the reason, if it is still in an `expected` placement."""
-    order = queries.move_placement(
+    if not queries.move_placement(
         session, order_id=order_id, expected=expected, to=Placement.FAILED
-    )
-    if order is None:
+    ):
         return False
+    order = queries.order_as_stored(session, order_id=order_id)
     order.failure_reason = failure.reason
     order.failure_detail = failure.detail
-    refresh_section(session, order, now)
+    refresh_section(session, order, now, reread=False)
     detail = f"{failure.reason}: {failure.detail}"
     history.record(session, order.id, EventKind.PLACEMENT_FAILED, detail, at=now)
     return True
@@ -196,12 +196,13 @@ def after_reserve(
         mine = reservations[order_id]
         if not all(r.state in STILL_HELD for r in mine):
             continue  # a write to another listing is still to finish
-        order = queries.move_placement(
+        if not queries.move_placement(
             session, order_id=order_id, expected=(Placement.PLACING,), to=Placement.PLACED
-        )
-        if order is None:
+        ):
             continue
-        refresh_section(session, order, now)
+        refresh_section(
+            session, queries.order_as_stored(session, order_id=order_id), now, reread=False
+        )
         tally.placed += 1
         metrics.ORDERS_PLACED.inc()
         where = ", ".join(
@@ -213,7 +214,7 @@ def after_reserve(
             )
             for r in mine
         )
-        history.record(session, order.id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now)
+        history.record(session, order_id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now)
 
 
 def after_restore(
