@@ -90,8 +90,8 @@ def _status(command: Status, ctx: Context) -> Reply:
             page_size=views.PAGE_SIZE,
         )
         ids = [order.id for order in orders]
-        lines = queries.lines_of(session, ids)
-        reservations = queries.reservations_of(session, ids)
+        lines = queries.lines_of(session, order_ids=ids)
+        reservations = queries.reservations_of(session, order_ids=ids)
     return views.grid(
         section=command.section,
         page=command.page,
@@ -105,11 +105,11 @@ def _status(command: Status, ctx: Context) -> Reply:
 def _show(command: Show, ctx: Context) -> Reply:
     services = ctx.services
     with services.sessions() as session:
-        order = queries.order_by_tiktok_id(session, command.order_id)
+        order = queries.order_by_tiktok_id(session, tiktok_order_id=command.order_id)
         if order is None:
             return refuse(f"No order {command.order_id} is known. Run /orders fetch first?")
-        lines = queries.lines_of(session, [order.id])[order.id]
-        reservations = queries.reservations_of(session, [order.id])[order.id]
+        lines = queries.lines_of(session, order_ids=[order.id])[order.id]
+        reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)
     return views.order_detail(order, lines, reservations, events)
 

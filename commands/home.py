@@ -1,11 +1,10 @@
 """The App Home: counts per section, the last fetch, quick actions."""
 
-import json
-
 from commands import actions, views
 from commands.context import Context
 from commands.replies import Actions, Button, Heading, KeyValues, Paragraph, Reply
 from storage import queries
+from sync.engine import FetchSummary
 from sync.sections import Section
 
 
@@ -15,15 +14,14 @@ def home(ctx: Context) -> Reply:
         counts = queries.section_counts(session, shop_id=services.shop_id)
         state = queries.last_fetch(session, shop_id=services.shop_id)
     facts = tuple((section.title, str(counts.get(section.value, 0))) for section in Section)
-    if state is None or state.last_finished_at is None:
+    if state is None or state.last_finished_at is None or not state.last_summary:
         last = "No fetch yet — press Fetch now."
     else:
-        summary = json.loads(state.last_summary or "{}")
-        failed = sum((summary.get("failed") or {}).values())
+        summary = FetchSummary.from_json(state.last_summary)
         outcome = f"stopped: {state.last_error}" if state.last_error else "ok"
         last = (
-            f"{views.when(state.last_finished_at)} — {outcome}; {summary.get('new', 0)} new, "
-            f"{summary.get('placed', 0)} placed, {failed} failed"
+            f"{views.when(state.last_finished_at)} — {outcome}; {summary.new} new, "
+            f"{summary.placed} placed, {sum(summary.failed.values())} failed"
         )
     buttons = [Button("Fetch now", actions.FETCH_NOW, "fetch", style="primary")]
     if counts.get(Section.FAILED.value):

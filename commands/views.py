@@ -1,6 +1,5 @@
 """Replies that show orders: the status grid, one order in full, a fetch summary."""
 
-import json
 from datetime import datetime
 
 from commands import actions
@@ -57,10 +56,11 @@ def line_items(lines: list[OrderLine], reservations: list[Reservation]) -> str:
         )
     counts: dict[str, int] = {}
     for line in lines:
-        if line.combined:
-            for part in json.loads(line.combined):
-                key = part.get("seller_sku") or part["sku_id"]
-                counts[key] = counts.get(key, 0) + int(part["sku_count"])
+        parts = line.components()
+        if parts:
+            for part in parts:
+                key = part.seller_sku or part.sku_id
+                counts[key] = counts.get(key, 0) + part.sku_count
         else:
             key = line.seller_sku or line.sku_id
             counts[key] = counts.get(key, 0) + 1
@@ -128,9 +128,10 @@ def tiktok_skus(lines: list[OrderLine]) -> list[str]:
     """The order's TikTok SKUs, in order, once each (what a mapping would be made for)."""
     seen: dict[str, None] = {}
     for line in lines:
-        if line.combined:
-            for part in json.loads(line.combined):
-                seen[part.get("seller_sku") or part["sku_id"]] = None
+        parts = line.components()
+        if parts:
+            for part in parts:
+                seen[part.seller_sku or part.sku_id] = None
         else:
             seen[line.seller_sku or line.sku_id] = None
     return list(seen)

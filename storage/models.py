@@ -1,5 +1,7 @@
 """Stored tables. Shapes that cross a boundary (API payloads, replies) live elsewhere."""
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -57,9 +59,8 @@ class Order(SQLModel, table=True):
     tiktok_status: str = Field(max_length=32)
     section: str = Field(max_length=32)
     partial: bool = False  # PARTIALLY_SHIPPING
-    # waiting | pending | placing | placed | failed | skipped | restored (see sync.engine)
-    placement: str = Field(max_length=16)
-    failure_reason: str | None = Field(default=None, max_length=32)
+    placement: str = Field(max_length=16)  # a storage.states.Placement
+    failure_reason: str | None = Field(default=None, max_length=32)  # a states.FailureReason
     failure_detail: str | None = Field(default=None, sa_column=Column(Text))
     fulfilled_by: str = Field(max_length=16)  # "SELLER" | "TIKTOK"
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -80,6 +81,15 @@ class Order(SQLModel, table=True):
     synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+@dataclass(frozen=True)
+class Component:
+    """One product of a combined-listing bundle: `sku_count` units of it per bundle."""
+
+    sku_id: str
+    sku_count: int
+    seller_sku: str | None  # None when TikTok sent only the sku_id
+
+
 class OrderLine(SQLModel, table=True):
     """One TikTok line item: one unit (or, for a combined listing, one bundle)."""
 
@@ -98,6 +108,17 @@ class OrderLine(SQLModel, table=True):
     # JSON list of {"sku_id", "sku_count", "seller_sku"} for a combined-listing bundle.
     combined: str | None = Field(default=None, sa_column=Column(Text))
 
+    def components(self) -> list[Component]:
+        """The bundle's products, or none for a line that is not a combined listing."""
+        return [
+            Component(
+                sku_id=str(part["sku_id"]),
+                sku_count=int(part["sku_count"]),
+                seller_sku=part.get("seller_sku") or None,
+            )
+            for part in json.loads(self.combined or "[]")
+        ]
+
 
 class Reservation(SQLModel, table=True):
     """Units of one SKU reserved on one Etsy listing for one order line."""
@@ -112,8 +133,7 @@ class Reservation(SQLModel, table=True):
     listing_id: int
     product_id: int | None = None  # at the time of reservation; Etsy renews ids on every update
     units: int
-    # planned | reserved | restoring | restored | abandoned
-    state: str = Field(max_length=16)
+    state: str = Field(max_length=16)  # a storage.states.ReservationState
     reserve_intent_id: int | None = Field(default=None, foreign_key="stock_intents.id")
     restore_intent_id: int | None = Field(default=None, foreign_key="stock_intents.id")
 
@@ -127,8 +147,8 @@ class StockIntent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shop_id: int = Field(foreign_key="shops.id")
     listing_id: int
-    kind: str = Field(max_length=16)  # reserve | restore
-    state: str = Field(max_length=16)  # pending | done | failed
+    kind: str = Field(max_length=16)  # a storage.states.IntentKind
+    state: str = Field(max_length=16)  # a storage.states.IntentState
     # JSON: product ids seen when planned (Etsy renews them on every update, so a change
     # tells whether any write happened since) and [{sku, before, after}] per SKU.
     product_ids_before: str = Field(sa_column=Column(Text, nullable=False))
@@ -173,8 +193,8 @@ class OrderEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id")
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    actor: str = Field(max_length=64)  # "tiktok", "orderbot", a Slack user id, "cli"
-    kind: str = Field(max_length=32)
+    actor: str = Field(max_length=64)  # a storage.states.Actor, or a Slack user id
+    kind: str = Field(max_length=32)  # a storage.states.EventKind
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 

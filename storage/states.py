@@ -36,6 +36,21 @@ class ReservationState(StrEnum):
 STILL_HELD = (ReservationState.RESERVED, ReservationState.HELD)
 
 
+class FailureReason(StrEnum):
+    """Why an order is in Failed (`orders.failure_reason`)."""
+
+    # Its placement on Etsy failed: a retry (or a SKU mapping) may place it.
+    SKU_UNMATCHED = "sku_unmatched"
+    SKU_AMBIGUOUS = "sku_ambiguous"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    ETSY_ERROR = "etsy_error"
+    # Its delivery failed (TikTok's cancellation reason key says so): a restock gives it back.
+    DELIVERY_FAILED = "delivery_failed"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    PACKAGE_LOST = "package_lost"
+    PACKAGE_DAMAGED = "package_damaged"
+
+
 class IntentKind(StrEnum):
     RESERVE = "reserve"
     RESTORE = "restore"

@@ -1,4 +1,8 @@
-"""Storing TikTok orders: insert new ones, update known ones, never go backwards in time."""
+"""Storing TikTok orders: insert new ones, update known ones, never go backwards in time.
+
+Ingest writes what TikTok says (status, times, cancellation); an order's placement belongs to
+the engine, and ingest moves it only by compare-and-set (a placement may be under way).
+"""
 
 import json
 from dataclasses import dataclass, field
@@ -8,10 +12,15 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.models import Order, OrderLine
-from sync import sections
+from storage.states import Actor, EventKind, Placement
+from sync import history, sections
 from sync.tiktok.models import TikTokOrder
 
 FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
+
+# Placements a cancellation ends at once (units a failed placement still holds on another
+# listing are given back all the same); one under way finishes first, then gives back.
+NOT_UNDER_WAY = (Placement.WAITING, Placement.PENDING, Placement.FAILED)
 
 
 @dataclass
@@ -24,12 +33,12 @@ class IngestResult:
     min_update_time: int | None = None
 
 
-def initial_placement(status: str, fulfillment_type: str) -> str:
+def initial_placement(status: str, fulfillment_type: str) -> Placement:
     if fulfillment_type == FULFILLED_BY_TIKTOK or status == sections.CANCELLED:
-        return "skipped"  # TikTok ships it, or it never left the shelf
+        return Placement.SKIPPED  # TikTok ships it, or it never left the shelf
     if status in sections.PLACEABLE:
-        return "pending"
-    return "waiting"
+        return Placement.PENDING
+    return Placement.WAITING
 
 
 def _combined(line) -> str | None:
@@ -56,7 +65,14 @@ def _copy_times(order: Order, incoming: TikTokOrder) -> None:
         order.cancel_initiator = incoming.cancellation_initiator
 
 
-def refresh_section(session: Session, order: Order, now: datetime) -> bool:
+def refresh_section(session: Session, order: Order, now: datetime, *, reread: bool = True) -> bool:
+    """Put the order in the section its row belongs in, as stored now: the row is read again
+    (and locked, where the database can) so that values read earlier cannot undo what another
+    writer changed meanwhile. `reread=False`: the caller has just read it so itself
+    (`queries.order_as_stored`) and may have changed it since."""
+    if reread and order.id is not None:
+        session.flush()
+        session.refresh(order, with_for_update=True)
     section = sections.classify(
         order.tiktok_status,
         failure_reason=order.failure_reason,
@@ -66,7 +82,7 @@ def refresh_section(session: Session, order: Order, now: datetime) -> bool:
     )
     if section == sections.Section.COMPLETED and order.completed_at is None:
         order.completed_at = now
-    return queries.set_section(session, order, section.value)
+    return queries.set_section(session, order=order, section=section.value)
 
 
 def ingest(
@@ -74,15 +90,15 @@ def ingest(
 ) -> IngestResult:
     """Upsert one page of orders (caller commits). Line items are stored once, by their id."""
     result = IngestResult()
-    known = queries.orders_by_tiktok_ids(session, [order.id for order in orders])
+    stored = queries.orders_by_tiktok_ids(session, tiktok_order_ids=[order.id for order in orders])
     for incoming in orders:
         stamp = int(incoming.update_time.timestamp())
         result.max_update_time = max(result.max_update_time or stamp, stamp)
         result.min_update_time = min(result.min_update_time or stamp, stamp)
-        order = known.get(incoming.id)
+        order = stored.get(incoming.id)
         if order is None:
             order = _insert(session, shop_id=shop_id, incoming=incoming, now=now)
-            known[incoming.id] = order
+            stored[incoming.id] = order
             result.new += 1
             if incoming.status == sections.CANCELLED:
                 result.newly_cancelled.append(incoming.id)
@@ -94,20 +110,23 @@ def ingest(
         _copy_times(order, incoming)
         order.synced_at = now
         if before != incoming.status:
-            queries.add_event(
+            history.record(
                 session,
-                order_id=order.id,
+                order.id,
+                EventKind.STATUS,
+                f"{before} → {incoming.status}",
+                actor=Actor.TIKTOK,
                 at=incoming.update_time,
-                actor="tiktok",
-                kind="status",
-                detail=f"{before} → {incoming.status}",
             )
-            if order.placement == "waiting" and incoming.status in sections.PLACEABLE:
-                order.placement = "pending"
+            if incoming.status in sections.PLACEABLE:
+                queries.move_placement(
+                    session, order_id=order.id, expected=(Placement.WAITING,), to=Placement.PENDING
+                )
             if incoming.status == sections.CANCELLED:
                 result.newly_cancelled.append(incoming.id)
-                if order.placement in ("waiting", "pending", "failed"):
-                    order.placement = "skipped"
+                queries.move_placement(
+                    session, order_id=order.id, expected=NOT_UNDER_WAY, to=Placement.SKIPPED
+                )
             result.updated += 1
         refresh_section(session, order, now)
     session.flush()
@@ -147,12 +166,12 @@ def _insert(session: Session, *, shop_id: int, incoming: TikTokOrder, now: datet
                 combined=_combined(line),
             )
         )
-    queries.add_event(
+    history.record(
         session,
-        order_id=order.id,
+        order.id,
+        EventKind.CREATED,
+        f"{incoming.status}, {len(incoming.line_items)} item(s)",
+        actor=Actor.TIKTOK,
         at=incoming.create_time,
-        actor="tiktok",
-        kind="created",
-        detail=f"{incoming.status}, {len(incoming.line_items)} item(s)",
     )
     return order

@@ -9,13 +9,20 @@ since; if they changed and the quantities are what we meant to write, ours lande
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from enum import StrEnum
 
 from storage.models import StockIntent
+from storage.states import IntentKind, IntentState
 from sync.etsy.inventory import products, put_body
 from sync.pools import pools
 
-Verdict = Literal["applied", "not_applied", "unknown"]
+
+class Verdict(StrEnum):
+    """Whether a write whose answer was lost landed on Etsy."""
+
+    APPLIED = "applied"
+    NOT_APPLIED = "not_applied"
+    UNKNOWN = "unknown"  # the listing changed in a way that tells neither
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ def new_intent(
     *,
     shop_id: int,
     listing_id: int,
-    kind: str,
+    kind: IntentKind,
     inventory: dict,
     changes: list[Change],
     now: datetime,
@@ -42,11 +49,15 @@ def new_intent(
         shop_id=shop_id,
         listing_id=listing_id,
         kind=kind,
-        state="pending",
+        state=IntentState.PENDING,
         product_ids_before=json.dumps(product_ids(inventory)),
-        changes=json.dumps([change.__dict__ for change in changes]),
+        changes=_encoded(changes),
         created_at=now,
     )
+
+
+def _encoded(changes: list[Change]) -> str:
+    return json.dumps([change.__dict__ for change in changes])
 
 
 def changes_of(intent: StockIntent) -> list[Change]:
@@ -84,16 +95,26 @@ def verdict(intent: StockIntent, inventory: dict) -> Verdict:
     changes = changes_of(intent)
     now = [pool_quantity(inventory, change.sku) for change in changes]
     if all(q == change.after for q, change in zip(now, changes, strict=True)):
-        return "applied"
+        return Verdict.APPLIED
     if all(q == change.before for q, change in zip(now, changes, strict=True)):
-        return "not_applied"
+        return Verdict.NOT_APPLIED
     if product_ids(inventory) == json.loads(intent.product_ids_before):
-        return "not_applied"  # no write since we planned: only sales moved the quantities
-    return "unknown"
+        return Verdict.NOT_APPLIED  # no write since we planned: only sales moved the quantities
+    return Verdict.UNKNOWN
 
 
-def replan(intent: StockIntent, inventory: dict) -> list[Change] | None:
-    """Re-base a write that never landed on today's quantities; None if stock no longer allows."""
+def rebase(intent: StockIntent, inventory: dict) -> bool:
+    """Re-plan an open intent whose write never landed on today's quantities, in place (the
+    caller commits); False, and the intent unchanged, when stock no longer allows it."""
+    changes = _replanned(intent, inventory)
+    if changes is None:
+        return False
+    intent.changes = _encoded(changes)
+    intent.product_ids_before = json.dumps(product_ids(inventory))
+    return True
+
+
+def _replanned(intent: StockIntent, inventory: dict) -> list[Change] | None:
     result = []
     for change in changes_of(intent):
         current = pool_quantity(inventory, change.sku)

@@ -20,17 +20,27 @@ Completed). What can be checked on the platform (TikTok reference §10–§14), 
   completed on day 14 like any other.
 """
 
+from __future__ import annotations
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
 
 from storage import queries
-from storage.db import transaction
-from sync import sections
+from storage.db import SessionFactory, transaction
+from storage.models import Order
+from storage.states import EventKind
+from sync import history, sections
 from sync.clock import as_utc
-from sync.engine import Engine
 from sync.errors import MarketplaceError, Rejected
+from sync.ingest import refresh_section
 from sync.tiktok.client import ORDER_IDS_PER_CALL
+
+if TYPE_CHECKING:  # the engine's fetch completes what is due, so it imports this module
+    from sync.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +50,43 @@ MOVING = (
     sections.Section.DELIVERED.value,
 )
 SWEEP_CHECKS = 500  # due orders re-read per sweep (10 calls)
+COMPLETIONS_PER_TRANSACTION = 500
 
 
 def chunks(items: list[str], size: int = ORDER_IDS_PER_CALL) -> list[list[str]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def completion_due(delivered_at: datetime | None, now: datetime, *, return_requested: bool) -> bool:
-    """The 14-day rule itself (SPEC §2), with `now` passed in."""
-    return sections.is_auto_completed(as_utc(delivered_at), now, return_requested=return_requested)
+def due_for_completion(session: Session, *, shop_id: int, now: datetime, limit: int) -> list[Order]:
+    """Delivered orders past the 14-day line at `now` with no return or refund request flagged
+    (SPEC §2; `sections.is_auto_completed` is the same rule for one order)."""
+    return queries.delivered_before(
+        session, shop_id=shop_id, cutoff=now - sections.AUTO_COMPLETE_AFTER, limit=limit
+    )
+
+
+def complete_due(sessions: SessionFactory, *, shop_id: int, now: datetime) -> int:
+    """Move every order due at `now` to Completed; returns how many moved."""
+    done = 0
+    while True:
+        moved = 0
+        with transaction(sessions) as session:
+            due = due_for_completion(
+                session, shop_id=shop_id, now=now, limit=COMPLETIONS_PER_TRANSACTION
+            )
+            for order in due:
+                if refresh_section(session, order, now):
+                    history.record(
+                        session,
+                        order.id,
+                        EventKind.AUTO_COMPLETED,
+                        "delivered 14 days ago with no return or refund request",
+                        at=now,
+                    )
+                    moved += 1
+        done += moved
+        if len(due) < COMPLETIONS_PER_TRANSACTION or not moved:
+            return done
 
 
 @dataclass
@@ -93,16 +131,10 @@ class SweepReport:
 
 
 def sweep(engine: Engine, *, now: datetime) -> SweepReport:
-    """Complete what is due (see the module's note on what is checked). `now` decides what is
-    due; `Engine.complete_due` then applies the same rule on the engine's clock."""
+    """Complete what is due at `now` (see the module's note on what is checked)."""
     report = SweepReport(moved_on_tiktok=[], missing_on_tiktok=[])
     with engine.sessions() as session:
-        due = queries.delivered_before(
-            session,
-            shop_id=engine.shop_id,
-            cutoff=now - sections.AUTO_COMPLETE_AFTER,
-            limit=SWEEP_CHECKS,
-        )
+        due = due_for_completion(session, shop_id=engine.shop_id, now=now, limit=SWEEP_CHECKS)
     report.due = len(due)
     if not due:
         return report
@@ -129,7 +161,7 @@ def sweep(engine: Engine, *, now: datetime) -> SweepReport:
     try:
         if report.moved_on_tiktok:
             engine.refresh_orders(report.moved_on_tiktok)
-        report.completed = engine.complete_due()
+        report.completed = complete_due(engine.sessions, shop_id=engine.shop_id, now=now)
     except MarketplaceError as exc:
         report.error = str(exc)
         log.warning("completion sweep stopped: %s", exc)

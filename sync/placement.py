@@ -1,13 +1,16 @@
 """Planning a batch of placements: what each order needs from Etsy, and whether it fits.
 
 Pure functions; the engine does the I/O. Placement is all or nothing per order: an order that
-cannot be placed whole reserves nothing.
+cannot be placed whole reserves nothing. Orders are served in the order given (oldest first),
+each from what the orders before it left of every stock pool.
 """
 
-import json
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from storage.states import FailureReason
+from sync.journal import Change
 from sync.pools import Pool, ambiguity, pools
 from sync.sections import CANCELLED
 from sync.skus import Ambiguous, Found, Missing, SkuIndex
@@ -25,7 +28,7 @@ class Need:
 
 @dataclass(frozen=True)
 class Failure:
-    reason: str  # sku_unmatched | sku_ambiguous | insufficient_stock | etsy_error
+    reason: FailureReason  # one of sections.PLACEMENT_FAILURES
     detail: str
 
 
@@ -38,30 +41,28 @@ class Take:
 
 
 def component_sku_ids(lines) -> set[str]:
-    return {
-        part["sku_id"]
-        for line in lines
-        if line.combined
-        for part in json.loads(line.combined)
-        if not part.get("seller_sku")
-    }
+    """Bundle components TikTok sent without a seller SKU (to be looked up by sku_id)."""
+    return {part.sku_id for line in lines for part in line.components() if not part.seller_sku}
 
 
-def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = None) -> list[Need]:
+def needs_of(
+    lines, mappings: dict[str, str], seller_skus: dict[str, str] | None = None
+) -> list[Need]:
     """Every unit an order needs. A combined-listing line stands for `sku_count` units of each
-    component; other lines are one unit each (TikTok has no quantity field). `known` maps
-    sku_id → seller_sku for components that carry only their sku_id."""
-    known = known or {}
+    component; other lines are one unit each (TikTok has no quantity field). `seller_skus`
+    maps sku_id → seller_sku for components that carry only their sku_id."""
+    seller_skus = seller_skus or {}
     result = []
     for line in lines:
         if line.display_status == CANCELLED:
             continue  # cancelled on its own (a partial cancel): its unit is not sold
-        if line.combined:
-            for part in json.loads(line.combined):
-                seller = part.get("seller_sku") or known.get(part["sku_id"])
-                key = seller or part["sku_id"]
-                etsy = mappings.get(key) or mappings.get(part["sku_id"]) or seller
-                result.append(Need(line.id, key, etsy or None, int(part["sku_count"])))
+        parts = line.components()
+        if parts:
+            for part in parts:
+                seller = part.seller_sku or seller_skus.get(part.sku_id)
+                key = seller or part.sku_id
+                etsy = mappings.get(key) or mappings.get(part.sku_id) or seller
+                result.append(Need(line.id, key, etsy or None, part.sku_count))
             continue
         key = line.seller_sku or line.sku_id
         etsy = mappings.get(key) or mappings.get(line.sku_id) or line.seller_sku
@@ -72,7 +73,9 @@ def needs_of(lines, mappings: dict[str, str], known: dict[str, str] | None = Non
 def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
     if not needs:
         # Nothing to reserve would leave the order "placing" with no write to finish it.
-        return Failure("sku_unmatched", "TikTok sent this order without any line item to place")
+        return Failure(
+            FailureReason.SKU_UNMATCHED, "TikTok sent this order without any line item to place"
+        )
     unmatched, ambiguous, takes = [], [], []
     for need in needs:
         found = index.lookup(need.etsy_sku) if need.etsy_sku else Missing()
@@ -85,10 +88,10 @@ def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
                 need.tiktok_sku if need.etsy_sku else f"{need.tiktok_sku} (no seller SKU)"
             )
     if ambiguous:
-        return Failure("sku_ambiguous", "; ".join(sorted(set(ambiguous))))
+        return Failure(FailureReason.SKU_AMBIGUOUS, "; ".join(sorted(set(ambiguous))))
     if unmatched:
         skus = ", ".join(sorted(set(unmatched)))
-        return Failure("sku_unmatched", f"no Etsy listing has SKU {skus}")
+        return Failure(FailureReason.SKU_UNMATCHED, f"no Etsy listing has SKU {skus}")
     return takes
 
 
@@ -114,9 +117,9 @@ class Stock:
 PoolKey = tuple[int, frozenset]  # (listing_id, Pool.id)
 
 
-def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Failure | None:
-    """Take the order's units from `working` (what each pool has left in this batch), all or
-    nothing."""
+def allocate(takes: list[Take], stock: Stock, left: dict[PoolKey, int]) -> Failure | None:
+    """Take the order's units from `left` (what each pool has left in this batch; a pool not
+    in it has its Etsy quantity), all or nothing."""
     wanted: dict[PoolKey, int] = defaultdict(int)
     names: dict[PoolKey, str] = {}
     levels: dict[PoolKey, int] = {}
@@ -124,9 +127,11 @@ def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Fa
         listing_id, sku = take.listing_id, take.need.etsy_sku
         pool = stock.pools.get((listing_id, sku))
         if pool is None:
-            return Failure("sku_unmatched", f"SKU {sku} is no longer on Etsy listing {listing_id}")
+            return Failure(
+                FailureReason.SKU_UNMATCHED, f"SKU {sku} is no longer on Etsy listing {listing_id}"
+            )
         if isinstance(pool, str):
-            return Failure("sku_ambiguous", pool)
+            return Failure(FailureReason.SKU_AMBIGUOUS, pool)
         key = (listing_id, pool.id)
         wanted[key] += take.need.units
         names[key] = (
@@ -137,13 +142,91 @@ def allocate(takes: list[Take], stock: Stock, working: dict[PoolKey, int]) -> Fa
         levels[key] = pool.quantity
     short = []
     for key, units in wanted.items():
-        available = working.get(key, levels[key])
+        available = left.get(key, levels[key])
         if available < units:
             short.append(
                 f"{names[key]}: need {units}, Etsy has {available} (short {units - available})"
             )
     if short:
-        return Failure("insufficient_stock", "; ".join(short))
+        return Failure(FailureReason.INSUFFICIENT_STOCK, "; ".join(short))
     for key, units in wanted.items():
-        working[key] = working.get(key, levels[key]) - units
+        left[key] = left.get(key, levels[key]) - units
     return None
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What each order of a batch takes, or why it cannot be placed, from one read of each
+    listing it draws on."""
+
+    outcomes: dict[int, list[Take] | Failure]  # by order id, in the order served
+    stock: Stock
+    left: dict[PoolKey, int]  # what each pool drawn on has left once the batch is placed
+
+    def failures(self) -> dict[int, Failure]:
+        return {oid: out for oid, out in self.outcomes.items() if isinstance(out, Failure)}
+
+    def fitting(self) -> list[int]:
+        return [oid for oid, out in self.outcomes.items() if not isinstance(out, Failure)]
+
+    def takes_on(self, listing_id: int, order_ids: Collection[int]) -> list[tuple[int, Take]]:
+        return [
+            (order_id, take)
+            for order_id in self.fitting()
+            if order_id in order_ids
+            for take in self.outcomes[order_id]
+            if take.listing_id == listing_id
+        ]
+
+    def changes(self, order_ids: Collection[int]) -> dict[int, list[Change]]:
+        """Per listing, one change per pool the given fitting orders draw on: its quantity now
+        and once their units are taken. With every fitting order this is `left`; with fewer
+        (some moved on before they could be journalled) only theirs are taken."""
+        drawn: dict[int, dict[frozenset, Pool]] = defaultdict(dict)
+        taken: dict[PoolKey, int] = defaultdict(int)
+        for order_id in self.fitting():
+            if order_id not in order_ids:
+                continue
+            for take in self.outcomes[order_id]:
+                pool = self.stock.pools[(take.listing_id, take.need.etsy_sku)]
+                drawn[take.listing_id][pool.id] = pool
+                taken[(take.listing_id, pool.id)] += take.need.units
+        return {
+            listing_id: sorted(
+                (
+                    Change(pool.skus[0], pool.quantity, pool.quantity - taken[(listing_id, key)])
+                    for key, pool in pools_drawn.items()
+                ),
+                key=lambda change: change.sku,
+            )
+            for listing_id, pools_drawn in drawn.items()
+        }
+
+
+def listings_wanted(needs: Mapping[int, list[Need]], index: SkuIndex) -> list[int]:
+    """The listings a batch draws on (each is read from Etsy once, before planning)."""
+    resolved = [resolve(order_needs, index) for order_needs in needs.values()]
+    return sorted({t.listing_id for r in resolved if isinstance(r, list) for t in r})
+
+
+def plan_batch(
+    needs: Mapping[int, list[Need]], index: SkuIndex, inventories: Mapping[int, dict]
+) -> BatchPlan:
+    """Plan a batch: `needs` by order id, oldest first; `inventories` the listings that could
+    be read (an order drawing on another one fails as an Etsy error)."""
+    stock = Stock()
+    for listing_id, inventory in inventories.items():
+        stock.add_inventory(listing_id, inventory)
+    outcomes: dict[int, list[Take] | Failure] = {}
+    left: dict[PoolKey, int] = {}
+    for order_id, order_needs in needs.items():
+        takes = resolve(order_needs, index)
+        if isinstance(takes, list):
+            unread = [t.listing_id for t in takes if t.listing_id not in stock.inventories]
+            if unread:
+                detail = f"Etsy listing {unread[0]} could not be read"
+                takes = Failure(FailureReason.ETSY_ERROR, detail)
+            else:
+                takes = allocate(takes, stock, left) or takes
+        outcomes[order_id] = takes
+    return BatchPlan(outcomes=outcomes, stock=stock, left=left)

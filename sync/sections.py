@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from storage.states import FailureReason
+
 
 class Section(StrEnum):
     ON_HOLD = "on-hold"
@@ -92,20 +94,30 @@ AUTO_COMPLETE_AFTER = timedelta(days=14)
 
 # Search Cancellations reason keys (TikTok reference §12.3) that mean delivery failed.
 DELIVERY_FAILURE_REASONS = {
-    "returned_to_shipper_refused": "returned_to_sender",
-    "returned_to_shipper_other": "delivery_failed",
-    "package_lost": "package_lost",
-    "package_damaged": "package_damaged",
-    "package_scrap": "package_damaged",
-    "threepl_breach": "delivery_failed",
-    "system_cancel_order_exceed_edt_not_arrive": "delivery_failed",
+    "returned_to_shipper_refused": FailureReason.RETURNED_TO_SENDER,
+    "returned_to_shipper_other": FailureReason.DELIVERY_FAILED,
+    "package_lost": FailureReason.PACKAGE_LOST,
+    "package_damaged": FailureReason.PACKAGE_DAMAGED,
+    "package_scrap": FailureReason.PACKAGE_DAMAGED,
+    "threepl_breach": FailureReason.DELIVERY_FAILED,
+    "system_cancel_order_exceed_edt_not_arrive": FailureReason.DELIVERY_FAILED,
 }
 
-PLACEMENT_FAILURES = ("sku_unmatched", "sku_ambiguous", "insufficient_stock", "etsy_error")
-DELIVERY_FAILURES = ("delivery_failed", "returned_to_sender", "package_lost", "package_damaged")
+PLACEMENT_FAILURES = (
+    FailureReason.SKU_UNMATCHED,
+    FailureReason.SKU_AMBIGUOUS,
+    FailureReason.INSUFFICIENT_STOCK,
+    FailureReason.ETSY_ERROR,
+)
+DELIVERY_FAILURES = (
+    FailureReason.DELIVERY_FAILED,
+    FailureReason.RETURNED_TO_SENDER,
+    FailureReason.PACKAGE_LOST,
+    FailureReason.PACKAGE_DAMAGED,
+)
 
 
-def delivery_failure(reason_key: str | None) -> str | None:
+def delivery_failure(reason_key: str | None) -> FailureReason | None:
     return DELIVERY_FAILURE_REASONS.get(reason_key or "")
 
 

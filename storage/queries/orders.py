@@ -1,12 +1,16 @@
 """Orders, their lines and reservations, section counts and history.
 
-Keyword-only functions, the Session first; callers decide when to commit.
+Keyword-only functions, the Session first; callers decide when to commit. A change that
+depends on an order's state is a compare-and-set on the state as stored when it is written
+(`UPDATE … WHERE placement = …`), never a write-back of a row read earlier: a webhook refresh
+or a Slack action may have moved the order in between.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -16,23 +20,28 @@ from storage.models import (
     Reservation,
     SectionCount,
 )
+from storage.states import Placement
+
+# TikTok's cancellation initiators that are people (the buyer, the seller): their cancels give
+# the units back; the reason of any other (TikTok's system) has to be looked up first.
+USER_CANCEL_INITIATORS = ("BUYER", "SELLER")
 
 # --- orders ------------------------------------------------------------------------------
 
 
-def order_by_tiktok_id(session: Session, tiktok_order_id: str) -> Order | None:
+def order_by_tiktok_id(session: Session, *, tiktok_order_id: str) -> Order | None:
     return session.exec(select(Order).where(Order.tiktok_order_id == tiktok_order_id)).first()
 
 
-def orders_by_tiktok_ids(session: Session, ids: Iterable[str]) -> dict[str, Order]:
-    ids = list(ids)
+def orders_by_tiktok_ids(session: Session, *, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:
+    ids = list(tiktok_order_ids)
     if not ids:
         return {}
     rows = session.exec(select(Order).where(col(Order.tiktok_order_id).in_(ids)))
     return {order.tiktok_order_id: order for order in rows}
 
 
-def lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
+def lines_of(session: Session, *, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
     result: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         rows = session.exec(
@@ -43,7 +52,7 @@ def lines_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Order
     return result
 
 
-def reservations_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Reservation]]:
+def reservations_of(session: Session, *, order_ids: Sequence[int]) -> dict[int, list[Reservation]]:
     result: dict[int, list[Reservation]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         rows = session.exec(
@@ -67,6 +76,81 @@ def order_ids_with_placement(
             .limit(limit)
         )
     )
+
+
+def pending_orders(session: Session, *, order_ids: Sequence[int]) -> list[Order]:
+    """Those of `order_ids` still pending, oldest first (the order a batch serves them in)."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(col(Order.id).in_(order_ids), Order.placement == Placement.PENDING)
+            .order_by(Order.created_at, Order.id)
+        )
+    )
+
+
+def cancelled_without_reason(session: Session, *, shop_id: int, limit: int) -> list[Order]:
+    """Orders TikTok shows cancelled, not by the buyer or seller, whose reason key is unknown."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(
+                Order.shop_id == shop_id,
+                Order.tiktok_status == "CANCELLED",
+                col(Order.cancel_reason_key).is_(None),
+                col(Order.cancel_initiator).not_in(USER_CANCEL_INITIATORS)
+                | col(Order.cancel_initiator).is_(None),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def move_placement(
+    session: Session,
+    *,
+    order_id: int,
+    expected: Collection[str],
+    to: str,
+    failure_reasons: Collection[str] | None = None,
+) -> bool:
+    """Compare-and-set: move the order to placement `to` only if its stored placement is one
+    of `expected` (and, if given, its failure reason one of `failure_reasons`). False when the
+    order was not in such a state; once moved, the transaction holds its row until commit."""
+    move = update(Order).where(col(Order.id) == order_id, col(Order.placement).in_(expected))
+    if failure_reasons is not None:
+        move = move.where(col(Order.failure_reason).in_(failure_reasons))
+    moved = session.execute(
+        move.values(placement=to), execution_options={"synchronize_session": False}
+    )
+    return moved.rowcount == 1
+
+
+def order_as_stored(session: Session, *, order_id: int) -> Order:
+    """The order's row as stored now, read again (and locked, where the database can)."""
+    return session.get(Order, order_id, populate_existing=True, with_for_update=True)
+
+
+def claim_cancel_reason(session: Session, *, order_id: int, reason_key: str) -> bool:
+    """Compare-and-set: store the reason key TikTok gave for a cancellation, once; False when
+    the key was known already."""
+    claimed = session.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.cancel_reason_key).is_(None))
+        .values(cancel_reason_key=reason_key),
+        execution_options={"synchronize_session": False},
+    )
+    return claimed.rowcount == 1
+
+
+def claim_cancel(session: Session, *, order_id: int, actor: str, now: datetime) -> bool:
+    """Compare-and-set: True for the one request that may cancel the order on TikTok."""
+    claimed = session.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.cancel_requested_at).is_(None))
+        .values(cancel_requested_by=actor, cancel_requested_at=now)
+    )
+    return claimed.rowcount == 1
 
 
 def delivered_before(
@@ -111,15 +195,30 @@ def adjust_section_count(session: Session, *, shop_id: int, section: str, delta:
         session.flush()
 
 
-def set_section(session: Session, order: Order, section: str) -> bool:
-    """Move an order (new or stored) to a section, keeping the counts exact."""
-    if order.id is not None and order.section == section:
-        return False
-    if order.id is not None and order.section:
-        adjust_section_count(session, shop_id=order.shop_id, section=order.section, delta=-1)
-    adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
-    order.section = section
-    return True
+def set_section(session: Session, *, order: Order, section: str) -> bool:
+    """Move an order (new or stored) to a section, keeping the counts exact: the section it
+    leaves is the one stored when it moves (a compare-and-set), not one read earlier."""
+    if order.id is None:  # not inserted yet: its insert carries the section
+        adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+        order.section = section
+        return True
+    stored = order.section
+    while stored != section:
+        moved = session.execute(
+            update(Order)
+            .where(col(Order.id) == order.id, col(Order.section) == stored)
+            .values(section=section),
+            execution_options={"synchronize_session": False},
+        )
+        if moved.rowcount == 1:
+            if stored:
+                adjust_section_count(session, shop_id=order.shop_id, section=stored, delta=-1)
+            adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+            set_committed_value(order, "section", section)
+            return True
+        stored = session.exec(select(Order.section).where(col(Order.id) == order.id)).one()
+    set_committed_value(order, "section", section)
+    return False
 
 
 def section_counts(session: Session, *, shop_id: int) -> dict[str, int]:

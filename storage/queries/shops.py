@@ -19,6 +19,7 @@ from storage.models import (
     Shop,
     SkuMapping,
 )
+from storage.states import Placement
 
 # --- shops and credentials ---------------------------------------------------------------
 
@@ -118,7 +119,7 @@ def failed_order_ids_for_sku(session: Session, *, shop_id: int, tiktok_sku: str)
             .join(OrderLine, col(OrderLine.order_id) == col(Order.id))
             .where(
                 Order.shop_id == shop_id,
-                Order.placement == "failed",
+                Order.placement == Placement.FAILED,
                 (OrderLine.seller_sku == tiktok_sku)
                 | (OrderLine.sku_id == tiktok_sku)
                 | col(OrderLine.combined).contains(json.dumps(tiktok_sku)),

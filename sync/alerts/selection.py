@@ -189,7 +189,7 @@ def select_due(
 ) -> Plan:
     orders = _candidates(session, shop_id=shop_id, now=now, rules=rules)
     ids = [order.id for order in orders]
-    reserved = {oid for oid, rs in queries.reservations_of(session, ids).items() if rs}
+    reserved = {oid for oid, rs in queries.reservations_of(session, order_ids=ids).items() if rs}
     alerted: dict[int, set[str]] = {oid: set() for oid in ids}
     for alert in queries.alerts_of_orders(
         session, shop_id=shop_id, order_ids=ids, states=tuple(AlertState)

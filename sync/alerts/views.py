@@ -55,8 +55,8 @@ def load_view(session: Session, alert: Alert) -> AlertView:
     return AlertView(
         **base,
         order=order,
-        lines=queries.lines_of(session, [order.id])[order.id],
-        reservations=queries.reservations_of(session, [order.id])[order.id],
+        lines=queries.lines_of(session, order_ids=[order.id])[order.id],
+        reservations=queries.reservations_of(session, order_ids=[order.id])[order.id],
         events=queries.events_of(session, order_id=order.id, limit=20),
     )
 
@@ -81,8 +81,8 @@ def load_summary(session: Session, *, shop_id: int, key: str) -> Summary | None:
     return Summary(
         key=key,
         orders=orders,
-        lines=queries.lines_of(session, ids),
-        reservations=queries.reservations_of(session, ids),
+        lines=queries.lines_of(session, order_ids=ids),
+        reservations=queries.reservations_of(session, order_ids=ids),
     )
 
 

@@ -8,7 +8,7 @@ from autopilot_kit import unique_skus
 from sqlmodel import select
 
 from storage.models import OrderEvent
-from sync import lifecycle
+from sync import lifecycle, sections
 from sync.clock import from_unix
 from sync.engine import Engine
 
@@ -136,7 +136,7 @@ def test_moving_orders_are_re_read_fifty_at_a_time(core, shops):
 
 def test_the_14_day_rule_itself():
     start = from_unix(1_700_000_000)
-    due = lifecycle.completion_due
+    due = sections.is_auto_completed
     assert not due(start, start + 14 * DAY - timedelta(seconds=1), return_requested=False)
     assert due(start, start + 14 * DAY, return_requested=False)
     assert not due(start, start + 30 * DAY, return_requested=True)

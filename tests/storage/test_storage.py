@@ -43,7 +43,7 @@ def test_money_and_times_round_trip_exactly(sessions):
         order.total_amount = Decimal("1234567.10")
         session.add(order)
     with sessions() as session:
-        stored = queries.order_by_tiktok_id(session, "1001")
+        stored = queries.order_by_tiktok_id(session, tiktok_order_id="1001")
     assert stored.total_amount == Decimal("1234567.10")
     assert isinstance(stored.total_amount, Decimal)
     assert stored.created_at == NOW and stored.created_at.tzinfo is not None
@@ -54,12 +54,12 @@ def test_section_counts_follow_every_move(sessions):
         shop_id = queries.ensure_shop(session, name="s", etsy_shop_id="1").id
         orders = [_order(shop_id, str(2000 + i)) for i in range(5)]
         for order in orders:
-            queries.set_section(session, order, "awaiting-shipment")
+            queries.set_section(session, order=order, section="awaiting-shipment")
             session.add(order)
         session.flush()
-        queries.set_section(session, orders[0], "cancelled")
-        queries.set_section(session, orders[1], "failed")
-        queries.set_section(session, orders[1], "failed")  # no move, no change
+        queries.set_section(session, order=orders[0], section="cancelled")
+        queries.set_section(session, order=orders[1], section="failed")
+        queries.set_section(session, order=orders[1], section="failed")  # no move, no change
     with sessions() as session:
         counts = queries.section_counts(session, shop_id=shop_id)
         assert counts == {"awaiting-shipment": 3, "cancelled": 1, "failed": 1}

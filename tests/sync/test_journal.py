@@ -81,11 +81,18 @@ def test_verdicts(now, expected):
     assert journal.verdict(intent_for(PLANNED, CHANGE), now) == expected
 
 
-def test_replan_rebases_on_todays_quantity_or_gives_up():
-    sold_one = inventory(product(11, "MUG-RED", 3, RED), product(12, "MUG-BLUE", 7, BLUE))
-    assert journal.replan(intent_for(PLANNED, CHANGE), sold_one) == [Change("MUG-RED", 3, 2)]
+def test_rebase_replans_on_todays_quantity_or_gives_up():
+    sold_one = inventory(product(41, "MUG-RED", 3, RED), product(42, "MUG-BLUE", 7, BLUE))
+    intent = intent_for(PLANNED, CHANGE)
+    assert journal.rebase(intent, sold_one)
+    assert journal.changes_of(intent) == [Change("MUG-RED", 3, 2)]
+    assert json.loads(intent.product_ids_before) == [41, 42]  # the ids a new write would renew
+    assert journal.verdict(intent, sold_one) == "not_applied"
+
     gone = inventory(product(11, "MUG-RED", 0, RED), product(12, "MUG-BLUE", 7, BLUE))
-    assert journal.replan(intent_for(PLANNED, CHANGE), gone) is None
+    untouched = intent_for(PLANNED, CHANGE)
+    assert not journal.rebase(untouched, gone)
+    assert journal.changes_of(untouched) == CHANGE
 
 
 def test_a_shared_quantity_pool_is_written_whole():

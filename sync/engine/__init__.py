@@ -1,0 +1,124 @@
+"""The order engine: fetch TikTok orders, place them on Etsy, give stock back, complete.
+
+Everything the engine owes (placements, restores, unfinished stock writes, cancellation
+reasons) is derived from what is stored, so a crash or an outage at any point is resumed by
+the next run, and nothing is done twice. `Engine` is the one entry point; the work is done by
+the modules of this package:
+
+- `fetching`: the fetch loop (pages, cursor, order details, the fetch record);
+- `settling`: everything owed, in order, under the shop's stock lease;
+- `placing`: a batch of pending orders planned, journalled and written;
+- `stock_writes`: Etsy inventory writes, finishing their intents, reconciling unfinished ones;
+- `restoring`: cancellation reasons, stock owed back, what cannot be given back;
+- `actions`: cancel, retry, map a SKU, restock, look an order up.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from storage.db import SessionFactory
+from storage.models import Order
+from sync.clock import Clock, utc_now
+from sync.engine import actions, fetching, settling
+from sync.engine.context import EngineContext
+from sync.engine.errors import EngineError, FetchRunning, OrderNotFound, ShopBusy
+from sync.engine.results import FetchProgress, FetchSummary
+from sync.etsy.client import EtsyClient
+from sync.leases import Leases
+from sync.logcontext import operation
+from sync.skus import SkuIndexCache, etsy_listings
+from sync.tiktok.client import TikTokClient
+
+__all__ = [
+    "Engine",
+    "EngineError",
+    "FetchProgress",
+    "FetchRunning",
+    "FetchSummary",
+    "OrderNotFound",
+    "ShopBusy",
+]
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        shop_id: int,
+        tiktok: TikTokClient,
+        etsy: EtsyClient,
+        clock: Clock = utc_now,
+        lookback_days: int = 7,
+        overlap_s: int = 300,
+        batch_size: int = 250,
+        index_ttl_s: int = 600,
+        lease_s: int = 300,
+        settle_wait_s: float = 60.0,
+        leases: Leases | None = None,
+    ):
+        self.sessions = sessions
+        self.shop_id = shop_id
+        self.tiktok = tiktok
+        self.clock = clock
+        self.leases = leases or Leases(sessions, clock)
+        self.lease_for = timedelta(seconds=lease_s)
+        self.ctx = EngineContext(
+            sessions=sessions,
+            shop_id=shop_id,
+            tiktok=tiktok,
+            etsy=etsy,
+            clock=clock,
+            leases=self.leases,
+            lookback=timedelta(days=lookback_days),
+            overlap_s=overlap_s,
+            batch_size=batch_size,
+            lease_for=self.lease_for,
+            settle_wait_s=settle_wait_s,
+            skus=SkuIndexCache(
+                etsy_listings(etsy), clock=clock, ttl=timedelta(seconds=index_ttl_s)
+            ),
+        )
+
+    def fetch(self, progress: Callable[[FetchProgress], None] | None = None) -> FetchSummary:
+        """One fetch: store every changed order page by page, then place, restore, complete."""
+        with operation("fetch"):
+            return fetching.fetch(self.ctx, progress)
+
+    def refresh_orders(self, tiktok_order_ids: list[str]) -> None:
+        """Re-read single orders (webhooks, after a cancel), then settle what they changed."""
+        orders = self.tiktok.get_orders(tiktok_order_ids)
+        if orders:
+            fetching.store_page(self.ctx, orders)
+        self.try_settle()
+
+    def try_settle(self) -> bool:
+        """Settle now unless another worker is; it will see the same stored state."""
+        return settling.try_settle(self.ctx)
+
+    def cancel(self, tiktok_order_id: str, reason_key: str, *, actor: str) -> Order:
+        actions.cancel(self.ctx, tiktok_order_id, reason_key, actor=actor)
+        self.refresh_orders([tiktok_order_id])
+        return self.order(tiktok_order_id)
+
+    def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
+        actions.retry(self.ctx, tiktok_order_id, actor=actor)
+        self.ctx.skus.invalidate()  # the seller may have just fixed the listing
+        self.try_settle()
+        return self.order(tiktok_order_id)
+
+    def map_sku(self, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[Order]:
+        """Record a mapping, then retry the orders that failed on that SKU; returns them."""
+        retried = actions.map_sku(self.ctx, tiktok_sku, etsy_sku, actor=actor)
+        self.ctx.skus.invalidate()
+        self.try_settle()
+        return [self.order(order_id) for order_id in retried]
+
+    def restock(self, tiktok_order_id: str, *, actor: str) -> Order:
+        """Give back the units of an order whose delivery failed (the parcel came back)."""
+        actions.restock(self.ctx, tiktok_order_id, actor=actor)
+        self.try_settle()
+        return self.order(tiktok_order_id)
+
+    def order(self, tiktok_order_id: str) -> Order:
+        return actions.look_up(self.ctx, tiktok_order_id)

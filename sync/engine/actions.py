@@ -1,0 +1,162 @@
+"""What people ask of the engine: cancel, retry, map a SKU, restock, look an order up.
+
+Each checks the stored order and records who asked; settling what follows is the caller's.
+"""
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.db import transaction
+from storage.models import Order
+from storage.states import Actor, EventKind, Placement
+from sync import history, sections
+from sync.engine.context import EngineContext
+from sync.engine.errors import EngineError, OrderNotFound
+from sync.errors import MarketplaceError, Rejected
+from sync.ingest import refresh_section
+
+
+def require_order(ctx: EngineContext, session, tiktok_order_id: str) -> Order:
+    order = queries.order_by_tiktok_id(session, tiktok_order_id=tiktok_order_id)
+    if order is None or order.shop_id != ctx.shop_id:
+        raise OrderNotFound(f"No order {tiktok_order_id} is known; run a fetch first?")
+    return order
+
+
+def look_up(ctx: EngineContext, tiktok_order_id: str) -> Order:
+    with ctx.sessions() as session:
+        return require_order(ctx, session, tiktok_order_id)
+
+
+def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: str) -> None:
+    """Cancel on TikTok once, however often asked: a claim row guards the call."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        if order.tiktok_status == sections.CANCELLED:
+            raise EngineError(f"Order {tiktok_order_id} is already cancelled.")
+        if not queries.claim_cancel(session, order_id=order.id, actor=actor, now=now):
+            session.refresh(order)
+            raise EngineError(
+                f"Order {tiktok_order_id} is already being cancelled "
+                f"(asked by {order.cancel_requested_by} at "
+                f"{order.cancel_requested_at:%Y-%m-%d %H:%M} UTC)."
+            )
+        history.record(
+            session, order.id, EventKind.CANCEL_REQUESTED, reason_key, actor=actor, at=now
+        )
+    try:
+        result = ctx.tiktok.cancel_order(tiktok_order_id, reason_key)
+        outcome = f"TikTok: {result.cancel_status}, id {result.cancel_id}"
+    except MarketplaceError as exc:
+        # TikTok may have acted and the answer been lost (or a retry met "already
+        # cancelled"): the order itself says what happened.
+        if not cancelled_on_tiktok(ctx, tiktok_order_id):
+            release_cancel_claim(ctx, tiktok_order_id, exc)
+            if isinstance(exc, Rejected):
+                raise EngineError(
+                    f"TikTok refused to cancel order {tiktok_order_id}: {exc.message}"
+                ) from exc
+            raise EngineError(
+                f"Could not cancel order {tiktok_order_id} on TikTok ({exc.message}); "
+                "it is not cancelled. Try again in a moment."
+            ) from exc
+        outcome = "TikTok's answer was lost; the order shows cancelled"
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        history.record(
+            session,
+            order.id,
+            EventKind.CANCELLED,
+            f"{reason_key} ({outcome})",
+            actor=actor,
+            at=ctx.clock(),
+        )
+
+
+def cancelled_on_tiktok(ctx: EngineContext, tiktok_order_id: str) -> bool:
+    try:
+        orders = ctx.tiktok.get_orders([tiktok_order_id])
+    except MarketplaceError:
+        return False
+    return any(o.id == tiktok_order_id and o.status == sections.CANCELLED for o in orders)
+
+
+def release_cancel_claim(ctx: EngineContext, tiktok_order_id: str, exc: MarketplaceError) -> None:
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        order.cancel_requested_at = None
+        order.cancel_requested_by = None
+        history.record(
+            session,
+            order.id,
+            EventKind.CANCEL_REFUSED if isinstance(exc, Rejected) else EventKind.CANCEL_FAILED,
+            exc.message,
+            actor=Actor.TIKTOK,
+            at=ctx.clock(),
+        )
+
+
+def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        if not reset_for_retry(session, order.id, actor, now):
+            raise EngineError(
+                f"Order {tiktok_order_id} has no failed placement to retry "
+                f"(it is {sections.Section(order.section).title})."
+            )
+
+
+def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) -> bool:
+    """Make a failed placement pending again, if it is one as stored now."""
+    if not queries.move_placement(
+        session,
+        order_id=order_id,
+        expected=(Placement.FAILED,),
+        to=Placement.PENDING,
+        failure_reasons=sections.PLACEMENT_FAILURES,
+    ):
+        return False
+    order = queries.order_as_stored(session, order_id=order_id)
+    order.failure_reason = None
+    order.failure_detail = None
+    refresh_section(session, order, now, reread=False)
+    history.record(session, order_id, EventKind.RETRY, actor=actor, at=now)
+    return True
+
+
+def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
+    """Record a mapping, then reset the orders that failed on that SKU; returns their ids."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        queries.put_sku_mapping(
+            session,
+            shop_id=ctx.shop_id,
+            tiktok_sku=tiktok_sku,
+            etsy_sku=etsy_sku,
+            actor=actor,
+            now=now,
+        )
+        ids = queries.failed_order_ids_for_sku(session, shop_id=ctx.shop_id, tiktok_sku=tiktok_sku)
+        for order_id in ids:
+            reset_for_retry(session, order_id, actor, now)
+        return [session.get(Order, order_id).tiktok_order_id for order_id in ids]
+
+
+def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
+    """Ask for the units of an order whose delivery failed back (the parcel came back)."""
+    now = ctx.clock()
+    with transaction(ctx.sessions) as session:
+        order = require_order(ctx, session, tiktok_order_id)
+        if not queries.move_placement(
+            session,
+            order_id=order.id,
+            expected=(Placement.PLACED,),
+            to=Placement.RESTOCK,
+            failure_reasons=sections.DELIVERY_FAILURES,
+        ):
+            raise EngineError(f"Order {tiktok_order_id} has no reserved stock to give back.")
+        history.record(session, order.id, EventKind.RESTOCK, actor=actor, at=now)

@@ -1,0 +1,27 @@
+"""What every step of the engine works with: one shop's storage, its two marketplaces, time."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from storage.db import SessionFactory
+from sync.clock import Clock
+from sync.etsy.client import EtsyClient
+from sync.leases import Leases
+from sync.skus import SkuIndexCache
+from sync.tiktok.client import TikTokClient
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    sessions: SessionFactory
+    shop_id: int
+    tiktok: TikTokClient
+    etsy: EtsyClient
+    clock: Clock
+    leases: Leases
+    lookback: timedelta
+    overlap_s: int
+    batch_size: int
+    lease_for: timedelta
+    settle_wait_s: float
+    skus: SkuIndexCache

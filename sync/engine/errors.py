@@ -1,0 +1,17 @@
+"""Requests the engine refuses."""
+
+
+class EngineError(Exception):
+    """A request the engine refuses; the message is for the user."""
+
+
+class FetchRunning(EngineError):
+    pass
+
+
+class OrderNotFound(EngineError):
+    pass
+
+
+class ShopBusy(EngineError):
+    """Another worker holds this shop's stock for longer than a request may wait."""

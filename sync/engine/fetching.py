@@ -1,0 +1,202 @@
+"""One fetch: page through TikTok's changed orders, store each page, settle what is owed."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from storage import queries
+from storage.db import transaction
+from storage.states import Placement
+from sync import lifecycle, metrics
+from sync.clock import to_unix
+from sync.engine.context import EngineContext
+from sync.engine.errors import FetchRunning, ShopBusy
+from sync.engine.results import FetchProgress, FetchSummary, Tally
+from sync.engine.settling import settle
+from sync.errors import AuthFailed, MarketplaceError
+from sync.ingest import ingest
+from sync.leases import LeaseLost, holder_name, new_holder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FetchRun:
+    """One fetch under way: the lease it holds and what it has done so far."""
+
+    ctx: EngineContext
+    holder: str
+    report: Callable[[FetchProgress], None]
+    summary: FetchSummary
+    tally: Tally = field(default_factory=Tally)
+
+    @property
+    def lease(self) -> str:
+        return f"fetch:{self.ctx.shop_id}"
+
+
+def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
+    """Store every order changed since the last fetch, page by page, settling as it goes."""
+    run = FetchRun(ctx, new_holder(), progress or (lambda _p: None), FetchSummary(ctx.clock()))
+    if not ctx.leases.take(run.lease, run.holder, hold_for=ctx.lease_for):
+        other = ctx.leases.holder_of(run.lease)
+        by_whom = f" by {holder_name(other)}" if other else ""
+        raise FetchRunning(f"A fetch is already running for this shop{by_whom}; try again soon.")
+    try:
+        fetch_window(run)
+    except (MarketplaceError, LeaseLost, ShopBusy) as exc:
+        run.summary.error = why_it_stopped(exc)
+        log.warning("fetch stopped: %s", exc)
+    finally:
+        close(run)
+    summary = run.summary
+    run.report(progress_of(summary, run.tally, done=True))
+    log.info(
+        "fetch done: %d orders in %d pages, %d new, %d placed, failed %s, %.1fs%s",
+        summary.orders,
+        summary.pages,
+        summary.new,
+        summary.placed,
+        dict(summary.failed) or 0,
+        summary.duration_s,
+        f", error: {summary.error}" if summary.error else "",
+    )
+    return summary
+
+
+def fetch_window(run: FetchRun) -> None:
+    ctx, summary = run.ctx, run.summary
+    start, window_end = window(ctx, summary.started_at)
+    settle(ctx, run.tally, run.holder)
+    ascending_until: int | None = None
+    for page in ctx.tiktok.search_orders(
+        update_time_ge=start,
+        update_time_lt=window_end,
+        page_size=100,
+        sort_field="update_time",
+        sort_order="ASC",
+    ):
+        # Nothing is stored without the lease: another fetch may have it now.
+        ctx.leases.renew(run.lease, run.holder, hold_for=ctx.lease_for)
+        result = store_page(ctx, with_details(ctx, page.orders))
+        summary.pages += 1
+        summary.orders += len(page.orders)
+        summary.skipped.extend(page.skipped)
+        summary.new += result.new
+        summary.updated += result.updated
+        # The cursor may move only past pages known to be complete: with pages in
+        # ascending update_time, everything before this page's newest is stored.
+        if result.max_update_time is not None and (
+            ascending_until is None or result.min_update_time >= ascending_until
+        ):
+            ascending_until = result.max_update_time
+            save_cursor(ctx, ascending_until)
+        if pending_count(ctx) >= ctx.batch_size:
+            settle(ctx, run.tally, run.holder)
+        run.report(progress_of(summary, run.tally))
+    settle(ctx, run.tally, run.holder)
+    summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
+    save_cursor(ctx, window_end)
+
+
+def window(ctx: EngineContext, started_at: datetime) -> tuple[int, int]:
+    """The update times to ask for: from the cursor (less an overlap, for orders TikTok
+    indexed late) or the lookback, up to now."""
+    with transaction(ctx.sessions) as session:
+        state = queries.fetch_state(session, shop_id=ctx.shop_id)
+        state.last_started_at = started_at
+        cursor = state.cursor
+    end = to_unix(started_at) + 1  # `lt` is exclusive: include now
+    if cursor is not None:
+        return cursor - ctx.overlap_s, end
+    return to_unix(started_at - ctx.lookback), end
+
+
+def why_it_stopped(exc: Exception) -> str:
+    if isinstance(exc, AuthFailed):
+        # Retrying will not help (a refresh token may be spent): the seller has to act.
+        return (
+            f"{exc} — {exc.platform} no longer accepts orderbot's credentials: authorise "
+            "the app again and put the new tokens in the settings. Nothing was lost."
+        )
+    if isinstance(exc, MarketplaceError):
+        return f"{exc} — nothing was lost; the next fetch resumes from here."
+    # The lease was lost: going on could run two fetches (or stock movers) at once.
+    return f"{exc} — the fetch stopped; nothing was lost."
+
+
+def close(run: FetchRun) -> None:
+    summary, tally = run.summary, run.tally
+    summary.finished_at = run.ctx.clock()
+    summary.placed, summary.failed = tally.placed, dict(tally.failed)
+    summary.restored = tally.restored
+    record_fetch(run.ctx, summary)
+    run.ctx.leases.release(run.lease, run.holder)
+    metrics.FETCH_SECONDS.observe(summary.duration_s)
+    metrics.FETCHES.labels("error" if summary.error else "ok").inc()
+
+
+def progress_of(summary: FetchSummary, tally: Tally, done: bool = False) -> FetchProgress:
+    return FetchProgress(
+        pages=summary.pages,
+        orders=summary.orders,
+        placed=tally.placed,
+        failed=sum(tally.failed.values()),
+        done=done,
+    )
+
+
+def store_page(ctx: EngineContext, orders):
+    for attempt in (1, 2):
+        try:
+            with transaction(ctx.sessions) as session:
+                return ingest(session, shop_id=ctx.shop_id, orders=orders, now=ctx.clock())
+        except IntegrityError:
+            # Another writer (a webhook refresh) inserted one of these orders first.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def with_details(ctx: EngineContext, orders):
+    """New orders as Get Order Detail gives them: in 202309 only the detail carries a
+    combined-listing item's components (`combined_listing_skus`), and line items are
+    stored once, when the order is first seen."""
+    with ctx.sessions() as session:
+        stored = queries.orders_by_tiktok_ids(
+            session, tiktok_order_ids=[order.id for order in orders]
+        )
+    new_ids = [order.id for order in orders if order.id not in stored]
+    if not new_ids:
+        return orders
+    detailed = {order.id: order for order in ctx.tiktok.get_orders(new_ids)}
+    return [detailed.get(order.id, order) for order in orders]
+
+
+def save_cursor(ctx: EngineContext, cursor: int) -> None:
+    with transaction(ctx.sessions) as session:
+        state = queries.fetch_state(session, shop_id=ctx.shop_id)
+        if state.cursor is None or cursor > state.cursor:
+            state.cursor = cursor
+
+
+def record_fetch(ctx: EngineContext, summary: FetchSummary) -> None:
+    with transaction(ctx.sessions) as session:
+        state = queries.fetch_state(session, shop_id=ctx.shop_id)
+        state.last_finished_at = summary.finished_at
+        state.last_summary = summary.to_json()
+        state.last_error = summary.error
+        if summary.error is None:
+            state.last_ok_at = summary.finished_at
+
+
+def pending_count(ctx: EngineContext) -> int:
+    with ctx.sessions() as session:
+        return len(
+            queries.order_ids_with_placement(
+                session, shop_id=ctx.shop_id, placement=Placement.PENDING, limit=ctx.batch_size
+            )
+        )
