@@ -21,7 +21,11 @@ Where it is silent, the choice made (and kept in one place) is:
   with a broken field (a line item without `id`, money "N/A", no `line_items`, an unknown
   status) on search and detail, so one bad order in a page can be tested; off by default.
 - Timed rules (`tick`, run before every API call): ON_HOLD → AWAITING_SHIPMENT one hour after
-  payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time.
+  payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time;
+  seller-fulfilled orders not shipped by `shipping_due_time`, or not collected by
+  `collection_due_time`, are cancelled by the system.
+- Fulfilment (§16): delivery options, carriers, the tracking-number `warning` and deadlines are
+  chosen in shipping.py; the endpoints and their order of checks are in fulfillment.py.
 - Webhook addresses are not held to https/no-IP/no-port, so a loopback receiver works.
 """
 

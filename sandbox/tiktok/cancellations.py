@@ -8,6 +8,7 @@ from .orders import Order, image_url, money
 PENDING = "CANCELLATION_REQUEST_PENDING"
 SUCCESS = "CANCELLATION_REQUEST_SUCCESS"
 COMPLETE = "CANCELLATION_REQUEST_COMPLETE"
+CLOSED = "CANCELLATION_REQUEST_CANCELLED"  # Search's and the webhook's spelling (§12.2)
 SELLER_RESPONSE_WINDOW_S = 48 * 3600  # not stated; only shapes the `deadline` field
 
 

@@ -10,6 +10,8 @@ another process (the CLI demo, a kill test) can drive the emulator. Thin over it
     POST /_sandbox/orders/{id}/buyer_cancel    {"reason"?, "pending"?} -> the cancellation
     POST /_sandbox/orders/{id}/system_cancel   {"reason_key"?} -> the cancellation
     POST /_sandbox/orders/{id}/deliver         {"at"?} -> the order
+    POST /_sandbox/orders/{id}/carrier_scan    {"package_id"?} -> the order (one package, or
+                                               all, collected: IN_TRANSIT once all are)
     POST /_sandbox/orders/{id}/malform         {"how": name | null} -> the order, as shown
     GET  /_sandbox/cancellations               {"cancellations": [...]}
     GET|PUT /_sandbox/catalog                  {"skus": [...]}
@@ -48,6 +50,7 @@ class Controls:
             ("POST", "/_sandbox/orders/{order_id}/buyer_cancel"): self._buyer_cancel,
             ("POST", "/_sandbox/orders/{order_id}/system_cancel"): self._system_cancel,
             ("POST", "/_sandbox/orders/{order_id}/deliver"): self._deliver,
+            ("POST", "/_sandbox/orders/{order_id}/carrier_scan"): self._carrier_scan,
             ("POST", "/_sandbox/orders/{order_id}/malform"): self._malform,
             ("GET", "/_sandbox/cancellations"): self._cancellations,
             ("GET", "/_sandbox/catalog"): self._catalog,
@@ -113,6 +116,9 @@ class Controls:
 
     def _deliver(self, body: dict, order_id: str) -> dict:
         return self._sandbox.deliver(order_id, body.get("at"))
+
+    def _carrier_scan(self, body: dict, order_id: str) -> dict:
+        return self._sandbox.carrier_scan(order_id, body.get("package_id"))
 
     def _malform(self, body: dict, order_id: str) -> dict:
         if "how" not in body:

@@ -29,6 +29,7 @@ from .errors import (
 )
 from .fakes import DEFAULT_CATALOG
 from .faults import Faults, RateLimiter
+from .fulfillment import Fulfillment
 from .orders import MALFORMATIONS, PARTIALLY_SHIPPING, STATUSES, Order
 from .paging import Pager
 from .simulate import DEFAULT_MIX, OrderFactory, check_catalog, check_mix, history
@@ -101,7 +102,7 @@ class TikTokSandbox:
             combined_on_search=combined_on_search,
         )
         self._router = Router()
-        for route in api.routes():
+        for route in [*api.routes(), *Fulfillment(self.store).routes()]:
             self._router.add(route.method, route.pattern, route)
         self._controls = Controls(self)
         self._http = HTTPApp(self._dispatch, host, port)
@@ -236,6 +237,11 @@ class TikTokSandbox:
 
     def deliver(self, order_id: str, at: int | None = None) -> dict:
         return self._json(self.store.deliver(order_id, at))
+
+    def carrier_scan(self, order_id: str, package_id: str | None = None) -> dict:
+        """The carrier picks up one package of a shipped order (or all of them); the order
+        moves to IN_TRANSIT once every package is collected."""
+        return self._json(self.store.scan(order_id, package_id))
 
     def buyer_cancel(self, order_id: str, reason: str | None = None, pending: bool = False):
         """Cancelled by the buyer at once, or with `pending` a request the seller has to answer

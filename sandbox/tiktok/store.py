@@ -11,7 +11,15 @@ from collections.abc import Callable
 from sandbox.clock import SandboxClock
 
 from . import reasons
-from .cancellations import COMPLETE, PENDING, SUCCESS, Cancellation, line_items_of, refund_of
+from .cancellations import (
+    CLOSED,
+    COMPLETE,
+    PENDING,
+    SUCCESS,
+    Cancellation,
+    line_items_of,
+    refund_of,
+)
 from .errors import (
     CANCEL_ALREADY_SHIPPED,
     CANCEL_NO_LINE_ITEMS,
@@ -23,6 +31,7 @@ from .errors import (
     ApiError,
 )
 from .orders import (
+    AWAITING_COLLECTION,
     AWAITING_SHIPMENT,
     CANCELLED,
     COMPLETED,
@@ -36,8 +45,14 @@ from .orders import (
     UNPAID,
     Order,
 )
+from .shipping import deadlines
 
 REMORSE_WINDOW_S = 3600  # ON_HOLD -> AWAITING_SHIPMENT (§11)
+# TikTok cancels an order not shipped by `shipping_due_time` or not collected by
+# `collection_due_time` (§16.1); the reason keys are not stated, these are the closest listed.
+NOT_SHIPPED_REASON = "platform_cancel"
+NOT_COLLECTED_REASON = "system_cancel_order_reason_shipping_timeout"
+_TO_SHIP = (AWAITING_SHIPMENT, PARTIALLY_SHIPPING)
 
 
 class Ids:
@@ -80,7 +95,7 @@ class Store:
         self._notify = notify
         self._orders: dict[str, Order] = {}
         self._cancellations: dict[str, Cancellation] = {}
-        self._timed: set[str] = set()  # ON_HOLD and DELIVERED orders, which time moves on
+        self._timed: set[str] = set()  # orders that a deadline can move on (`tick`)
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -112,7 +127,7 @@ class Store:
             if order.id in self._orders:
                 raise ValueError(f"order {order.id} already exists")
             self._orders[order.id] = order
-            self._changed(order)
+            self.order_changed(order)
 
     def set_status(self, order_id: str, status: str, at: int | None = None) -> Order:
         if status not in STATUSES:
@@ -124,7 +139,7 @@ class Store:
             if order.status == CANCELLED:
                 raise ValueError(f"order {order_id} is cancelled")
             order.move(status, self.now() if at is None else at)
-            self._changed(order)
+            self.order_changed(order)
             return order
 
     def advance(self, order_id: str) -> Order:
@@ -141,19 +156,56 @@ class Store:
             return self.set_status(order_id, DELIVERED, at)
 
     def tick(self) -> None:
-        """TikTok's own clock rules: the remorse window ends, delivered orders complete."""
+        """TikTok's own clock rules: the remorse window ends, unshipped or uncollected orders
+        are cancelled at their due times, delivered orders complete."""
         now = self.now()
         with self.lock:
             for order_id in list(self._timed):
                 order = self._orders[order_id]
-                if order.status == ON_HOLD:
-                    due, target = order.times["paid_time"] + REMORSE_WINDOW_S, AWAITING_SHIPMENT
-                else:
-                    due = order.times["delivery_time"] + self.completion_days * DAY
-                    target = COMPLETED
-                if due <= now:
-                    order.move(target, due)
-                    self._changed(order)
+                while order_id in self._timed and self._apply_deadline(order, now):
+                    pass
+
+    def _apply_deadline(self, order: Order, now: int) -> bool:
+        """Apply the first rule due for `order`; False when none is."""
+        paid = order.times.get("paid_time", 0)
+        due = deadlines(paid)
+        if order.status == ON_HOLD and paid + REMORSE_WINDOW_S <= now:
+            order.move(AWAITING_SHIPMENT, paid + REMORSE_WINDOW_S)
+        elif order.status in _TO_SHIP and due["shipping_due_time"] <= now:
+            self.system_cancel(order.id, NOT_SHIPPED_REASON)
+            return True
+        elif order.status == AWAITING_COLLECTION and due["collection_due_time"] <= now:
+            self.system_cancel(order.id, NOT_COLLECTED_REASON)
+            return True
+        elif order.status == DELIVERED:
+            completes = order.times["delivery_time"] + self.completion_days * DAY
+            if completes > now:
+                return False
+            order.move(COMPLETED, completes)
+        else:
+            return False
+        self.order_changed(order)
+        return True
+
+    def scan(self, order_id: str, package_id: str | None = None) -> Order:
+        """The carrier's first scan of one package (or all): once every package is collected,
+        an AWAITING_COLLECTION order moves to IN_TRANSIT (§16.1)."""
+        with self.lock:
+            order = self.get(order_id)
+            if order.status not in (PARTIALLY_SHIPPING, AWAITING_COLLECTION):
+                raise ValueError(f"order {order_id} is {order.status}: nothing awaits a carrier")
+            packages = [p for p in order.packages if package_id in (None, p.id)]
+            if not packages:
+                raise KeyError(f"package {package_id} of order {order_id}")
+            now = self.now()
+            for package in packages:
+                package.collected_at = package.collected_at or now
+            if order.status == AWAITING_COLLECTION and all(p.collected_at for p in order.packages):
+                order.move(NEXT[AWAITING_COLLECTION], now)
+                self.order_changed(order)
+            else:
+                order.refresh_items()
+            return order
 
     # --- cancellations -----------------------------------------------------------------------
 
@@ -262,11 +314,24 @@ class Store:
         record.update_time = self.now()
         order.cancel(initiator=role, user=user, reason_text=record.reason_text, at=self.now())
         self._notify("cancellation", record)
-        self._changed(order)
+        self.order_changed(order)
         return record
 
-    def _changed(self, order: Order) -> None:
-        if order.status in (ON_HOLD, DELIVERED):
+    def close_buyer_request(self, order: Order) -> None:
+        """A pending buyer cancellation request ends unapproved (shipping the order rejects it,
+        §16.3): closed, as Search Cancellations' enum has no rejected status."""
+        request = self._pending_request(order.id)
+        if request is None:
+            return
+        request.status, request.update_time = CLOSED, self.now()
+        order.request_cancel_time = 0
+        self._notify("cancellation", request)
+
+    def order_changed(self, order: Order) -> None:
+        by_seller = order.fulfillment_type != "FULFILLMENT_BY_TIKTOK"
+        if order.status in (ON_HOLD, DELIVERED) or (
+            by_seller and order.status in (*_TO_SHIP, AWAITING_COLLECTION)
+        ):
             self._timed.add(order.id)
         else:
             self._timed.discard(order.id)
