@@ -26,11 +26,15 @@ Where it is silent, the choice made (and kept in one place) is:
   `collection_due_time`, are cancelled by the system.
 - Fulfilment (§16): delivery options, carriers, the tracking-number `warning` and deadlines are
   chosen in shipping.py; the endpoints and their order of checks are in fulfillment.py.
+- After-sales (§17): requests and reasons in returns.py, how they move (and the codes chosen
+  where the reference is silent) in aftersales.py, the endpoints and idempotency keys in
+  aftersales_api.py. Unanswered buyer cancellation requests are approved after 48 hours.
 - Webhook addresses are not held to https/no-IP/no-port, so a loopback receiver works.
 """
 
-from .emulator import Call, TikTokSandbox
+from .emulator import TikTokSandbox
 from .faults import Faults
+from .gateway import Call
 from .signing import request_sign, webhook_sign
 from .webhooks import Delivery
 

@@ -13,6 +13,13 @@ another process (the CLI demo, a kill test) can drive the emulator. Thin over it
     POST /_sandbox/orders/{id}/carrier_scan    {"package_id"?} -> the order (one package, or
                                                all, collected: IN_TRANSIT once all are)
     POST /_sandbox/orders/{id}/malform         {"how": name | null} -> the order, as shown
+    POST /_sandbox/orders/{id}/returns         {"type"?: REFUND | RETURN_AND_REFUND (default) |
+                                               REPLACEMENT, "line_item_ids"?, "reason"?}
+                                               -> the request, as Search Returns shows it
+    GET  /_sandbox/returns                     {"returns": [...]}
+    POST /_sandbox/returns/{id}/buyer_ship     {"tracking_number"?} -> the request
+    POST /_sandbox/returns/{id}/receive        the parcel reaches the seller -> the request
+    POST /_sandbox/returns/{id}/withdraw       the buyer takes it back -> the request
     GET  /_sandbox/cancellations               {"cancellations": [...]}
     GET|PUT /_sandbox/catalog                  {"skus": [...]}
     GET|POST /_sandbox/clock                   {"advance_s"} or {"offset_s"} -> {"now"}
@@ -52,6 +59,11 @@ class Controls:
             ("POST", "/_sandbox/orders/{order_id}/deliver"): self._deliver,
             ("POST", "/_sandbox/orders/{order_id}/carrier_scan"): self._carrier_scan,
             ("POST", "/_sandbox/orders/{order_id}/malform"): self._malform,
+            ("POST", "/_sandbox/orders/{order_id}/returns"): self._open_return,
+            ("GET", "/_sandbox/returns"): self._returns,
+            ("POST", "/_sandbox/returns/{return_id}/buyer_ship"): self._return_shipped,
+            ("POST", "/_sandbox/returns/{return_id}/receive"): self._return_received,
+            ("POST", "/_sandbox/returns/{return_id}/withdraw"): self._withdraw_return,
             ("GET", "/_sandbox/cancellations"): self._cancellations,
             ("GET", "/_sandbox/catalog"): self._catalog,
             ("PUT", "/_sandbox/catalog"): self._set_catalog,
@@ -124,6 +136,29 @@ class Controls:
         if "how" not in body:
             raise ValueError('malform takes {"how": name} or {"how": null}')
         return self._sandbox.malform_order(order_id, body["how"])
+
+    def _open_return(self, body: dict, order_id: str) -> dict:
+        unknown = set(body) - {"type", "line_item_ids", "reason"}
+        if unknown:
+            raise ValueError(f"unknown field(s): {sorted(unknown)}")
+        return self._sandbox.open_return(
+            order_id,
+            body.get("type", "RETURN_AND_REFUND"),
+            body.get("line_item_ids"),
+            body.get("reason"),
+        )
+
+    def _returns(self, body: dict) -> dict:
+        return {"returns": self._sandbox.returns()}
+
+    def _return_shipped(self, body: dict, return_id: str) -> dict:
+        return self._sandbox.return_shipped(return_id, body.get("tracking_number"))
+
+    def _return_received(self, body: dict, return_id: str) -> dict:
+        return self._sandbox.return_received(return_id)
+
+    def _withdraw_return(self, body: dict, return_id: str) -> dict:
+        return self._sandbox.withdraw_return(return_id)
 
     def _cancellations(self, body: dict) -> dict:
         return {"cancellations": self._sandbox.cancellations()}

@@ -10,6 +10,7 @@ one correction (TikTok is not said to tell them apart).
 from sandbox.server import Request
 
 from .errors import (
+    AFTER_SALE_IN_PROGRESS,
     ALREADY_DELIVERED,
     DELIVERED_BY_PLATFORM,
     DUPLICATE_TRACKING,
@@ -39,6 +40,7 @@ from .orders import (
     CANCELLED,
     COMPLETED,
     DELIVERED,
+    IN_TRANSIT,
     ON_HOLD,
     PARTIALLY_SHIPPING,
     UNPAID,
@@ -127,6 +129,7 @@ class Fulfillment:
                     PACKAGE_ALREADY_SHIPPED,
                     "Package has been shipped. Please not ship the package again.",
                 )
+            self._no_after_sale(order, chosen)
             provider = self._provider(order, provider_id, tracking)
             now = store.now()
             package = order.pack(chosen, provider, tracking, now)
@@ -176,6 +179,7 @@ class Fulfillment:
     def _correct(
         self, order: Order, package: Package, tracking: str, provider_id: str, *, per_package: bool
     ) -> dict:
+        self._no_after_sale(order, package.line_item_ids)
         if package.corrections:
             raise ApiError(UPDATE_ONLY_ONCE, "The tracking number can only be updated once.")
         now = self._store.now()
@@ -216,6 +220,29 @@ class Fulfillment:
                 detail["recipient_address"] = order.to_json()["recipient_address"]
             return detail
 
+    # --- the carrier (a simulation control) -----------------------------------------------------
+
+    def scan(self, order_id: str, package_id: str | None = None) -> Order:
+        """The carrier's first scan of one package (or all): once every package is collected,
+        an AWAITING_COLLECTION order moves to IN_TRANSIT (§16.1)."""
+        store = self._store
+        with store.lock:
+            order = store.get(order_id)
+            if order.status not in (PARTIALLY_SHIPPING, AWAITING_COLLECTION):
+                raise ValueError(f"order {order_id} is {order.status}: nothing awaits a carrier")
+            packages = [p for p in order.packages if package_id in (None, p.id)]
+            if not packages:
+                raise KeyError(f"package {package_id} of order {order_id}")
+            now = store.now()
+            for package in packages:
+                package.collected_at = package.collected_at or now
+            if order.status == AWAITING_COLLECTION and all(p.collected_at for p in order.packages):
+                order.move(IN_TRANSIT, now)
+                store.order_changed(order)
+            else:
+                order.refresh_items()
+            return order
+
     # --- shared checks ---------------------------------------------------------------------------
 
     def _seller_order(self, order_id: str) -> Order:
@@ -245,6 +272,13 @@ class Fulfillment:
                 if package.id == package_id:
                     return order, package
         raise ApiError(unknown_code, "The package does not belong to this shop")
+
+    def _no_after_sale(self, order: Order, line_item_ids: list[str]) -> None:
+        if self._store.open_returns(order.id, line_item_ids):
+            raise ApiError(
+                AFTER_SALE_IN_PROGRESS,
+                "Package item has after-sale request, please process the after-sale request first.",
+            )
 
     def _provider(
         self, order: Order, provider_id: str, tracking: str, ignore: Package | None = None

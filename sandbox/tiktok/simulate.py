@@ -8,6 +8,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import fakes
+from .ids import Ids
 from .orders import (
     AWAITING_SHIPMENT,
     CANCELLED,
@@ -21,7 +22,6 @@ from .orders import (
     LineItem,
     Order,
 )
-from .store import Ids
 
 _GAP_S = {  # typical time from the previous stage
     ON_HOLD: 60,

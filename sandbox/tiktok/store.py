@@ -4,7 +4,6 @@ Changes report themselves through `notify(kind, payload)` (kinds "order" and "ca
 called with the lock held and expected to return at once (the webhook pusher only enqueues).
 """
 
-import itertools
 import threading
 from collections.abc import Callable
 
@@ -22,14 +21,21 @@ from .cancellations import (
 )
 from .errors import (
     CANCEL_ALREADY_SHIPPED,
+    CANCEL_INVALID_PARAMETER,
     CANCEL_NO_LINE_ITEMS,
     CANCEL_NO_PERMISSION,
     CANCEL_ORDER_FINISHED,
     CANCEL_REASON_NOT_FOR_SELLER,
     CANCEL_REASON_STATUS_MISMATCH,
     CANCEL_UNKNOWN_REASON,
+    RETURN_ALREADY_CANCELLED,
+    RETURN_DECISION_MISMATCH,
+    RETURN_REASON_MISMATCH,
+    RETURN_STATUS_NOT_ALLOWED,
+    RETURN_UNKNOWN_REASON,
     ApiError,
 )
+from .ids import Ids
 from .orders import (
     AWAITING_COLLECTION,
     AWAITING_SHIPMENT,
@@ -45,6 +51,7 @@ from .orders import (
     UNPAID,
     Order,
 )
+from .returns import CANCEL_REJECT, KNOWN_REASONS, ReturnRequest
 from .shipping import deadlines
 
 REMORSE_WINDOW_S = 3600  # ON_HOLD -> AWAITING_SHIPMENT (§11)
@@ -53,31 +60,6 @@ REMORSE_WINDOW_S = 3600  # ON_HOLD -> AWAITING_SHIPMENT (§11)
 NOT_SHIPPED_REASON = "platform_cancel"
 NOT_COLLECTED_REASON = "system_cancel_order_reason_shipping_timeout"
 _TO_SHIP = (AWAITING_SHIPMENT, PARTIALLY_SHIPPING)
-
-
-class Ids:
-    """Numeric-string ids of TikTok's lengths, one counter per kind."""
-
-    def __init__(self) -> None:
-        self._counters = {kind: itertools.count(1) for kind in _ID_BASES}
-        self._lock = threading.Lock()
-
-    def new(self, kind: str) -> str:
-        with self._lock:
-            n = next(self._counters[kind])
-        base = _ID_BASES[kind]
-        return f"9400{n:018d}" if base is None else str(base + n)
-
-
-_ID_BASES = {
-    "order": 576_460_000_000_000_000,
-    "line_item": 577_460_000_000_000_000,
-    "package": 1_153_460_000_000_000_000,
-    "cancel": 4_035_460_000_000_000_000,
-    "cancel_line": 4_036_460_000_000_000_000,
-    "notification": 7_327_460_000_000_000_000,
-    "tracking": None,  # 22-digit USPS-style tracking number
-}
 
 
 class Store:
@@ -95,6 +77,7 @@ class Store:
         self._notify = notify
         self._orders: dict[str, Order] = {}
         self._cancellations: dict[str, Cancellation] = {}
+        self.returns: dict[str, ReturnRequest] = {}  # aftersales.ReturnDesk moves them
         self._timed: set[str] = set()  # orders that a deadline can move on (`tick`)
 
     def now(self) -> int:
@@ -119,6 +102,23 @@ class Store:
     def all_cancellations(self) -> list[Cancellation]:
         with self.lock:
             return list(self._cancellations.values())
+
+    def cancellation(self, cancel_id: str) -> Cancellation | None:
+        with self.lock:
+            return self._cancellations.get(cancel_id)
+
+    def returns_of(self, order_id: str) -> list[ReturnRequest]:
+        with self.lock:
+            return [record for record in self.returns.values() if record.order_id == order_id]
+
+    def open_returns(self, order_id: str, line_item_ids=None) -> list[ReturnRequest]:
+        """Open requests of the order (touching any of `line_item_ids`, when given)."""
+        return [
+            record
+            for record in self.returns_of(order_id)
+            if record.is_open
+            and (line_item_ids is None or set(record.line_item_ids) & set(line_item_ids))
+        ]
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -164,6 +164,9 @@ class Store:
                 order = self._orders[order_id]
                 while order_id in self._timed and self._apply_deadline(order, now):
                     pass
+            for request in list(self._cancellations.values()):  # unanswered: TikTok approves
+                if request.status == PENDING and request.deadline <= now:
+                    self._approve_request(self._orders[request.order_id], request)
 
     def _apply_deadline(self, order: Order, now: int) -> bool:
         """Apply the first rule due for `order`; False when none is."""
@@ -177,7 +180,7 @@ class Store:
         elif order.status == AWAITING_COLLECTION and due["collection_due_time"] <= now:
             self.system_cancel(order.id, NOT_COLLECTED_REASON)
             return True
-        elif order.status == DELIVERED:
+        elif order.status == DELIVERED and not self.open_returns(order.id):
             completes = order.times["delivery_time"] + self.completion_days * DAY
             if completes > now:
                 return False
@@ -186,26 +189,6 @@ class Store:
             return False
         self.order_changed(order)
         return True
-
-    def scan(self, order_id: str, package_id: str | None = None) -> Order:
-        """The carrier's first scan of one package (or all): once every package is collected,
-        an AWAITING_COLLECTION order moves to IN_TRANSIT (§16.1)."""
-        with self.lock:
-            order = self.get(order_id)
-            if order.status not in (PARTIALLY_SHIPPING, AWAITING_COLLECTION):
-                raise ValueError(f"order {order_id} is {order.status}: nothing awaits a carrier")
-            packages = [p for p in order.packages if package_id in (None, p.id)]
-            if not packages:
-                raise KeyError(f"package {package_id} of order {order_id}")
-            now = self.now()
-            for package in packages:
-                package.collected_at = package.collected_at or now
-            if order.status == AWAITING_COLLECTION and all(p.collected_at for p in order.packages):
-                order.move(NEXT[AWAITING_COLLECTION], now)
-                self.order_changed(order)
-            else:
-                order.refresh_items()
-            return order
 
     # --- cancellations -----------------------------------------------------------------------
 
@@ -250,10 +233,37 @@ class Store:
                     raise ValueError(f"order {order_id} already has a pending buyer request")
                 return self._request(order, reason)
             if request is not None:  # approving the buyer's earlier request
-                request.status = COMPLETE
-                return self._finish(order, request, "BUYER", "BUYER")
+                return self._approve_request(order, request)
             text = reasons.buyer_text(reason)
             return self._cancel(order, "BUYER", "BUYER", reason, text, "BUYER_CANCEL")
+
+    def answer_buyer_request(self, cancel_id: str, reject_reason: str | None = None):
+        """Approve Cancellation, or with a reason Reject Cancellation (§17.4), of a pending
+        buyer request. Answering one that is no longer pending: 25020009 once the order is
+        cancelled, 25011012 once the request is closed."""
+        with self.lock:
+            record = self._cancellations.get(cancel_id)
+            if record is None:
+                raise ApiError(CANCEL_INVALID_PARAMETER, "Invalid parameter: cancel_id not found")
+            if record.cancel_type != "BUYER_CANCEL":
+                raise ApiError(RETURN_DECISION_MISMATCH, "The decision does not fit the type")
+            if record.status in (SUCCESS, COMPLETE):
+                raise ApiError(RETURN_ALREADY_CANCELLED, "The order has been cancelled")
+            if record.status != PENDING:
+                raise ApiError(RETURN_STATUS_NOT_ALLOWED, "The request's status does not allow it")
+            order = self._orders[record.order_id]
+            if reject_reason is None:
+                return self._approve_request(order, record)
+            if reject_reason not in CANCEL_REJECT:
+                known = reject_reason in KNOWN_REASONS
+                code = RETURN_REASON_MISMATCH if known else RETURN_UNKNOWN_REASON
+                raise ApiError(code, f"Reject reason does not fit: {reject_reason}")
+            self.close_buyer_request(order)
+            return record
+
+    def _approve_request(self, order: Order, request: Cancellation) -> Cancellation:
+        request.status = COMPLETE
+        return self._finish(order, request, "BUYER", "BUYER")
 
     def system_cancel(self, order_id: str, reason: str = "returned_to_shipper_refused"):
         with self.lock:
