@@ -29,6 +29,9 @@ Where it is silent, the choice made (and kept in one place) is:
 - After-sales (§17): requests and reasons in returns.py, how they move (and the codes chosen
   where the reference is silent) in aftersales.py, the endpoints and idempotency keys in
   aftersales_api.py. Unanswered buyer cancellation requests are approved after 48 hours.
+- Stock (§18): products, SKUs, warehouses and how orders commit stock in products.py; Search
+  Products, Get Product, Update Inventory (call-level and per-SKU failures), Inventory Search
+  and Get Warehouse List in products_api.py.
 - Webhook addresses are not held to https/no-IP/no-port, so a loopback receiver works.
 """
 

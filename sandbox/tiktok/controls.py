@@ -22,10 +22,16 @@ another process (the CLI demo, a kill test) can drive the emulator. Thin over it
     POST /_sandbox/returns/{id}/withdraw       the buyer takes it back -> the request
     GET  /_sandbox/cancellations               {"cancellations": [...]}
     GET|PUT /_sandbox/catalog                  {"skus": [...]}
+    GET  /_sandbox/products                    {"products": [...]} with stock per warehouse
+    POST /_sandbox/products/{id}/status        {"status"} (ACTIVATE, SELLER_DEACTIVATED, ...)
+    GET  /_sandbox/inventory/{sku_id}          the SKU as Inventory Search shows it
+    PUT  /_sandbox/stock                       {sku_id: [{"warehouse_id", "quantity"}]}
     GET|POST /_sandbox/clock                   {"advance_s"} or {"offset_s"} -> {"now"}
     POST /_sandbox/tick                        TikTok's timed rules now -> {"now"}
     GET|POST /_sandbox/faults                  {field: value, ...} -> the fault settings
     GET|POST /_sandbox/config                  {"combined_on_search"?} -> the settings
+    GET|POST /_sandbox/stock_config            {"zero_quantity"?: "accept" | "reject"}: whether
+                                               Update Inventory takes quantity 0
     POST /_sandbox/tokens                      -> issue_tokens()
     POST /_sandbox/tokens/expire               every access token expires
     POST /_sandbox/auth_code                   -> {"auth_code"}
@@ -67,6 +73,10 @@ class Controls:
             ("GET", "/_sandbox/cancellations"): self._cancellations,
             ("GET", "/_sandbox/catalog"): self._catalog,
             ("PUT", "/_sandbox/catalog"): self._set_catalog,
+            ("GET", "/_sandbox/products"): self._products,
+            ("POST", "/_sandbox/products/{product_id}/status"): self._product_status,
+            ("GET", "/_sandbox/inventory/{sku_id}"): self._inventory,
+            ("PUT", "/_sandbox/stock"): self._set_stock,
             ("GET", "/_sandbox/clock"): self._now,
             ("POST", "/_sandbox/clock"): self._move_clock,
             ("POST", "/_sandbox/tick"): self._tick,
@@ -74,6 +84,8 @@ class Controls:
             ("POST", "/_sandbox/faults"): self._set_faults,
             ("GET", "/_sandbox/config"): self._config,
             ("POST", "/_sandbox/config"): self._set_config,
+            ("GET", "/_sandbox/stock_config"): self._stock_config,
+            ("POST", "/_sandbox/stock_config"): self._set_stock_config,
             ("POST", "/_sandbox/tokens"): self._issue_tokens,
             ("POST", "/_sandbox/tokens/expire"): self._expire_tokens,
             ("POST", "/_sandbox/auth_code"): self._auth_code,
@@ -170,6 +182,19 @@ class Controls:
         self._sandbox.set_catalog(body["skus"])
         return self._catalog(body)
 
+    def _products(self, body: dict) -> dict:
+        return {"products": self._sandbox.products()}
+
+    def _product_status(self, body: dict, product_id: str) -> dict:
+        return self._sandbox.set_product_status(product_id, body["status"])
+
+    def _inventory(self, body: dict, sku_id: str) -> dict:
+        return self._sandbox.inventory(sku_id)
+
+    def _set_stock(self, body: dict) -> dict:
+        self._sandbox.set_stock(body)
+        return self._products(body)
+
     def _now(self, body: dict) -> dict:
         return {"now": int(self._sandbox.clock.now())}
 
@@ -203,6 +228,17 @@ class Controls:
                 raise ValueError("combined_on_search must be true or false")
             self._sandbox.combined_on_search = body["combined_on_search"]
         return self._config(body)
+
+    def _stock_config(self, body: dict) -> dict:
+        return {"zero_quantity": self._sandbox.zero_quantity}
+
+    def _set_stock_config(self, body: dict) -> dict:
+        unknown = set(body) - {"zero_quantity"}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {sorted(unknown)}")
+        if "zero_quantity" in body:
+            self._sandbox.zero_quantity = body["zero_quantity"]
+        return self._stock_config(body)
 
     def _issue_tokens(self, body: dict) -> dict:
         return self._sandbox.issue_tokens()

@@ -22,6 +22,8 @@ from .gateway import Call, Gateway
 from .ids import Ids
 from .orders import MALFORMATIONS, PARTIALLY_SHIPPING, STATUSES, Order
 from .paging import Pager
+from .products import PRODUCT_STATUSES, ProductBook
+from .products_api import ZERO_POLICIES, ProductsApi
 from .simulate import DEFAULT_MIX, OrderFactory, check_catalog, check_mix, history
 from .store import Store
 from .tokens import TokenBook
@@ -65,6 +67,8 @@ class TikTokSandbox:
         self.store = Store(self.clock, self._ids, self._notify, completion_days)
         self._factory = OrderFactory(random.Random(f"{seed}:orders"), self._ids)
         self._catalog = check_catalog(DEFAULT_CATALOG)
+        self._products = ProductBook()
+        self._products.load(self._catalog, self.store.now())
         pager = Pager(random.Random(f"{seed}:pager").randbytes(32))
         self._api = api = Api(
             app_key=app_key,
@@ -79,8 +83,10 @@ class TikTokSandbox:
         self._fulfillment = Fulfillment(self.store)
         self._returns = ReturnDesk(self.store, self._notify)
         after_sales = AfterSalesApi(self.store, self._returns, pager)
+        self._products_api = ProductsApi(self.store, self._products, pager)
+        routes = [*api.routes(), *self._fulfillment.routes(), *after_sales.routes()]
         self._gateway = Gateway(
-            routes=[*api.routes(), *self._fulfillment.routes(), *after_sales.routes()],
+            routes=[*routes, *self._products_api.routes()],
             gate=Gate(app_key, app_secret, shop_cipher, self.tokens),
             faults=self.faults,
             limiter=RateLimiter(rate_per_s),
@@ -133,7 +139,14 @@ class TikTokSandbox:
     # --- catalog and orders --------------------------------------------------------------------
 
     def set_catalog(self, skus: list[dict]) -> None:
-        self._catalog = check_catalog(skus)
+        """The SKUs orders are made from, which are also the shop's products (entries with one
+        `product_id` are one product), each in the main warehouse until `set_stock`."""
+        catalog = check_catalog(skus)
+        with self.store.lock:
+            self._products.load(catalog, self.store.now())
+            self._catalog = catalog
+            for order in self.store.all_orders():
+                self._products.follow(order)
 
     def catalog(self) -> list[dict]:
         return [dict(sku) for sku in self._catalog.values()]
@@ -209,6 +222,42 @@ class TikTokSandbox:
     def cancellations(self) -> list[dict]:
         with self.store.lock:
             return [record.to_json() for record in self.store.all_cancellations()]
+
+    # --- products and stock ------------------------------------------------------------------
+
+    def products(self) -> list[dict]:
+        """Every product with its SKUs and their stock per warehouse, as Get Product shows it."""
+        with self.store.lock:
+            return [product.to_json() for product in self._products.products.values()]
+
+    def set_stock(self, stock: dict[str, list[dict]]) -> None:
+        """sku_id -> [{"warehouse_id", "quantity"}]: where SKUs are stocked and how many units
+        (the seed's `tiktok_stock`); orders placed later take their units from there."""
+        with self.store.lock:
+            self._products.set_stock(stock)
+
+    def inventory(self, sku_id: str) -> dict:
+        """One SKU's stock as Inventory Search shows it (available and committed)."""
+        with self.store.lock:
+            return self._products.skus[sku_id][1].inventory_json()
+
+    def set_product_status(self, product_id: str, status: str) -> dict:
+        if status not in PRODUCT_STATUSES:
+            raise ValueError(f"status must be one of {PRODUCT_STATUSES}")
+        with self.store.lock:
+            product = self._products.products[product_id]
+            product.status, product.update_time = status, self.store.now()
+            return product.to_json()
+
+    @property
+    def zero_quantity(self) -> str:
+        return self._products_api.zero_quantity
+
+    @zero_quantity.setter
+    def zero_quantity(self, policy: str) -> None:
+        if policy not in ZERO_POLICIES:
+            raise ValueError(f"zero_quantity must be one of {ZERO_POLICIES}")
+        self._products_api.zero_quantity = policy
 
     # --- after-sales ---------------------------------------------------------------------------
 
@@ -310,6 +359,7 @@ class TikTokSandbox:
     def _notify(self, kind: str, subject) -> None:
         """Called by the store on each change: build the push now, send it in the background."""
         if kind == "order":
+            self._products.follow(subject)
             if subject.status == PARTIALLY_SHIPPING:  # not a value the type-1 push knows
                 return
             topic, build = webhooks.ORDER_STATUS_CHANGE, webhooks.order_status_body
