@@ -6,7 +6,8 @@ page sizes, ≤50 ids, the US cancel-reason table, `CANCEL` in pushes, absolute 
 Where it is silent, the choice made (and kept in one place) is:
 - HTTP status: 401 for 106001, 429 for 36009002, 404/405 for unknown path/method, 5xx for
   injected faults; every other refusal is HTTP 200 with a non-zero `code` (errors.py).
-- Parameter errors on order/fulfillment/event calls answer 36009004; on return/refund 25001001.
+- Parameter errors on order, tracking and event calls answer 36009004; on return/refund
+  25001001; on the ship and shipping-info calls 21001001 (their pages list it).
 - Refresh tokens rotate; a used or unknown one gets 36004005, an expired one 36004001.
 - Seller cancel: UNPAID takes the unpaid reasons; AWAITING_COLLECTION takes none (25001021);
   partial cancels (line items / skus) answer 25005010. The response says ..._SUCCESS; the record

@@ -1,6 +1,6 @@
 """The Partner API endpoints (§6-§14): handlers `(request, path params, JSON body) -> data`.
 
-Parameter errors on order and fulfillment calls have no documented code; they answer 36009004
+Parameter errors on order and tracking calls have no documented code; they answer 36009004
 (TikTok reuses it for validation failures) with a message naming the parameter. Return/refund
 calls use their own 25001001.
 """

@@ -1,6 +1,7 @@
 """The shop's state: orders, cancellations and every change to them, under one lock.
 
-Changes report themselves through `notify(kind, payload)` (kinds "order" and "cancellation"),
+Changes report themselves through `notify(kind, payload)` (kinds "order" and "cancellation";
+the returns desk, aftersales.py, reports "return" on its own),
 called with the lock held and expected to return at once (the webhook pusher only enqueues).
 """
 
@@ -52,7 +53,7 @@ from .orders import (
     Order,
 )
 from .returns import CANCEL_REJECT, KNOWN_REASONS, ReturnRequest
-from .shipping import deadlines
+from .shipping import COLLECTION_DUE_S, SHIPPING_DUE_S
 
 REMORSE_WINDOW_S = 3600  # ON_HOLD -> AWAITING_SHIPMENT (§11)
 # TikTok cancels an order not shipped by `shipping_due_time` or not collected by
@@ -111,7 +112,9 @@ class Store:
         with self.lock:
             return [record for record in self.returns.values() if record.order_id == order_id]
 
-    def open_returns(self, order_id: str, line_item_ids=None) -> list[ReturnRequest]:
+    def open_returns(
+        self, order_id: str, line_item_ids: list[str] | None = None
+    ) -> list[ReturnRequest]:
         """Open requests of the order (touching any of `line_item_ids`, when given)."""
         return [
             record
@@ -170,14 +173,13 @@ class Store:
 
     def _apply_deadline(self, order: Order, now: int) -> bool:
         """Apply the first rule due for `order`; False when none is."""
-        paid = order.times.get("paid_time", 0)
-        due = deadlines(paid)
+        paid = order.times.get("paid_time", 0)  # runs before every call: cheap sums only
         if order.status == ON_HOLD and paid + REMORSE_WINDOW_S <= now:
             order.move(AWAITING_SHIPMENT, paid + REMORSE_WINDOW_S)
-        elif order.status in _TO_SHIP and due["shipping_due_time"] <= now:
+        elif order.status in _TO_SHIP and paid + SHIPPING_DUE_S <= now:
             self.system_cancel(order.id, NOT_SHIPPED_REASON)
             return True
-        elif order.status == AWAITING_COLLECTION and due["collection_due_time"] <= now:
+        elif order.status == AWAITING_COLLECTION and paid + COLLECTION_DUE_S <= now:
             self.system_cancel(order.id, NOT_COLLECTED_REASON)
             return True
         elif order.status == DELIVERED and not self.open_returns(order.id):
