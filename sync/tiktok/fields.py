@@ -5,6 +5,7 @@ names the field (never the value); callers skip and log that one record.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -15,6 +16,7 @@ from sync.clock import from_unix
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=StrEnum)
+R = TypeVar("R")
 
 
 class Unreadable(ValueError):
@@ -96,3 +98,29 @@ def next_deadline(actions: Any) -> datetime | None:
     moments = [maybe_time(a.get("deadline")) for a in listed if isinstance(a, dict)]
     found = [moment for moment in moments if moment is not None]
     return min(found) if found else None
+
+
+def read_each(
+    raw: Any, parse: Callable[[Any], R], kind: str, id_key: str = "id"
+) -> tuple[list[R], tuple[str, ...]]:
+    """The readable records of a list, and the ids of those skipped (each logged), so one odd
+    record never stops a page. A record without an id is logged but cannot be named."""
+    found: list[R] = []
+    skipped: list[str] = []
+    for record in raw if isinstance(raw, list) else ():
+        try:
+            found.append(parse(record))
+        except (Unreadable, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            record_id = text(record.get(id_key)) if isinstance(record, dict) else None
+            log.warning("tiktok: %s %s skipped: %s", kind, record_id or "(no id)", exc)
+            if record_id is not None:
+                skipped.append(record_id)
+    return found, tuple(skipped)
+
+
+def count_or_none(value: Any) -> int | None:
+    """A `total_count`: informational only, so an odd one is just not known."""
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

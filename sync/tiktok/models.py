@@ -17,9 +17,11 @@ from typing import Any
 from sync.clock import from_unix
 from sync.tiktok.fields import (
     Unreadable,
+    count_or_none,
     enum_value,
     maybe_time,
     money,
+    read_each,
     required,
     text,
     text_or_empty,
@@ -234,19 +236,8 @@ def _package_ids(packages: Any, where: str) -> tuple[str, ...]:
 
 
 def parse_orders(raw: Any) -> tuple[list[TikTokOrder], tuple[str, ...]]:
-    """The readable orders of a list, and the ids of those skipped (each logged). An entry
-    without an id is logged but cannot be named among the skipped."""
-    orders: list[TikTokOrder] = []
-    skipped: list[str] = []
-    for order in raw if isinstance(raw, list) else ():
-        try:
-            orders.append(parse_order(order))
-        except (Unreadable, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            order_id = text(order.get("id")) if isinstance(order, dict) else None
-            log.warning("tiktok: order %s skipped: %s", order_id or "(no id)", exc)
-            if order_id is not None:
-                skipped.append(order_id)
-    return orders, tuple(skipped)
+    """The readable orders of a list, and the ids of those skipped (each logged)."""
+    return read_each(raw, parse_order, "order")
 
 
 def next_page_token(data: dict) -> str:
@@ -256,15 +247,10 @@ def next_page_token(data: dict) -> str:
 
 def parse_order_page(data: dict) -> OrderPage:
     orders, skipped = parse_orders(data.get("orders"))
-    total = data.get("total_count")
-    try:
-        total_count = int(total) if total is not None else None
-    except (TypeError, ValueError):
-        total_count = None  # informational only
     return OrderPage(
         orders=orders,
         next_page_token=next_page_token(data),
-        total_count=total_count,
+        total_count=count_or_none(data.get("total_count")),
         skipped=skipped,
     )
 

@@ -17,9 +17,11 @@ from typing import Any
 from sync.tiktok.calls import TikTokCalls, segment
 from sync.tiktok.fields import (
     Unreadable,
+    count_or_none,
     enum_value,
     maybe_time,
     money,
+    read_each,
     required,
     text,
     text_or_empty,
@@ -276,21 +278,12 @@ def _sku(sku: dict, where: str) -> ProductSku:
 
 
 def parse_product_page(data: dict) -> ProductPage:
-    found, skipped = [], []
-    for product in data.get("products") or ():
-        try:
-            found.append(parse_product(product))
-        except Unreadable as exc:
-            product_id = text(product.get("id")) if isinstance(product, dict) else None
-            log.warning("tiktok: product %s skipped: %s", product_id or "(no id)", exc)
-            if product_id is not None:
-                skipped.append(product_id)
-    total = data.get("total_count")
+    found, skipped = read_each(data.get("products"), parse_product, "product")
     return ProductPage(
         products=found,
         next_page_token=next_page_token(data),
-        total_count=total if isinstance(total, int) else None,
-        skipped=tuple(skipped),
+        total_count=count_or_none(data.get("total_count")),
+        skipped=skipped,
     )
 
 

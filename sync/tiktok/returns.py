@@ -18,9 +18,11 @@ from sync.tiktok import cancellations
 from sync.tiktok.calls import TikTokCalls, segment
 from sync.tiktok.fields import (
     Unreadable,
+    count_or_none,
     enum_value,
     money,
     next_deadline,
+    read_each,
     required,
     text,
     text_or_empty,
@@ -323,21 +325,12 @@ def parse_return(record: Any) -> ReturnRequest:
 
 
 def parse_return_page(data: dict) -> ReturnPage:
-    found, skipped = [], []
-    for record in data.get("return_orders") or ():
-        try:
-            found.append(parse_return(record))
-        except Unreadable as exc:
-            return_id = text(record.get("return_id")) if isinstance(record, dict) else None
-            log.warning("tiktok: return %s skipped: %s", return_id or "(no id)", exc)
-            if return_id is not None:
-                skipped.append(return_id)
-    total = data.get("total_count")
+    found, skipped = read_each(data.get("return_orders"), parse_return, "return", "return_id")
     return ReturnPage(
         returns=found,
         next_page_token=next_page_token(data),
-        total_count=total if isinstance(total, int) else None,
-        skipped=tuple(skipped),
+        total_count=count_or_none(data.get("total_count")),
+        skipped=skipped,
     )
 
 
