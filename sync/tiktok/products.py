@@ -6,7 +6,6 @@ retried like a read. It can answer code 0 while some SKUs failed: `InventoryUpda
 names them, with TikTok's codes per warehouse, and must be read on every success.
 """
 
-import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +27,6 @@ from sync.tiktok.fields import (
     whole_number,
 )
 from sync.tiktok.models import next_page_token
-
-log = logging.getLogger(__name__)
 
 SELLER_SKUS_PER_SEARCH = 10
 SKU_IDS_PER_INVENTORY_SEARCH = 600

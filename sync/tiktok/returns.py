@@ -6,7 +6,6 @@ with the same key cannot answer twice. Which decision fits a request follows fro
 what TikTok asks of the seller now (`ReturnRequest.approve_decision` / `reject_decision`).
 """
 
-import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,8 +28,6 @@ from sync.tiktok.fields import (
     unix_time,
 )
 from sync.tiktok.models import next_page_token
-
-log = logging.getLogger(__name__)
 
 RETURNS_PAGE_SIZE = 50  # Search Returns takes 10-50
 MAX_IDEMPOTENCY_KEY = 255
