@@ -26,6 +26,7 @@ class Marketplaces:
         self.etsy.start()
         self.etsy.load_catalog(self.catalog.listings)
         self.tiktok.set_catalog(self.catalog.tiktok_skus)
+        self.tiktok.set_stock(self.catalog.tiktok_stock)
         return self
 
     def stop(self) -> None:

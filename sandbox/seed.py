@@ -16,6 +16,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sandbox.tiktok.products import MAIN_WAREHOUSE, OVERFLOW_WAREHOUSE
+
 FIRST_LISTING_ID = 1_500_000_001
 FIRST_CREATED = 1_700_000_000  # creation times are an hour apart, so ordering is stable
 TIKTOK_PRODUCT_BASE = 1_729_380_000_000_000_000
@@ -33,6 +35,7 @@ MAPPABLE = ("TT-TOTE-CANVAS", "TOTE-CANVAS")  # TikTok SKU, the Etsy SKU it stan
 POOL = {"Red": "MUG-POOL-RED", "Blue": "MUG-POOL-BLUE"}  # one mug, two SKUs, one stock
 POOL_QUANTITY = 12
 TAIL_LISTINGS = 1  # staged after the ordinary listings: the pool
+TIKTOK_WAREHOUSES = (MAIN_WAREHOUSE.id, OVERFLOW_WAREHOUSE.id)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class Catalog:
     cases: dict[str, list[str]]
     case_listings: dict[str, list[int]]  # case -> listing ids
     suggested_maps: dict[str, str] = field(default_factory=dict)  # TikTok SKU -> Etsy SKU
+    # TikTok sku_id -> its warehouses and units, as TikTokSandbox.set_stock takes them: the
+    # Etsy quantity, and on the "two_warehouses" SKUs split over both sales warehouses.
+    tiktok_stock: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def make_catalog(seed: int = 1, n_listings: int = 40) -> Catalog:
@@ -148,14 +154,14 @@ class _Builder:
         products = [(item, p) for item in self.listings for p in item["inventory"]["products"]]
         uses = Counter(p["sku"] for _, p in products if p["sku"])
         staged = {lid: case for case, lids in self.case_listings.items() for lid in lids}
-        pools = set(self.case_listings["shared_quantity_pool"])
+        pools, pooled = set(self.case_listings["shared_quantity_pool"]), "shared_quantity_pool"
         found: dict[str, dict[str, None]] = defaultdict(dict)  # ordered sets
         for item, p in products:
             sku, listing_id = p["sku"], item["listing_id"]
             if not sku:
                 continue
             if listing_id in pools:
-                found["shared_quantity_pool"][sku] = None
+                found[pooled][sku] = None
                 continue
             found[self.kinds[listing_id]][sku] = None
             if listing_id in staged:
@@ -171,12 +177,15 @@ class _Builder:
         cases = {case: list(skus) for case, skus in found.items()}
         cases["unmatched"] = [UNMATCHED_SKU, MAPPABLE[0]]
         cases["mappable"] = [MAPPABLE[0]]
+        tiktok_skus = self._tiktok_skus(products)
+        stock, cases["two_warehouses"] = _tiktok_stock(tiktok_skus, products, set(found[pooled]))
         return Catalog(
             listings=self.listings,
-            tiktok_skus=self._tiktok_skus(products),
+            tiktok_skus=tiktok_skus,
             cases=cases,
             case_listings=self.case_listings,
             suggested_maps={MAPPABLE[0]: MAPPABLE[1]},
+            tiktok_stock=stock,
         )
 
     def _tiktok_skus(self, products: list[tuple[dict, dict]]) -> list[dict]:
@@ -278,3 +287,29 @@ class _Builder:
         if short and self.rng.random() < 0.1:
             return self.rng.randint(1, 2)
         return self.rng.randint(5, 50)
+
+
+def _tiktok_stock(
+    rows: list[dict], products: list[tuple[dict, dict]], pooled: set[str]
+) -> tuple[dict[str, list[dict]], list[str]]:
+    """Each TikTok SKU starts with its Etsy product's quantity (a SKU on no listing with a
+    few units); every sixth ordinary one is split over both sales warehouses. Draws nothing
+    from the rng, so nothing else moves."""
+    etsy = {}
+    for _, p in products:
+        if p["sku"]:
+            etsy.setdefault(p["sku"], p["offerings"][0]["quantity"])
+    etsy[MAPPABLE[0]] = etsy[MAPPABLE[1]]
+    stock, split = {}, []
+    for k, row in enumerate(rows):
+        sku = row["seller_sku"]
+        quantity = etsy.get(sku, 15)
+        if k % 6 == 4 and sku in etsy and sku not in pooled and sku not in MAPPABLE:
+            split.append(sku)
+            stock[row["sku_id"]] = [
+                {"warehouse_id": TIKTOK_WAREHOUSES[0], "quantity": quantity - quantity // 3},
+                {"warehouse_id": TIKTOK_WAREHOUSES[1], "quantity": quantity // 3},
+            ]
+        else:
+            stock[row["sku_id"]] = [{"warehouse_id": TIKTOK_WAREHOUSES[0], "quantity": quantity}]
+    return stock, split

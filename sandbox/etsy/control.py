@@ -4,7 +4,11 @@ POST   /_sandbox/catalog                 {"listings": [...]} or {"seed": 1, "n_l
                                          a seed answers with the whole Catalog (cases included)
 GET    /_sandbox/quantities              [{"listing_id", "sku", "properties", "quantity"}]
 GET    /_sandbox/listings/{listing_id}   the listing with inventory, as its owner sees it
-POST   /_sandbox/listings/{listing_id}/quantity  {"sku", "quantity", "properties"?}: a sale
+POST   /_sandbox/listings/{listing_id}/quantity  {"sku", "quantity", "properties"?}: the
+                                         seller edits the stock (an absolute quantity)
+POST   /_sandbox/listings/{listing_id}/sale      {"sku", "units"? (1), "properties"?}: an Etsy
+                                         sale (409 when fewer are left, 400 when the listing
+                                         is not active or the SKU has several quantities)
 GET    /_sandbox/faults                  current faults; POST to change some; DELETE to clear
                                          (per listing: "forbid_listings": [ids] -> 403 on
                                          inventory PUT, "deleted_listings": [ids] -> 404)
@@ -24,6 +28,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from sandbox.etsy.auth import ApiError
+from sandbox.etsy.store import OutOfStock
 from sandbox.seed import make_catalog
 from sandbox.server import Request, Response, Router
 
@@ -69,6 +74,26 @@ def control_router(sandbox: "EtsySandbox") -> Router:
             sandbox.set_quantity(listing_id, body.get("sku"), quantity, key)
         except (KeyError, ValueError) as exc:
             raise ApiError(404, f"No such product: {exc}") from None
+        return Response.json(sandbox.listing(listing_id))
+
+    def sale(request: Request) -> Response:
+        body = _object(request)
+        units, properties = body.get("units", 1), body.get("properties")
+        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+            raise ApiError(400, "units must be an integer >= 1.")
+        key = None if properties is None else tuple(tuple(kv) for kv in properties)
+        try:
+            listing_id = int(request.params["listing_id"])
+        except ValueError:
+            raise ApiError(404, "Listing not found.") from None
+        try:
+            sandbox.sell(listing_id, body.get("sku"), units, key)
+        except KeyError as exc:
+            raise ApiError(404, f"No such product: {exc}") from None
+        except OutOfStock as exc:
+            raise ApiError(409, str(exc)) from None
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
         return Response.json(sandbox.listing(listing_id))
 
     def faults(request: Request) -> Response:
@@ -124,6 +149,7 @@ def control_router(sandbox: "EtsySandbox") -> Router:
     router.add("GET", "/_sandbox/quantities", quantities)
     router.add("GET", "/_sandbox/listings/{listing_id}", listing)
     router.add("POST", "/_sandbox/listings/{listing_id}/quantity", set_quantity)
+    router.add("POST", "/_sandbox/listings/{listing_id}/sale", sale)
     for method in ("GET", "POST", "DELETE"):
         router.add(method, "/_sandbox/faults", faults)
     for method in ("GET", "POST"):

@@ -183,9 +183,14 @@ class EtsySandbox:
             )
 
     def set_quantity(self, listing_id: int, sku: str | None, qty: int, key=None) -> None:
-        """A sale or seller edit on every product with `sku`, or only the one with `key`, and
+        """A seller's stock edit on every product with `sku`, or only the one with `key`, and
         on every product sharing its quantity (a shared quantity pool moves as one)."""
         self.store.set_quantity(listing_id, sku, qty, key)
+
+    def sell(self, listing_id: int, sku: str | None, units: int = 1, key=None) -> None:
+        """An Etsy-side sale: the product's quantity drops by `units` (and every product
+        sharing its quantity with it), as an Etsy order would leave it."""
+        self.store.sell(listing_id, sku, units, key)
 
     def reset_calls(self) -> None:
         with self._calls_lock:

@@ -16,6 +16,10 @@ STATES = ("active", "inactive", "sold_out", "draft", "expired")
 RENEWAL_S = 120 * 86_400  # a (re)newed listing runs four months
 
 
+class OutOfStock(ValueError):
+    """A sale of more units than the product has."""
+
+
 @dataclass
 class Offering:
     offering_id: int
@@ -143,6 +147,30 @@ class Store:
                 for offering in product.offerings:
                     offering.quantity = quantity
             self._stock_changed(listing)
+
+    def sell(self, listing_id: int, sku: str | None, units: int, key=None) -> None:
+        """A buyer on Etsy takes `units` of the product with `sku` (and `key`, where products
+        with that SKU keep quantities of their own): its quantity drops, the listing's
+        `last_modified_timestamp` moves, and a listing left with nothing is sold out."""
+        if units < 1:
+            raise ValueError("a sale takes at least one unit")
+        with self.lock:
+            listing = self._listings[listing_id]
+            if listing.state != "active":
+                raise ValueError(f"listing {listing_id} is {listing.state}: Etsy sells nothing")
+            targets = [
+                p
+                for p in listing.products
+                if p.sku == (sku or "") and (key is None or p.key == tuple(key))
+            ]
+            if not targets:
+                raise KeyError(f"listing {listing_id} has no product with sku {sku!r}")
+            if len({self._quantity_pool(listing, p) for p in targets}) > 1:
+                raise ValueError(f"{sku!r} is on products with quantities of their own: name one")
+            left = targets[0].quantity
+            if units > left:
+                raise OutOfStock(f"only {left} of {sku!r} left")
+            self.set_quantity(listing_id, sku, left - units, key)
 
     @staticmethod
     def _quantity_pool(listing: Listing, product: Product) -> tuple:

@@ -6,7 +6,8 @@ page sizes, ≤50 ids, the US cancel-reason table, `CANCEL` in pushes, absolute 
 Where it is silent, the choice made (and kept in one place) is:
 - HTTP status: 401 for 106001, 429 for 36009002, 404/405 for unknown path/method, 5xx for
   injected faults; every other refusal is HTTP 200 with a non-zero `code` (errors.py).
-- Parameter errors on order/fulfillment/event calls answer 36009004; on return/refund 25001001.
+- Parameter errors on order, tracking and event calls answer 36009004; on return/refund
+  25001001; on the ship and shipping-info calls 21001001 (their pages list it).
 - Refresh tokens rotate; a used or unknown one gets 36004005, an expired one 36004001.
 - Seller cancel: UNPAID takes the unpaid reasons; AWAITING_COLLECTION takes none (25001021);
   partial cancels (line items / skus) answer 25005010. The response says ..._SUCCESS; the record
@@ -21,12 +22,23 @@ Where it is silent, the choice made (and kept in one place) is:
   with a broken field (a line item without `id`, money "N/A", no `line_items`, an unknown
   status) on search and detail, so one bad order in a page can be tested; off by default.
 - Timed rules (`tick`, run before every API call): ON_HOLD → AWAITING_SHIPMENT one hour after
-  payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time.
+  payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time;
+  seller-fulfilled orders not shipped by `shipping_due_time`, or not collected by
+  `collection_due_time`, are cancelled by the system.
+- Fulfilment (§16): delivery options, carriers, the tracking-number `warning` and deadlines are
+  chosen in shipping.py; the endpoints and their order of checks are in fulfillment.py.
+- After-sales (§17): requests and reasons in returns.py, how they move (and the codes chosen
+  where the reference is silent) in aftersales.py, the endpoints and idempotency keys in
+  aftersales_api.py. Unanswered buyer cancellation requests are approved after 48 hours.
+- Stock (§18): products, SKUs, warehouses and how orders commit stock in products.py; Search
+  Products, Get Product, Update Inventory (call-level and per-SKU failures), Inventory Search
+  and Get Warehouse List in products_api.py.
 - Webhook addresses are not held to https/no-IP/no-port, so a loopback receiver works.
 """
 
-from .emulator import Call, TikTokSandbox
+from .emulator import TikTokSandbox
 from .faults import Faults
+from .gateway import Call
 from .signing import request_sign, webhook_sign
 from .webhooks import Delivery
 

@@ -1,11 +1,10 @@
 """The Partner API endpoints (§6-§14): handlers `(request, path params, JSON body) -> data`.
 
-Parameter errors on order and fulfillment calls have no documented code; they answer 36009004
+Parameter errors on order and tracking calls have no documented code; they answer 36009004
 (TikTok reuses it for validation failures) with a message naming the parameter. Return/refund
 calls use their own 25001001.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox.server import Request
@@ -13,21 +12,22 @@ from sandbox.server import Request
 from . import webhooks
 from .errors import CANCEL_INVALID_PARAMETER, INVALID_REQUEST, ApiError
 from .orders import STATUSES, WAREHOUSE_ID, Order
-from .paging import BadPageToken, Pager
+from .paging import Pager
+from .params import (
+    ORDER_TIME_FILTERS,
+    Route,
+    choice,
+    in_time_window,
+    is_int,
+    page,
+    page_size,
+    required,
+)
 from .store import Store
 from .tokens import TokenBook
 
 MAX_DETAIL_IDS = 50  # §9
-ORDER_TIME_FILTERS = ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt")
 CANCEL_STATUS_ALIASES = {"CANCELLATION_REQUEST_CANCEL": "CANCELLATION_REQUEST_CANCELLED"}
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: str
-    scope: str  # "token" (no signature), "global" (signed, no cipher), "shop" (signed + cipher)
-    handler: Callable[[Request, dict, dict], dict]
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,11 @@ class Api:
 
     def get_token(self, request: Request, params: dict, body: dict) -> dict:
         query = self._token_query(request, "authorized_code")
-        return self._tokens.exchange(_required(query, "auth_code"))
+        return self._tokens.exchange(required(query, "auth_code"))
 
     def refresh_token(self, request: Request, params: dict, body: dict) -> dict:
         query = self._token_query(request, "refresh_token")
-        return self._tokens.refresh(_required(query, "refresh_token"))
+        return self._tokens.refresh(required(query, "refresh_token"))
 
     def _token_query(self, request: Request, grant_type: str) -> dict:
         query = request.query
@@ -115,9 +115,9 @@ class Api:
 
     def search_orders(self, request: Request, params: dict, body: dict) -> dict:
         query = request.query
-        size = _page_size(query, INVALID_REQUEST, required=True, default=20, most=100)
-        sort_field = _choice(query, "sort_field", ("create_time", "update_time"), INVALID_REQUEST)
-        sort_order = _choice(query, "sort_order", ("DESC", "ASC"), INVALID_REQUEST)
+        size = page_size(query, INVALID_REQUEST, required=True, default=20, most=100)
+        sort_field = choice(query, "sort_field", ("create_time", "update_time"), INVALID_REQUEST)
+        sort_order = choice(query, "sort_order", ("DESC", "ASC"), INVALID_REQUEST)
         filters = _order_filters(body)
         bound = {"search": "orders", "sort": [sort_field, sort_order], **filters}
 
@@ -127,7 +127,8 @@ class Api:
             return [order.id for order in found]
 
         with self._store.lock:
-            ids, next_token, total = self._page(matching, bound, size, query, INVALID_REQUEST)
+            bad = INVALID_REQUEST
+            ids, next_token, total = page(self._pager, matching, bound, size, query, bad)
             combined = self.combined_on_search
             orders = [self._store.get(order_id).to_json(combined=combined) for order_id in ids]
         return {"orders": orders, "next_page_token": next_token, "total_count": total}
@@ -158,9 +159,9 @@ class Api:
 
     def search_cancels(self, request: Request, params: dict, body: dict) -> dict:
         query, bad = request.query, CANCEL_INVALID_PARAMETER
-        size = _page_size(query, bad, required=False, default=10, most=50)
-        sort_field = _choice(query, "sort_field", ("create_time", "update_time"), bad)
-        sort_order = _choice(query, "sort_order", ("ASC", "DESC"), bad)
+        size = page_size(query, bad, required=False, default=10, most=50)
+        sort_field = choice(query, "sort_field", ("create_time", "update_time"), bad)
+        sort_order = choice(query, "sort_order", ("ASC", "DESC"), bad)
         filters = _cancel_filters(body)
         bound = {"search": "cancellations", "sort": [sort_field, sort_order], **filters}
 
@@ -172,7 +173,7 @@ class Api:
             return [record.cancel_id for record in found]
 
         with self._store.lock:
-            ids, next_token, total = self._page(matching, bound, size, query, bad)
+            ids, next_token, total = page(self._pager, matching, bound, size, query, bad)
             by_id = {record.cancel_id: record for record in self._store.all_cancellations()}
             cancellations = [by_id[cancel_id].to_json() for cancel_id in ids]
         return {"cancellations": cancellations, "next_page_token": next_token, "total_count": total}
@@ -203,35 +204,6 @@ class Api:
         self._hooks.delete(_event_type(body))
         return {}
 
-    def _page(self, matching, bound: dict, size: int, query: dict, bad_code: int):
-        token = query.get("page_token") or None
-        try:
-            return self._pager.page(matching, bound, size, token)
-        except BadPageToken as error:
-            raise ApiError(bad_code, f"Invalid parameter: {error}") from error
-
-
-def _required(query: dict, name: str) -> str:
-    if not query.get(name):
-        raise ApiError(INVALID_REQUEST, f"Invalid parameter: {name} is required")
-    return query[name]
-
-
-def _page_size(query: dict, code: int, *, required: bool, default: int, most: int) -> int:
-    raw = query.get("page_size")
-    if raw is None and not required:
-        return default
-    if raw is None or not raw.isdigit() or not 1 <= int(raw) <= most:
-        raise ApiError(code, f"Invalid parameter: page_size must be 1-{most}")
-    return int(raw)
-
-
-def _choice(query: dict, name: str, allowed: tuple[str, ...], code: int) -> str:
-    value = query.get(name, allowed[0])
-    if value not in allowed:
-        raise ApiError(code, f"Invalid parameter: {name} must be one of {', '.join(allowed)}")
-    return value
-
 
 def _event_type(body: dict) -> str:
     event_type = body.get("event_type")
@@ -240,15 +212,11 @@ def _event_type(body: dict) -> str:
     return event_type
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _order_filters(body: dict) -> dict:
     filters = {}
     for name in ORDER_TIME_FILTERS:
         if body.get(name) is not None:
-            if not _is_int(body[name]):
+            if not is_int(body[name]):
                 raise ApiError(INVALID_REQUEST, f"Invalid parameter: {name} must be an integer")
             filters[name] = body[name]
     checks = {
@@ -278,18 +246,7 @@ def _order_matches(order: Order, filters: dict) -> bool:
             return False
         if name == "warehouse_ids" and WAREHOUSE_ID not in value:
             return False
-    return _in_time_window(order, filters)
-
-
-def _in_time_window(subject, filters: dict) -> bool:
-    """`*_ge` is inclusive, `*_lt` exclusive (§8, §12.2)."""
-    for name in ORDER_TIME_FILTERS:
-        if name in filters:
-            field, _, bound = name.rpartition("_")
-            actual, limit = getattr(subject, field), filters[name]
-            if (bound == "ge" and actual < limit) or (bound == "lt" and actual >= limit):
-                return False
-    return True
+    return in_time_window(order, filters)
 
 
 def _cancel_filters(body: dict) -> dict:
@@ -303,7 +260,7 @@ def _cancel_filters(body: dict) -> dict:
         filters[name] = sorted({CANCEL_STATUS_ALIASES.get(item, item) for item in value})
     for name in ORDER_TIME_FILTERS:
         if body.get(name) is not None:
-            if not _is_int(body[name]):
+            if not is_int(body[name]):
                 raise ApiError(CANCEL_INVALID_PARAMETER, f"Invalid parameter: {name}")
             filters[name] = body[name]
     return filters
@@ -319,4 +276,4 @@ def _cancel_matches(record, filters: dict) -> bool:
     }
     if any(name in filters and value not in filters[name] for name, value in values.items()):
         return False
-    return _in_time_window(record, filters)
+    return in_time_window(record, filters)

@@ -8,7 +8,8 @@ from .orders import Order, image_url, money
 PENDING = "CANCELLATION_REQUEST_PENDING"
 SUCCESS = "CANCELLATION_REQUEST_SUCCESS"
 COMPLETE = "CANCELLATION_REQUEST_COMPLETE"
-SELLER_RESPONSE_WINDOW_S = 48 * 3600  # not stated; only shapes the `deadline` field
+CLOSED = "CANCELLATION_REQUEST_CANCELLED"  # Search's and the webhook's spelling (§12.2)
+SELLER_RESPONSE_WINDOW_S = 48 * 3600  # §17.6: then TikTok approves the request itself
 
 
 @dataclass
@@ -26,11 +27,14 @@ class Cancellation:
     refund: dict
     line_items: list[dict] = field(default_factory=list)
 
+    @property
+    def deadline(self) -> int:
+        return self.create_time + SELLER_RESPONSE_WINDOW_S
+
     def to_json(self) -> dict:
         next_action = []
         if self.status == PENDING:
-            deadline = self.create_time + SELLER_RESPONSE_WINDOW_S
-            next_action = [{"action": "SELLER_RESPOND_CANCEL", "deadline": deadline}]
+            next_action = [{"action": "SELLER_RESPOND_CANCEL", "deadline": self.deadline}]
         return {
             "cancel_id": self.cancel_id,
             "order_id": self.order_id,

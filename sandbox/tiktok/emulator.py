@@ -4,49 +4,31 @@ The token endpoints share the API's server, so one URL serves as both TIKTOK_API
 TIKTOK_AUTH_URL. Simulation controls live under `/_sandbox/` (see controls.py).
 """
 
-import json
 import random
-import threading
-import time
-from dataclasses import dataclass, field
 
 from sandbox.clock import SandboxClock
-from sandbox.server import HTTPApp, Request, Response, Router
+from sandbox.server import HTTPApp
 
 from . import webhooks
-from .api import Api, Route, Shop
+from .aftersales import ReturnDesk
+from .aftersales_api import AfterSalesApi
+from .api import Api, Shop
 from .auth import Gate
 from .controls import Controls
-from .errors import (
-    BODY_NOT_JSON,
-    INTERNAL_ERROR,
-    METHOD_NOT_ALLOWED,
-    TOO_MANY_REQUESTS,
-    UNKNOWN_PATH,
-    ApiError,
-    RequestIds,
-    envelope,
-)
 from .fakes import DEFAULT_CATALOG
 from .faults import Faults, RateLimiter
+from .fulfillment import Fulfillment
+from .gateway import Call, Gateway
+from .ids import Ids
 from .orders import MALFORMATIONS, PARTIALLY_SHIPPING, STATUSES, Order
 from .paging import Pager
+from .products import PRODUCT_STATUSES, ProductBook
+from .products_api import ZERO_POLICIES, ProductsApi
 from .simulate import DEFAULT_MIX, OrderFactory, check_catalog, check_mix, history
-from .store import Ids, Store
+from .store import Store
 from .tokens import TokenBook
 
 FULFILLMENT_TYPES = ("FULFILLMENT_BY_SELLER", "FULFILLMENT_BY_TIKTOK")
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes
-    status: int  # 0 when the connection was dropped
-    code: int | None  # the envelope's code, None without one
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class TikTokSandbox:
@@ -76,8 +58,6 @@ class TikTokSandbox:
         self.shop = Shop(shop_id, shop_name, shop_cipher)
         self.faults = Faults(rng=random.Random(f"{seed}:faults"))
         self.duplicate_webhooks = duplicate_webhooks
-        self.calls: list[Call] = []
-        self._calls_lock = threading.Lock()
         self._ids = Ids()
         self.tokens = TokenBook(
             self.clock, random.Random(f"{seed}:tokens"), access_token_ttl_s, shop_name
@@ -87,9 +67,9 @@ class TikTokSandbox:
         self.store = Store(self.clock, self._ids, self._notify, completion_days)
         self._factory = OrderFactory(random.Random(f"{seed}:orders"), self._ids)
         self._catalog = check_catalog(DEFAULT_CATALOG)
-        self._limiter = RateLimiter(rate_per_s)
-        self._request_ids = RequestIds()
-        self._gate = Gate(app_key, app_secret, shop_cipher, self.tokens)
+        self._products = ProductBook()
+        self._products.load(self._catalog, self.store.now())
+        pager = Pager(random.Random(f"{seed}:pager").randbytes(32))
         self._api = api = Api(
             app_key=app_key,
             app_secret=app_secret,
@@ -97,14 +77,24 @@ class TikTokSandbox:
             store=self.store,
             tokens=self.tokens,
             hooks=self.hooks,
-            pager=Pager(random.Random(f"{seed}:pager").randbytes(32)),
+            pager=pager,
             combined_on_search=combined_on_search,
         )
-        self._router = Router()
-        for route in api.routes():
-            self._router.add(route.method, route.pattern, route)
-        self._controls = Controls(self)
-        self._http = HTTPApp(self._dispatch, host, port)
+        self._fulfillment = Fulfillment(self.store)
+        self._returns = ReturnDesk(self.store, self._notify)
+        after_sales = AfterSalesApi(self.store, self._returns, pager)
+        self._products_api = ProductsApi(self.store, self._products, pager)
+        routes = [*api.routes(), *self._fulfillment.routes(), *after_sales.routes()]
+        self._gateway = Gateway(
+            routes=[*routes, *self._products_api.routes()],
+            gate=Gate(app_key, app_secret, shop_cipher, self.tokens),
+            faults=self.faults,
+            limiter=RateLimiter(rate_per_s),
+            clock=self.clock,
+            tick=self.tick,
+            controls=Controls(self).handle,
+        )
+        self._http = HTTPApp(self._gateway.dispatch, host, port)
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -149,7 +139,14 @@ class TikTokSandbox:
     # --- catalog and orders --------------------------------------------------------------------
 
     def set_catalog(self, skus: list[dict]) -> None:
-        self._catalog = check_catalog(skus)
+        """The SKUs orders are made from, which are also the shop's products (entries with one
+        `product_id` are one product), each in the main warehouse until `set_stock`."""
+        catalog = check_catalog(skus)
+        with self.store.lock:
+            self._products.load(catalog, self.store.now())
+            self._catalog = catalog
+            for order in self.store.all_orders():
+                self._products.follow(order)
 
     def catalog(self) -> list[dict]:
         return [dict(sku) for sku in self._catalog.values()]
@@ -226,6 +223,74 @@ class TikTokSandbox:
         with self.store.lock:
             return [record.to_json() for record in self.store.all_cancellations()]
 
+    # --- products and stock ------------------------------------------------------------------
+
+    def products(self) -> list[dict]:
+        """Every product with its SKUs and their stock per warehouse, as Get Product shows it."""
+        with self.store.lock:
+            return [product.to_json() for product in self._products.products.values()]
+
+    def set_stock(self, stock: dict[str, list[dict]]) -> None:
+        """sku_id -> [{"warehouse_id", "quantity"}]: where SKUs are stocked and how many units
+        (the seed's `tiktok_stock`); orders placed later take their units from there."""
+        with self.store.lock:
+            self._products.set_stock(stock)
+
+    def inventory(self, sku_id: str) -> dict:
+        """One SKU's stock as Inventory Search shows it (available and committed)."""
+        with self.store.lock:
+            return self._products.skus[sku_id][1].inventory_json()
+
+    def set_product_status(self, product_id: str, status: str) -> dict:
+        if status not in PRODUCT_STATUSES:
+            raise ValueError(f"status must be one of {PRODUCT_STATUSES}")
+        with self.store.lock:
+            product = self._products.products[product_id]
+            product.status, product.update_time = status, self.store.now()
+            return product.to_json()
+
+    @property
+    def zero_quantity(self) -> str:
+        return self._products_api.zero_quantity
+
+    @zero_quantity.setter
+    def zero_quantity(self, policy: str) -> None:
+        if policy not in ZERO_POLICIES:
+            raise ValueError(f"zero_quantity must be one of {ZERO_POLICIES}")
+        self._products_api.zero_quantity = policy
+
+    # --- after-sales ---------------------------------------------------------------------------
+
+    def open_return(
+        self,
+        order_id: str,
+        return_type: str = "RETURN_AND_REFUND",
+        line_item_ids: list[str] | None = None,
+        reason: str | None = None,
+    ) -> dict:
+        """The buyer asks for a refund, a return and refund, or a replacement (of every line
+        item unless some are named); the seller has until its deadline to answer."""
+        return self._return_json(self._returns.open(order_id, return_type, line_item_ids, reason))
+
+    def return_shipped(self, return_id: str, tracking_number: str | None = None) -> dict:
+        """The buyer sends an approved return back."""
+        return self._return_json(self._returns.buyer_ships(return_id, tracking_number))
+
+    def return_received(self, return_id: str) -> dict:
+        """The returned package reaches the seller, who then has 48 hours to accept it."""
+        return self._return_json(self._returns.seller_receives(return_id))
+
+    def withdraw_return(self, return_id: str) -> dict:
+        return self._return_json(self._returns.buyer_withdraws(return_id))
+
+    def returns(self) -> list[dict]:
+        with self.store.lock:
+            return [record.to_json() for record in self.store.returns.values()]
+
+    def _return_json(self, record) -> dict:
+        with self.store.lock:
+            return record.to_json()
+
     # --- lifecycle ---------------------------------------------------------------------------
 
     def set_status(self, order_id: str, status: str) -> dict:
@@ -237,6 +302,11 @@ class TikTokSandbox:
     def deliver(self, order_id: str, at: int | None = None) -> dict:
         return self._json(self.store.deliver(order_id, at))
 
+    def carrier_scan(self, order_id: str, package_id: str | None = None) -> dict:
+        """The carrier picks up one package of a shipped order (or all of them); the order
+        moves to IN_TRANSIT once every package is collected."""
+        return self._json(self._fulfillment.scan(order_id, package_id))
+
     def buyer_cancel(self, order_id: str, reason: str | None = None, pending: bool = False):
         """Cancelled by the buyer at once, or with `pending` a request the seller has to answer
         (a second `buyer_cancel` approves it)."""
@@ -246,7 +316,9 @@ class TikTokSandbox:
         return self.store.system_cancel(order_id, reason_key).to_json()
 
     def tick(self) -> None:
+        """TikTok's timed rules, as they stand on the sandbox clock (run before every call)."""
         self.store.tick()
+        self._returns.tick()
 
     @property
     def completion_days(self) -> int:
@@ -277,16 +349,22 @@ class TikTokSandbox:
     def wait_for_webhooks(self, timeout_s: float = 5.0) -> bool:
         return self.pusher.wait_idle(timeout_s)
 
+    @property
+    def calls(self) -> list[Call]:
+        return self._gateway.calls
+
     def reset_calls(self) -> None:
-        with self._calls_lock:
-            self.calls.clear()
+        self._gateway.reset_calls()
 
     def _notify(self, kind: str, subject) -> None:
         """Called by the store on each change: build the push now, send it in the background."""
         if kind == "order":
+            self._products.follow(subject)
             if subject.status == PARTIALLY_SHIPPING:  # not a value the type-1 push knows
                 return
             topic, build = webhooks.ORDER_STATUS_CHANGE, webhooks.order_status_body
+        elif kind == "return":
+            topic, build = webhooks.RETURN_STATUS_CHANGE, webhooks.return_body
         else:
             topic, build = webhooks.CANCELLATION_STATUS_CHANGE, webhooks.cancellation_body
         url = self.hooks.address(topic)
@@ -296,75 +374,7 @@ class TikTokSandbox:
         for _ in range(2 if self.duplicate_webhooks else 1):
             self.pusher.push(url, payload)
 
-    # --- HTTP --------------------------------------------------------------------------------
-
-    def _dispatch(self, request: Request) -> Response | None:
-        if request.path.startswith("/_sandbox/"):
-            return self._controls.handle(request)
-        response, code = self._serve(request)
-        call = Call(
-            method=request.method,
-            path=request.path,
-            query=dict(request.query),
-            body=request.body,
-            status=response.status if response else 0,
-            code=code,
-            headers=dict(request.headers),
-        )
-        with self._calls_lock:
-            self.calls.append(call)
-        return response
-
-    def _serve(self, request: Request) -> tuple[Response | None, int | None]:
-        now = self.clock.now()
-        request_id = self._request_ids.next(now)
-        route, params, known = self._router.match(request.method, request.path)
-        if not isinstance(route, Route):
-            code = METHOD_NOT_ALLOWED if known else UNKNOWN_PATH
-            text = "HTTP method not supported" if known else "Path not found"
-            return _error(request_id, ApiError(code, text)), code
-        faults = self.faults
-        if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)  # real delay: the client's timeouts are real
-        if faults.roll(faults.reset_rate):
-            return None, None
-        wait = faults.retry_after_s if faults.take_429() else self._limiter.acquire(route.pattern)
-        if wait:
-            error = ApiError(TOO_MANY_REQUESTS, "Too many requests")
-            return _error(request_id, error, {"retry-after": str(wait)}), TOO_MANY_REQUESTS
-        if faults.roll(faults.error_rate):
-            if faults.pick((True, False)):
-                return Response(503, b"Service Unavailable", {"content-type": "text/plain"}), None
-            return _error(request_id, ApiError(INTERNAL_ERROR, "Internal error")), INTERNAL_ERROR
-        self.store.tick()
-        try:
-            if route.scope != "token":
-                self._gate.check(request, now, shop_scoped=route.scope == "shop")
-            data = route.handler(request, params, _json_body(request))
-        except ApiError as error:
-            return _error(request_id, error), error.code
-        response = Response.json(envelope(request_id, data))
-        if faults.roll(faults.malformed_rate):
-            response.body = response.body[: len(response.body) // 2]
-        return response, 0
-
 
 def _check_malformation(how: str | None) -> None:
     if how and how not in MALFORMATIONS:
         raise ValueError(f"unknown malformation {how!r}; one of {sorted(MALFORMATIONS)}")
-
-
-def _error(request_id: str, error: ApiError, headers: dict | None = None) -> Response:
-    return Response.json(envelope(request_id, error=error), error.http_status, headers)
-
-
-def _json_body(request: Request) -> dict:
-    if not request.body:
-        return {}
-    try:
-        body = json.loads(request.body)
-    except ValueError as error:
-        raise ApiError(BODY_NOT_JSON, "Request body must be JSON") from error
-    if not isinstance(body, dict):
-        raise ApiError(BODY_NOT_JSON, "Request body must be a JSON object")
-    return body

@@ -8,10 +8,12 @@ simulation control moves it back. `update_time` never goes backwards.
 client can be checked to survive one bad order in a page; the order's state is not touched.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from .fakes import masked
+from .shipping import USPS, DeliveryOption, Package, deadlines, delivery_option
 
 UNPAID, ON_HOLD, AWAITING_SHIPMENT = "UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"
 PARTIALLY_SHIPPING, AWAITING_COLLECTION = "PARTIALLY_SHIPPING", "AWAITING_COLLECTION"
@@ -42,8 +44,6 @@ _TRACKING = {  # status -> carrier event text
     IN_TRANSIT: "Package picked up by the carrier",
     DELIVERED: "Delivered, in or at mailbox",
 }
-_PACKAGE_STATUS = {AWAITING_COLLECTION: "PROCESSING", IN_TRANSIT: "FULFILLING"}
-_CARRIER = {"shipping_provider": "USPS", "shipping_provider_id": "6617675021119438849"}
 _CENT = Decimal("0.01")
 WAREHOUSE_ID = "7293046219938309931"
 DAY = 86400
@@ -92,13 +92,11 @@ class LineItem:
     tax_rate: str
     combined: list[dict] = field(default_factory=list)  # combined_listing_skus
     display_status: str = UNPAID
-    package_id: str = ""
-    rts_time: int = 0
     cancel_user: str = ""
     cancel_reason: str = ""
 
     def to_json(self, order: "Order", *, combined: bool = True) -> dict:
-        shipped = bool(self.package_id)
+        package = order.package_of(self.id)
         item = {
             "id": self.id,
             "sku_id": self.sku["sku_id"],
@@ -113,20 +111,20 @@ class LineItem:
             "platform_discount": "0.00",
             "currency": order.currency,
             "display_status": self.display_status,
-            "package_status": self._package_status(order),
+            "package_status": self._package_status(order, package),
             "is_gift": False,
             "sku_type": "NORMAL",
             "item_tax": [
                 {"tax_type": "SALES_TAX", "tax_amount": money(self.tax), "tax_rate": self.tax_rate}
             ],
         }
-        if shipped:  # US local sellers: no package id before the package ships (§10)
+        if package:  # US local sellers: no package id before the package ships (§10)
             item |= {
-                "package_id": self.package_id,
-                "rts_time": self.rts_time,
-                "tracking_number": order.tracking_number,
-                "shipping_provider_name": _CARRIER["shipping_provider"],
-                "shipping_provider_id": _CARRIER["shipping_provider_id"],
+                "package_id": package.id,
+                "rts_time": package.create_time,
+                "tracking_number": package.tracking_number,
+                "shipping_provider_name": package.provider.name,
+                "shipping_provider_id": package.provider.id,
             }
         if self.cancel_user:
             item |= {"cancel_user": self.cancel_user, "cancel_reason": self.cancel_reason}
@@ -134,12 +132,12 @@ class LineItem:
             item["combined_listing_skus"] = [dict(component) for component in self.combined]
         return item
 
-    def _package_status(self, order: "Order") -> str:
+    def _package_status(self, order: "Order", package: Package | None) -> str:
         if self.cancel_user:
             return "CANCELLED"
-        if not self.package_id:
+        if package is None:
             return "TO_FULFILL"
-        return _PACKAGE_STATUS.get(order.status, "COMPLETED")
+        return package.status(cancelled=False)
 
 
 @dataclass
@@ -154,8 +152,10 @@ class Order:
     items: list[LineItem]
     currency: str
     shipping_fee: Decimal
-    package_id: str  # assigned up front, shown once the order ships
-    tracking_number: str
+    package_id: str  # the first package's id, assigned up front, shown once the order ships
+    tracking_number: str  # the tracking number a simulated shipment (no ship call) uses
+    new_package_id: Callable[[], str]  # ids for packages after the first
+    packages: list[Package] = field(default_factory=list)
     times: dict[str, int] = field(default_factory=dict)  # the STAGE_TIMES fields that are set
     tracking: dict[str, int] = field(default_factory=dict)  # status -> event time in ms
     cancel_reason: str = ""
@@ -178,15 +178,57 @@ class Order:
                 self.tracking.setdefault(stage, at * 1000)
             else:
                 self.tracking.pop(stage, None)
-        ships = RANK[status] >= RANK[PARTIALLY_SHIPPING]
-        for index, item in enumerate(self.items):
-            shipped = ships and (status != PARTIALLY_SHIPPING or index == 0)
-            item.package_id = self.package_id if shipped else ""
-            item.rts_time = self.times["rts_time"] if shipped else 0
-            item.display_status = _item_status(status, shipped)
+        self._move_packages(status, at)
         self.status = status
+        self.refresh_items()
         self.released = rank >= RANK[AWAITING_SHIPMENT]
         self.update_time = max(self.update_time, at)
+
+    def _move_packages(self, status: str, at: int) -> None:
+        """A status reached by a simulation control (not a ship call) ships what it needs to:
+        every item at AWAITING_COLLECTION and later, the first at PARTIALLY_SHIPPING, in one
+        USPS package; moving back before shipping drops the packages."""
+        rank = RANK[status]
+        if rank < RANK[PARTIALLY_SHIPPING]:
+            self.packages.clear()
+            return
+        unpacked = self.unpacked
+        if status == PARTIALLY_SHIPPING:
+            unpacked = unpacked[:1] if len(unpacked) == len(self.items) else []
+        if unpacked:
+            self.pack(unpacked, USPS, self.tracking_number, at)
+        backwards = rank < RANK.get(self.status, 0)
+        for package in self.packages:
+            if rank >= RANK[IN_TRANSIT]:
+                package.collected_at = package.collected_at or at
+            elif backwards:
+                package.collected_at = 0
+            if rank >= RANK[DELIVERED]:
+                package.delivered_at = package.delivered_at or at
+            elif backwards:
+                package.delivered_at = 0
+
+    def refresh_items(self) -> None:
+        for item in self.items:
+            item.display_status = _item_status(self.status, self.package_of(item.id))
+
+    def pack(self, line_item_ids: list[str], provider, tracking_number: str, at: int) -> Package:
+        """A new package of these items; the first takes the order's own `package_id`."""
+        package_id = self.new_package_id() if self.packages else self.package_id
+        package = Package(package_id, list(line_item_ids), provider, tracking_number, at, at)
+        self.packages.append(package)
+        return package
+
+    def package_of(self, line_item_id: str) -> Package | None:
+        return next((p for p in self.packages if line_item_id in p.line_item_ids), None)
+
+    @property
+    def unpacked(self) -> list[str]:
+        return [item.id for item in self.items if self.package_of(item.id) is None]
+
+    @property
+    def delivery_option(self) -> DeliveryOption:
+        return delivery_option(self.shipping_type, self.fulfillment_type)
 
     def cancel(self, *, initiator: str, user: str, reason_text: str, at: int) -> None:
         self.status = CANCELLED
@@ -237,8 +279,8 @@ class Order:
             "fulfillment_type": self.fulfillment_type,
             "shipping_type": self.shipping_type,
             "delivery_type": "HOME_DELIVERY",
-            "delivery_option_id": "7091146663229654785",
-            "delivery_option_name": "Standard shipping",
+            "delivery_option_id": self.delivery_option.id,
+            "delivery_option_name": self.delivery_option.name,
             "warehouse_id": WAREHOUSE_ID,
             "user_id": self.buyer["user_id"],
             "buyer_email": self.buyer["email"] if self.released else "",
@@ -255,12 +297,17 @@ class Order:
         if self.request_cancel_time:
             order["request_cancel_time"] = self.request_cancel_time
         if self.paid:
-            order |= _deadlines(self.times["paid_time"])
+            order |= deadlines(self.times["paid_time"])
         if self.released:  # absent while UNPAID / ON_HOLD
             order["recipient_address"] = self._address()
-        if self.times.get("rts_time"):
-            order |= {**_CARRIER, "tracking_number": self.tracking_number}
-            order["packages"] = [{"id": self.package_id}]
+        if self.packages:
+            first = self.packages[0]
+            order |= {
+                "shipping_provider": first.provider.name,
+                "shipping_provider_id": first.provider.id,
+                "tracking_number": first.tracking_number,
+                "packages": [{"id": package.id} for package in self.packages],
+            }
         if self.status == CANCELLED:
             order |= {"cancel_reason": self.cancel_reason, "cancel_time": self.cancel_time}
             order["cancellation_initiator"] = self.cancellation_initiator
@@ -283,20 +330,11 @@ class Order:
         return [{"description": text, "update_time_millis": ms} for ms, text in events]
 
 
-def _item_status(status: str, shipped: bool) -> str:
+def _item_status(status: str, package: Package | None) -> str:
     if status == ON_HOLD:
         return AWAITING_SHIPMENT  # no ON_HOLD in the line-item enum
     if status == PARTIALLY_SHIPPING:
-        return IN_TRANSIT if shipped else AWAITING_SHIPMENT
+        if package is None:
+            return AWAITING_SHIPMENT
+        return IN_TRANSIT if package.collected_at else AWAITING_COLLECTION
     return status
-
-
-def _deadlines(paid_time: int) -> dict:
-    return {
-        "rts_sla_time": paid_time + 3 * DAY,
-        "tts_sla_time": paid_time + 4 * DAY,
-        "shipping_due_time": paid_time + 3 * DAY,
-        "collection_due_time": paid_time + 5 * DAY,
-        "delivery_due_time": paid_time + 12 * DAY,
-        "cancel_order_sla_time": paid_time + 3 * DAY,
-    }

@@ -8,6 +8,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import fakes
+from .ids import Ids
 from .orders import (
     AWAITING_SHIPMENT,
     CANCELLED,
@@ -21,7 +22,6 @@ from .orders import (
     LineItem,
     Order,
 )
-from .store import Ids
 
 _GAP_S = {  # typical time from the previous stage
     ON_HOLD: 60,
@@ -93,6 +93,7 @@ class OrderFactory:
             shipping_fee=Decimal(0) if sub_total >= 35 else Decimal("4.99"),
             package_id=self._ids.new("package"),
             tracking_number=self._ids.new("tracking"),
+            new_package_id=lambda: self._ids.new("package"),
         )
 
     def seed_spec(self, catalog: dict[str, dict], mix: dict[str, float], now: int) -> dict:

@@ -1,28 +1,44 @@
 """The shop's state: orders, cancellations and every change to them, under one lock.
 
-Changes report themselves through `notify(kind, payload)` (kinds "order" and "cancellation"),
+Changes report themselves through `notify(kind, payload)` (kinds "order" and "cancellation";
+the returns desk, aftersales.py, reports "return" on its own),
 called with the lock held and expected to return at once (the webhook pusher only enqueues).
 """
 
-import itertools
 import threading
 from collections.abc import Callable
 
 from sandbox.clock import SandboxClock
 
 from . import reasons
-from .cancellations import COMPLETE, PENDING, SUCCESS, Cancellation, line_items_of, refund_of
+from .cancellations import (
+    CLOSED,
+    COMPLETE,
+    PENDING,
+    SUCCESS,
+    Cancellation,
+    line_items_of,
+    refund_of,
+)
 from .errors import (
     CANCEL_ALREADY_SHIPPED,
+    CANCEL_INVALID_PARAMETER,
     CANCEL_NO_LINE_ITEMS,
     CANCEL_NO_PERMISSION,
     CANCEL_ORDER_FINISHED,
     CANCEL_REASON_NOT_FOR_SELLER,
     CANCEL_REASON_STATUS_MISMATCH,
     CANCEL_UNKNOWN_REASON,
+    RETURN_ALREADY_CANCELLED,
+    RETURN_DECISION_MISMATCH,
+    RETURN_REASON_MISMATCH,
+    RETURN_STATUS_NOT_ALLOWED,
+    RETURN_UNKNOWN_REASON,
     ApiError,
 )
+from .ids import Ids
 from .orders import (
+    AWAITING_COLLECTION,
     AWAITING_SHIPMENT,
     CANCELLED,
     COMPLETED,
@@ -36,33 +52,15 @@ from .orders import (
     UNPAID,
     Order,
 )
+from .returns import CANCEL_REJECT, KNOWN_REASONS, ReturnRequest
+from .shipping import COLLECTION_DUE_S, SHIPPING_DUE_S
 
 REMORSE_WINDOW_S = 3600  # ON_HOLD -> AWAITING_SHIPMENT (§11)
-
-
-class Ids:
-    """Numeric-string ids of TikTok's lengths, one counter per kind."""
-
-    def __init__(self) -> None:
-        self._counters = {kind: itertools.count(1) for kind in _ID_BASES}
-        self._lock = threading.Lock()
-
-    def new(self, kind: str) -> str:
-        with self._lock:
-            n = next(self._counters[kind])
-        base = _ID_BASES[kind]
-        return f"9400{n:018d}" if base is None else str(base + n)
-
-
-_ID_BASES = {
-    "order": 576_460_000_000_000_000,
-    "line_item": 577_460_000_000_000_000,
-    "package": 1_153_460_000_000_000_000,
-    "cancel": 4_035_460_000_000_000_000,
-    "cancel_line": 4_036_460_000_000_000_000,
-    "notification": 7_327_460_000_000_000_000,
-    "tracking": None,  # 22-digit USPS-style tracking number
-}
+# TikTok cancels an order not shipped by `shipping_due_time` or not collected by
+# `collection_due_time` (§16.1); the reason keys are not stated, these are the closest listed.
+NOT_SHIPPED_REASON = "platform_cancel"
+NOT_COLLECTED_REASON = "system_cancel_order_reason_shipping_timeout"
+_TO_SHIP = (AWAITING_SHIPMENT, PARTIALLY_SHIPPING)
 
 
 class Store:
@@ -80,7 +78,8 @@ class Store:
         self._notify = notify
         self._orders: dict[str, Order] = {}
         self._cancellations: dict[str, Cancellation] = {}
-        self._timed: set[str] = set()  # ON_HOLD and DELIVERED orders, which time moves on
+        self.returns: dict[str, ReturnRequest] = {}  # aftersales.ReturnDesk moves them
+        self._timed: set[str] = set()  # orders that a deadline can move on (`tick`)
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -105,6 +104,25 @@ class Store:
         with self.lock:
             return list(self._cancellations.values())
 
+    def cancellation(self, cancel_id: str) -> Cancellation | None:
+        with self.lock:
+            return self._cancellations.get(cancel_id)
+
+    def returns_of(self, order_id: str) -> list[ReturnRequest]:
+        with self.lock:
+            return [record for record in self.returns.values() if record.order_id == order_id]
+
+    def open_returns(
+        self, order_id: str, line_item_ids: list[str] | None = None
+    ) -> list[ReturnRequest]:
+        """Open requests of the order (touching any of `line_item_ids`, when given)."""
+        return [
+            record
+            for record in self.returns_of(order_id)
+            if record.is_open
+            and (line_item_ids is None or set(record.line_item_ids) & set(line_item_ids))
+        ]
+
     # --- lifecycle -------------------------------------------------------------------------
 
     def add(self, order: Order) -> None:
@@ -112,7 +130,7 @@ class Store:
             if order.id in self._orders:
                 raise ValueError(f"order {order.id} already exists")
             self._orders[order.id] = order
-            self._changed(order)
+            self.order_changed(order)
 
     def set_status(self, order_id: str, status: str, at: int | None = None) -> Order:
         if status not in STATUSES:
@@ -124,7 +142,7 @@ class Store:
             if order.status == CANCELLED:
                 raise ValueError(f"order {order_id} is cancelled")
             order.move(status, self.now() if at is None else at)
-            self._changed(order)
+            self.order_changed(order)
             return order
 
     def advance(self, order_id: str) -> Order:
@@ -141,19 +159,38 @@ class Store:
             return self.set_status(order_id, DELIVERED, at)
 
     def tick(self) -> None:
-        """TikTok's own clock rules: the remorse window ends, delivered orders complete."""
+        """TikTok's own clock rules: the remorse window ends, unshipped or uncollected orders
+        are cancelled at their due times, delivered orders complete."""
         now = self.now()
         with self.lock:
             for order_id in list(self._timed):
                 order = self._orders[order_id]
-                if order.status == ON_HOLD:
-                    due, target = order.times["paid_time"] + REMORSE_WINDOW_S, AWAITING_SHIPMENT
-                else:
-                    due = order.times["delivery_time"] + self.completion_days * DAY
-                    target = COMPLETED
-                if due <= now:
-                    order.move(target, due)
-                    self._changed(order)
+                while order_id in self._timed and self._apply_deadline(order, now):
+                    pass
+            for request in list(self._cancellations.values()):  # unanswered: TikTok approves
+                if request.status == PENDING and request.deadline <= now:
+                    self._approve_request(self._orders[request.order_id], request)
+
+    def _apply_deadline(self, order: Order, now: int) -> bool:
+        """Apply the first rule due for `order`; False when none is."""
+        paid = order.times.get("paid_time", 0)  # runs before every call: cheap sums only
+        if order.status == ON_HOLD and paid + REMORSE_WINDOW_S <= now:
+            order.move(AWAITING_SHIPMENT, paid + REMORSE_WINDOW_S)
+        elif order.status in _TO_SHIP and paid + SHIPPING_DUE_S <= now:
+            self.system_cancel(order.id, NOT_SHIPPED_REASON)
+            return True
+        elif order.status == AWAITING_COLLECTION and paid + COLLECTION_DUE_S <= now:
+            self.system_cancel(order.id, NOT_COLLECTED_REASON)
+            return True
+        elif order.status == DELIVERED and not self.open_returns(order.id):
+            completes = order.times["delivery_time"] + self.completion_days * DAY
+            if completes > now:
+                return False
+            order.move(COMPLETED, completes)
+        else:
+            return False
+        self.order_changed(order)
+        return True
 
     # --- cancellations -----------------------------------------------------------------------
 
@@ -198,10 +235,37 @@ class Store:
                     raise ValueError(f"order {order_id} already has a pending buyer request")
                 return self._request(order, reason)
             if request is not None:  # approving the buyer's earlier request
-                request.status = COMPLETE
-                return self._finish(order, request, "BUYER", "BUYER")
+                return self._approve_request(order, request)
             text = reasons.buyer_text(reason)
             return self._cancel(order, "BUYER", "BUYER", reason, text, "BUYER_CANCEL")
+
+    def answer_buyer_request(self, cancel_id: str, reject_reason: str | None = None):
+        """Approve Cancellation, or with a reason Reject Cancellation (§17.4), of a pending
+        buyer request. Answering one that is no longer pending: 25020009 once the order is
+        cancelled, 25011012 once the request is closed."""
+        with self.lock:
+            record = self._cancellations.get(cancel_id)
+            if record is None:
+                raise ApiError(CANCEL_INVALID_PARAMETER, "Invalid parameter: cancel_id not found")
+            if record.cancel_type != "BUYER_CANCEL":
+                raise ApiError(RETURN_DECISION_MISMATCH, "The decision does not fit the type")
+            if record.status in (SUCCESS, COMPLETE):
+                raise ApiError(RETURN_ALREADY_CANCELLED, "The order has been cancelled")
+            if record.status != PENDING:
+                raise ApiError(RETURN_STATUS_NOT_ALLOWED, "The request's status does not allow it")
+            order = self._orders[record.order_id]
+            if reject_reason is None:
+                return self._approve_request(order, record)
+            if reject_reason not in CANCEL_REJECT:
+                known = reject_reason in KNOWN_REASONS
+                code = RETURN_REASON_MISMATCH if known else RETURN_UNKNOWN_REASON
+                raise ApiError(code, f"Reject reason does not fit: {reject_reason}")
+            self.close_buyer_request(order)
+            return record
+
+    def _approve_request(self, order: Order, request: Cancellation) -> Cancellation:
+        request.status = COMPLETE
+        return self._finish(order, request, "BUYER", "BUYER")
 
     def system_cancel(self, order_id: str, reason: str = "returned_to_shipper_refused"):
         with self.lock:
@@ -262,11 +326,24 @@ class Store:
         record.update_time = self.now()
         order.cancel(initiator=role, user=user, reason_text=record.reason_text, at=self.now())
         self._notify("cancellation", record)
-        self._changed(order)
+        self.order_changed(order)
         return record
 
-    def _changed(self, order: Order) -> None:
-        if order.status in (ON_HOLD, DELIVERED):
+    def close_buyer_request(self, order: Order) -> None:
+        """A pending buyer cancellation request ends unapproved (shipping the order rejects it,
+        §16.3): closed, as Search Cancellations' enum has no rejected status."""
+        request = self._pending_request(order.id)
+        if request is None:
+            return
+        request.status, request.update_time = CLOSED, self.now()
+        order.request_cancel_time = 0
+        self._notify("cancellation", request)
+
+    def order_changed(self, order: Order) -> None:
+        by_seller = order.fulfillment_type != "FULFILLMENT_BY_TIKTOK"
+        if order.status in (ON_HOLD, DELIVERED) or (
+            by_seller and order.status in (*_TO_SHIP, AWAITING_COLLECTION)
+        ):
             self._timed.add(order.id)
         else:
             self._timed.discard(order.id)

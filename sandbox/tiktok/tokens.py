@@ -25,6 +25,9 @@ GRANTED_SCOPES = [
     "seller.order.info",
     "seller.return_refund.basic",
     "seller.fulfillment.basic",
+    "seller.logistics",
+    "seller.product.basic",
+    "seller.product.write",
 ]
 
 

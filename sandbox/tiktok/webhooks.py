@@ -1,4 +1,4 @@
-"""Push notifications (§14): shop webhook addresses, type-1 / type-11 bodies, a signed pusher.
+"""Push notifications (§14): shop webhook addresses, type 1, 11 and 12 bodies, a signed pusher.
 
 Pushes leave from one background thread, in the order they were made, so an API handler never
 waits on a receiver. A push counts as received on HTTP 200 or 401 (the configuration guide's two
@@ -20,11 +20,12 @@ from .signing import webhook_sign
 
 ORDER_STATUS_CHANGE = "ORDER_STATUS_CHANGE"
 CANCELLATION_STATUS_CHANGE = "CANCELLATION_STATUS_CHANGE"
+RETURN_STATUS_CHANGE = "RETURN_STATUS_CHANGE"
 EVENT_TYPES = frozenset(
     {
         ORDER_STATUS_CHANGE,
         CANCELLATION_STATUS_CHANGE,
-        "RETURN_STATUS_CHANGE",
+        RETURN_STATUS_CHANGE,
         "RECIPIENT_ADDRESS_UPDATE",
         "PACKAGE_UPDATE",
         "PRODUCT_STATUS_CHANGE",
@@ -67,6 +68,26 @@ def cancellation_body(record, shop_id: str, notification_id: str, now: int) -> d
             "cancel_status": record.status,
             "cancel_id": record.cancel_id,
             "create_time": record.create_time,
+        },
+    }
+
+
+def return_body(subject, shop_id: str, notification_id: str, now: int) -> dict:
+    """Type 12, on every `return_status` change; `return_role` is who made it (§17.7)."""
+    record, role = subject
+    return {
+        "type": 12,
+        "tts_notification_id": notification_id,
+        "shop_id": shop_id,
+        "timestamp": now,
+        "data": {
+            "order_id": record.order_id,
+            "return_role": role,
+            "return_type": record.return_type,
+            "return_status": record.status,
+            "return_id": record.return_id,
+            "create_time": record.create_time,
+            "update_time": record.update_time,
         },
     }
 

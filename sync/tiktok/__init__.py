@@ -1,30 +1,87 @@
 """TikTok Shop Partner API (202309) client."""
 
-from sync.tiktok.client import TikTokClient
-from sync.tiktok.models import (
+from sync.tiktok.cancellations import (
     Cancellation,
     CancelResult,
+    effective_cancellation,
+    effective_cancellations,
+)
+from sync.tiktok.client import TikTokClient
+from sync.tiktok.fulfillment import PackageDetail, PackageStatus, ShippingProvider, ShipResult
+from sync.tiktok.models import (
     ComboPart,
     OrderPage,
+    ShippingType,
     Shop,
     TikTokLineItem,
     TikTokOrder,
     TrackingEvent,
-    effective_cancellation,
-    effective_cancellations,
+)
+from sync.tiktok.products import (
+    InventoryUpdate,
+    Product,
+    ProductPage,
+    ProductSku,
+    ProductStatus,
+    SkuError,
+    SkuInventory,
+    SkuStock,
+    Warehouse,
+    WarehouseError,
+    WarehouseQuantity,
+    WarehouseStock,
+    WarehouseType,
+)
+from sync.tiktok.returns import (
+    ApproveDecision,
+    RejectDecision,
+    RejectReason,
+    ReturnLine,
+    ReturnPage,
+    ReturnRequest,
+    ReturnStatus,
+    ReturnType,
+    SellerAction,
 )
 from sync.tiktok.signing import sign
 
 __all__ = [
+    "ApproveDecision",
     "CancelResult",
     "Cancellation",
     "ComboPart",
+    "InventoryUpdate",
     "OrderPage",
+    "PackageDetail",
+    "PackageStatus",
+    "Product",
+    "ProductPage",
+    "ProductSku",
+    "ProductStatus",
+    "RejectDecision",
+    "RejectReason",
+    "ReturnLine",
+    "ReturnPage",
+    "ReturnRequest",
+    "ReturnStatus",
+    "ReturnType",
+    "SellerAction",
+    "ShipResult",
+    "ShippingProvider",
+    "ShippingType",
     "Shop",
+    "SkuError",
+    "SkuInventory",
+    "SkuStock",
     "TikTokClient",
     "TikTokLineItem",
     "TikTokOrder",
     "TrackingEvent",
+    "Warehouse",
+    "WarehouseError",
+    "WarehouseQuantity",
+    "WarehouseStock",
+    "WarehouseType",
     "effective_cancellation",
     "effective_cancellations",
     "sign",
