@@ -16,7 +16,7 @@ from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
 from sync.engine.settling import settle
-from sync.errors import AuthFailed, MarketplaceError
+from sync.errors import AuthFailed, MarketplaceError, one_line
 from sync.ingest import ingest
 from sync.leases import LeaseLost, holder_name, new_holder
 
@@ -50,6 +50,12 @@ def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) 
     except (MarketplaceError, LeaseLost, ShopBusy) as exc:
         run.summary.error = why_it_stopped(exc)
         log.warning("fetch stopped: %s", exc)
+    except Exception as exc:  # a bug, a database error, a bad setting: a failed fetch all the same
+        run.summary.error = why_it_stopped(exc)
+        log.error("fetch failed: %s", run.summary.error, exc_info=exc)
+    except BaseException:  # interrupted (Ctrl-C, shutdown): not a good fetch either
+        run.summary.error = "the fetch was interrupted; nothing was lost."
+        raise
     finally:
         close(run)
     summary = run.summary
@@ -124,8 +130,10 @@ def why_it_stopped(exc: Exception) -> str:
         )
     if isinstance(exc, MarketplaceError):
         return f"{exc} — nothing was lost; the next fetch resumes from here."
-    # The lease was lost: going on could run two fetches (or stock movers) at once.
-    return f"{exc} — the fetch stopped; nothing was lost."
+    if isinstance(exc, (LeaseLost, ShopBusy)):
+        # Going on could run two fetches (or stock movers) at once.
+        return f"{exc} — the fetch stopped; nothing was lost."
+    return f"{one_line(exc)} — the fetch stopped; nothing was lost. The log has the details."
 
 
 def close(run: FetchRun) -> None:
