@@ -105,7 +105,9 @@ def _status(command: Status, ctx: Context) -> Reply:
 def _show(command: Show, ctx: Context) -> Reply:
     services = ctx.services
     with services.sessions() as session:
-        order = queries.order_by_tiktok_id(session, tiktok_order_id=command.order_id)
+        order = queries.order_by_tiktok_id(
+            session, shop_id=services.shop_id, tiktok_order_id=command.order_id
+        )
         if order is None:
             return refuse(f"No order {command.order_id} is known. Run /orders fetch first?")
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]

@@ -29,8 +29,11 @@ USER_CANCEL_INITIATORS = ("BUYER", "SELLER")
 # --- orders ------------------------------------------------------------------------------
 
 
-def order_by_tiktok_id(session: Session, *, tiktok_order_id: str) -> Order | None:
-    return session.exec(select(Order).where(Order.tiktok_order_id == tiktok_order_id)).first()
+def order_by_tiktok_id(session: Session, *, shop_id: int, tiktok_order_id: str) -> Order | None:
+    """The shop's order with this TikTok id (an id someone typed or clicked may be any)."""
+    return session.exec(
+        select(Order).where(Order.shop_id == shop_id, Order.tiktok_order_id == tiktok_order_id)
+    ).first()
 
 
 def orders_by_tiktok_ids(session: Session, *, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:

@@ -19,8 +19,10 @@ from sync.ingest import refresh_section
 
 
 def require_order(ctx: EngineContext, session, tiktok_order_id: str) -> Order:
-    order = queries.order_by_tiktok_id(session, tiktok_order_id=tiktok_order_id)
-    if order is None or order.shop_id != ctx.shop_id:
+    order = queries.order_by_tiktok_id(
+        session, shop_id=ctx.shop_id, tiktok_order_id=tiktok_order_id
+    )
+    if order is None:
         raise OrderNotFound(f"No order {tiktok_order_id} is known; run a fetch first?")
     return order
 
