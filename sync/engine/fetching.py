@@ -90,7 +90,7 @@ def fetch_window(run: FetchRun) -> None:
         result = store_page(ctx, with_details(ctx, page.orders))
         summary.pages += 1
         summary.orders += len(page.orders)
-        summary.skipped.extend(page.skipped)
+        summary.skipped.extend([*page.skipped, *result.unreadable])
         summary.new += result.new
         summary.updated += result.updated
         # The cursor may move only past pages known to be complete: with pages in
