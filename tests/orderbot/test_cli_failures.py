@@ -17,8 +17,9 @@ OTHER_KEY = "another-secret-key-0123456789"
 
 
 @pytest.fixture
-def settings(shops, database_url):
-    """Settings whose refreshed TikTok tokens are stored, encrypted with their key."""
+def settings(shops, database_url, db):
+    """Settings whose refreshed TikTok tokens are stored, encrypted with their key (`db`: the
+    schema, migrated as `orderbot db upgrade` does)."""
     settings = core_settings(shops, database_url)
     core = build_core(settings, client_options={"sleep": lambda _s: None})
     try:

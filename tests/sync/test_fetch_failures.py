@@ -23,7 +23,7 @@ def fetches(outcome: str) -> float:
 
 
 @pytest.fixture
-def settings(shops, database_url):
+def settings(shops, database_url, db):  # `db`: the schema, as `orderbot db upgrade` makes it
     return core_settings(shops, database_url)
 
 
