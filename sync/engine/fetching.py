@@ -12,6 +12,7 @@ from storage.db import transaction
 from storage.states import Placement
 from sync import lifecycle, metrics
 from sync.clock import to_unix
+from sync.engine import cancel_claims
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
@@ -103,6 +104,7 @@ def fetch_window(run: FetchRun) -> None:
         if pending_count(ctx) >= ctx.batch_size:
             settle(ctx, run.tally, run.holder)
         run.report(progress_of(summary, run.tally))
+    cancel_claims.settle_stale(ctx)  # before the last settle, which gives their stock back
     settle(ctx, run.tally, run.holder)
     summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
     save_cursor(ctx, window_end)
