@@ -200,8 +200,10 @@ def _map(command: Map, ctx: Context) -> Reply:
         return Reply(text=text, blocks=(Paragraph(text),), public=True)
     placed = [o for o in orders if o.placement in ("placed", "placing")]
     still = [o for o in orders if o.placement == "failed"]
+    queued = len(orders) - len(placed) - len(still)  # another worker is placing them
     text = (
-        f"{head} Retried {len(orders)} order(s): {len(placed)} placed, {len(still)} still failed."
+        f"{head} Retried {len(orders)} order(s): {len(placed)} placed, {len(still)} still failed"
+        + (f", {queued} queued." if queued else ".")
     )
     rows = tuple(
         (o.tiktok_order_id, views.placement_text(o), o.failure_detail or "") for o in orders

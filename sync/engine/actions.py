@@ -162,7 +162,8 @@ def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) 
 
 
 def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
-    """Record a mapping, then reset the orders that failed on that SKU; returns their ids."""
+    """Record a mapping, then reset the orders that failed on that SKU; returns the ids of
+    those this call reset."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         queries.put_sku_mapping(
@@ -174,9 +175,9 @@ def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -
             now=now,
         )
         ids = queries.failed_order_ids_for_sku(session, shop_id=ctx.shop_id, tiktok_sku=tiktok_sku)
-        for order_id in ids:
-            reset_for_retry(session, order_id, actor, now)
-        return [session.get(Order, order_id).tiktok_order_id for order_id in ids]
+        # Only those this request moved: the same mapping asked twice retries them once.
+        retried = [order_id for order_id in ids if reset_for_retry(session, order_id, actor, now)]
+        return [session.get(Order, order_id).tiktok_order_id for order_id in retried]
 
 
 def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
