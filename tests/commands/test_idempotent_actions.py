@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime
 
+from sqlmodel import select
 from support import stock
 
 from commands.context import Actor, Context
@@ -116,7 +117,7 @@ def test_map_twice_at_once_maps_and_retries_once(core, shops):
     said = sorted("Retried 1 order(s)" in reply.text for reply in replies)
     assert said == [False, True]  # the other: "No failed orders were waiting on it."
     with core.services.sessions() as session:
-        rows = session.query(SkuMapping).all()
+        rows = session.exec(select(SkuMapping)).all()
     assert [(row.tiktok_sku, row.etsy_sku) for row in rows] == [("TT-TOTE-CANVAS", "TOTE-CANVAS")]
     events = history(core, order_id)
     assert (events[EventKind.RETRY], events[EventKind.PLACED]) == (1, 1)
