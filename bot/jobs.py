@@ -88,6 +88,12 @@ def refresh_job(jobs: JobContext) -> None:
         )
         if report.asked:
             log.info("refreshed %d moving order(s) in %d call(s)", report.asked, report.calls)
+        if report.claims_cancelled or report.claims_released:
+            log.info(
+                "stale cancel claims: %d found cancelled on TikTok, %d released",
+                report.claims_cancelled,
+                report.claims_released,
+            )
 
     if jobs.run(REFRESH, work):
         jobs.kick_alerts()

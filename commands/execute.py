@@ -105,7 +105,9 @@ def _status(command: Status, ctx: Context) -> Reply:
 def _show(command: Show, ctx: Context) -> Reply:
     services = ctx.services
     with services.sessions() as session:
-        order = queries.order_by_tiktok_id(session, tiktok_order_id=command.order_id)
+        order = queries.order_by_tiktok_id(
+            session, shop_id=services.shop_id, tiktok_order_id=command.order_id
+        )
         if order is None:
             return refuse(f"No order {command.order_id} is known. Run /orders fetch first?")
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
@@ -198,8 +200,10 @@ def _map(command: Map, ctx: Context) -> Reply:
         return Reply(text=text, blocks=(Paragraph(text),), public=True)
     placed = [o for o in orders if o.placement in ("placed", "placing")]
     still = [o for o in orders if o.placement == "failed"]
+    queued = len(orders) - len(placed) - len(still)  # another worker is placing them
     text = (
-        f"{head} Retried {len(orders)} order(s): {len(placed)} placed, {len(still)} still failed."
+        f"{head} Retried {len(orders)} order(s): {len(placed)} placed, {len(still)} still failed"
+        + (f", {queued} queued." if queued else ".")
     )
     rows = tuple(
         (o.tiktok_order_id, views.placement_text(o), o.failure_detail or "") for o in orders

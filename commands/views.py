@@ -7,6 +7,7 @@ from commands.replies import Actions, Button, Confirm, Heading, KeyValues, Parag
 from storage.models import Order, OrderEvent, OrderLine, Reservation
 from sync import sections
 from sync.engine import FetchSummary
+from sync.engine.cancel_claims import CANCEL_CLAIM_EXPIRES_AFTER
 from sync.sections import Section
 
 GRID_COLUMNS = (
@@ -176,6 +177,8 @@ def order_detail(
     if order.cancel_reason or order.cancel_reason_key:
         by = f" (by {order.cancel_initiator.lower()})" if order.cancel_initiator else ""
         facts.append(("Cancel reason", f"{order.cancel_reason or order.cancel_reason_key}{by}"))
+    if order.cancel_requested_at and order.tiktok_status != sections.CANCELLED:
+        facts.append(("Cancel asked", cancel_claim_text(order)))
     if order.delivered_at:
         facts.append(("Delivered", when(order.delivered_at)))
     items = tuple(
@@ -204,6 +207,16 @@ def order_detail(
     return Reply(
         text=f"Order {order.tiktok_order_id}: {Section(order.section).title}",
         blocks=tuple(blocks),
+    )
+
+
+def cancel_claim_text(order: Order) -> str:
+    """An open cancel claim: who asked, when, and when it is checked with TikTok if its
+    request never finishes (`sync.engine.cancel_claims`)."""
+    checked = order.cancel_requested_at + CANCEL_CLAIM_EXPIRES_AFTER
+    return (
+        f"by {order.cancel_requested_by} at {when(order.cancel_requested_at)}; TikTok's answer "
+        f"is not recorded yet (checked with TikTok from {when(checked)} if it never comes)"
     )
 
 

@@ -9,10 +9,12 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
+from commands.replies import Reply
 from orderbot import console, logs
 from orderbot.compose import ConfigError, build_core, open_database
 from orderbot.settings import Settings
 from storage.db import migrate
+from sync.errors import one_line
 
 app = typer.Typer(
     help="orderbot: TikTok Shop orders, placed on Etsy, run from Slack.",
@@ -27,7 +29,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"orderbot: {message}", markup=False, highlight=False)
+    err.print(f"orderbot: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -52,17 +54,26 @@ def run() -> None:
         fail(str(exc), 2)
 
 
+def _run_once(text: str) -> Reply:
+    """One command text against the configured stores. An error the core did not expect ends
+    the command with one line made of its type and text, not a traceback."""
+    logs.configure_one_shot()
+    core = _core(Settings())
+    try:
+        return console.run_text(text, core.services, out)
+    except Exception as exc:
+        fail(one_line(exc))
+    finally:
+        core.close()
+
+
 @app.command()
 def fetch() -> None:
     """Fetch new and changed TikTok orders once and place new ones on Etsy."""
-    core = _core(Settings())
-    try:
-        reply = console.run_text("fetch", core.services, out)
-        console.show(reply, out)
-        if not reply.ok:
-            raise typer.Exit(1)
-    finally:
-        core.close()
+    reply = _run_once("fetch")
+    console.show(reply, out)
+    if not reply.ok:
+        raise typer.Exit(1)
 
 
 @app.command("exec")
@@ -75,19 +86,15 @@ def exec_(
     ] = False,
 ) -> None:
     """Execute one `/orders …` command as the operator (never asks for confirmation)."""
-    core = _core(Settings())
-    try:
-        reply = console.run_text(text, core.services, out)
-        if as_json:
-            from bot.render import message
+    reply = _run_once(text)
+    if as_json:
+        from bot.render import message
 
-            print(json.dumps(message(reply), indent=2, ensure_ascii=False))
-        else:
-            console.show(reply, out)
-        if not reply.ok:
-            raise typer.Exit(1)
-    finally:
-        core.close()
+        print(json.dumps(message(reply), indent=2, ensure_ascii=False))
+    else:
+        console.show(reply, out)
+    if not reply.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

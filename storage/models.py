@@ -15,6 +15,15 @@ def _time(**kwargs):
     return Field(default=None, sa_column=Column(UTCDateTime(), **kwargs))
 
 
+def column_length(model: type[SQLModel], name: str) -> int:
+    """The most characters a model's string column holds (PostgreSQL refuses more; SQLite
+    would not say): the one place those bounds are written."""
+    length = model.__table__.c[name].type.length
+    if length is None:
+        raise ValueError(f"{model.__tablename__}.{name} has no length")
+    return length
+
+
 class Shop(SQLModel, table=True):
     __tablename__ = "shops"
 

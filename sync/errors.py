@@ -9,8 +9,11 @@
                           `.message` is the platform's own words
 
 Callers branch on the class; the attributes are for reports and logs. None of them ever holds a
-token, a secret or a signature.
+token, a secret or a signature. Any other error (a bug, a database error, a bad setting) is
+reported by `one_line`.
 """
+
+ONE_LINE_MAX = 300  # a database error's text goes on with the whole statement and its values
 
 
 class MarketplaceError(Exception):
@@ -54,3 +57,11 @@ class AuthFailed(MarketplaceError):
 
 class Rejected(MarketplaceError):
     pass
+
+
+def one_line(exc: BaseException) -> str:
+    """An error nobody planned for, for a reply or a status line: its type and the first line
+    of its text, cut short (the log keeps the traceback)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= ONE_LINE_MAX else text[: ONE_LINE_MAX - 1] + "…"

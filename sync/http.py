@@ -62,10 +62,13 @@ class RateLimiter:
             self._next_slot = max(self._next_slot, monotonic_deadline)
 
 
+BACKOFF_CAP_S = 30.0
+
+
 class Backoff:
     """Exponential backoff with full jitter (uniform between 0 and the exponential ceiling)."""
 
-    def __init__(self, rng: random.Random, base: float = 0.5, cap: float = 30.0) -> None:
+    def __init__(self, rng: random.Random, base: float = 0.5, cap: float = BACKOFF_CAP_S) -> None:
         self._rng = rng
         self.base = base
         self.cap = cap
@@ -110,6 +113,14 @@ RETRY_AFTER_FLOOR_S = 0.5
 # well above both that and the backoff cap; a longer ask (a spent daily quota) fails at once
 # rather than holding a fetch or a Slack command for minutes.
 MAX_RETRY_AFTER_S = 120.0
+
+
+def longest_call_s(*, max_attempts: int, send_s: float, sends_per_attempt: int) -> float:
+    """The longest one `Retrier.call` can take: every send of every attempt at `send_s`, and
+    before each retry the longest wait there is (a Retry-After at its cap). Waits the rate
+    limiter adds for other calls of the same client come on top."""
+    wait = max(MAX_RETRY_AFTER_S, BACKOFF_CAP_S)
+    return max_attempts * sends_per_attempt * send_s + (max_attempts - 1) * wait
 
 
 def retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:

@@ -5,6 +5,7 @@ the engine, and ingest moves it only by compare-and-set (a placement may be unde
 """
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +15,11 @@ from storage import queries
 from storage.models import Order, OrderLine
 from storage.states import Actor, EventKind, Placement
 from sync import history, sections
+from sync.storable import shown_id, storable
+from sync.tiktok.fields import Unreadable
 from sync.tiktok.models import TikTokOrder
+
+log = logging.getLogger(__name__)
 
 FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
 
@@ -29,6 +34,7 @@ class IngestResult:
     updated: int = 0
     stale: int = 0
     newly_cancelled: list[str] = field(default_factory=list)  # TikTok order ids
+    unreadable: list[str] = field(default_factory=list)  # orders that cannot be stored (logged)
     max_update_time: int | None = None
     min_update_time: int | None = None
 
@@ -60,7 +66,7 @@ def _copy_times(order: Order, incoming: TikTokOrder) -> None:
     order.delivered_at = incoming.delivery_time or order.delivered_at
     order.cancelled_at = incoming.cancel_time or order.cancelled_at
     if incoming.cancel_reason:
-        order.cancel_reason = incoming.cancel_reason[:400]
+        order.cancel_reason = incoming.cancel_reason
     if incoming.cancellation_initiator:
         order.cancel_initiator = incoming.cancellation_initiator
 
@@ -88,8 +94,10 @@ def refresh_section(session: Session, order: Order, now: datetime, *, reread: bo
 def ingest(
     session: Session, *, shop_id: int, orders: list[TikTokOrder], now: datetime
 ) -> IngestResult:
-    """Upsert one page of orders (caller commits). Line items are stored once, by their id."""
+    """Upsert one page of orders (caller commits). Line items are stored once, by their id.
+    An order that cannot be stored as it is (`storable`) is left out and named in the result."""
     result = IngestResult()
+    orders = _storable(orders, result)
     stored = queries.orders_by_tiktok_ids(session, tiktok_order_ids=[order.id for order in orders])
     for incoming in orders:
         stamp = int(incoming.update_time.timestamp())
@@ -133,6 +141,17 @@ def ingest(
     return result
 
 
+def _storable(orders: list[TikTokOrder], result: IngestResult) -> list[TikTokOrder]:
+    fitting = []
+    for order in orders:
+        try:
+            fitting.append(storable(order))
+        except Unreadable as exc:
+            log.warning("tiktok: order %s skipped: %s", shown_id(order.id), exc)
+            result.unreadable.append(shown_id(order.id))
+    return fitting
+
+
 def _insert(session: Session, *, shop_id: int, incoming: TikTokOrder, now: datetime) -> Order:
     order = Order(
         shop_id=shop_id,
@@ -158,8 +177,8 @@ def _insert(session: Session, *, shop_id: int, incoming: TikTokOrder, now: datet
                 tiktok_line_id=line.id,
                 sku_id=line.sku_id,
                 seller_sku=line.seller_sku or "",
-                product_name=(line.product_name or "")[:400],
-                sku_name=(line.sku_name or "")[:400],
+                product_name=line.product_name or "",
+                sku_name=line.sku_name or "",
                 sale_price=line.sale_price,
                 currency=line.currency or incoming.currency,
                 display_status=line.display_status,

@@ -94,13 +94,18 @@ class RefreshReport:
     asked: int = 0
     calls: int = 0
     error: str | None = None
+    claims_cancelled: int = 0  # stale cancel claims found cancelled on TikTok, recorded
+    claims_released: int = 0  # and found not cancelled, released
 
 
 def refresh_moving(
     engine: Engine, *, now: datetime, stale_after: timedelta, limit: int = 5000
 ) -> RefreshReport:
-    """Re-read moving orders not read from TikTok within `stale_after`, 50 per call."""
+    """Re-read moving orders not read from TikTok within `stale_after`, 50 per call; settle
+    cancel claims a crash left behind first."""
     report = RefreshReport()
+    claims = engine.settle_cancel_claims()
+    report.claims_cancelled, report.claims_released = claims.cancelled, claims.released
     with engine.sessions() as session:
         ids = queries.orders_in_sections(
             session,

@@ -20,7 +20,8 @@ Where it is silent, the choice made (and kept in one place) is:
   behaviour, with them in both calls.
 - Staged breakage: `malform_order(order_id, how)` (or `add_order(malformed=...)`) shows one order
   with a broken field (a line item without `id`, money "N/A", no `line_items`, an unknown
-  status) on search and detail, so one bad order in a page can be tested; off by default.
+  status, an id, SKU or code far longer than usual) on search and detail, so one bad order in
+  a page can be tested; off by default.
 - Timed rules (`tick`, run before every API call): ON_HOLD → AWAITING_SHIPMENT one hour after
   payment, DELIVERED → COMPLETED after `completion_days` (default 15), each at its due time;
   seller-fulfilled orders not shipped by `shipping_due_time`, or not collected by

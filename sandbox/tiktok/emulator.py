@@ -182,8 +182,9 @@ class TikTokSandbox:
     def malform_order(self, order_id: str, how: str | None) -> dict:
         """From now on the API shows this one order with a broken field (`how`, one of
         `MALFORMATIONS`: line_item_without_id, money_not_a_number, no_line_items,
-        unknown_status), on Search Orders and Get Order Detail alike; None mends it. The
-        order's state and lifecycle are untouched. Returns the order as the API shows it."""
+        unknown_status, over_long_<field>), on Search Orders and Get Order Detail alike; None
+        mends it. The order's state and lifecycle are untouched. Returns the order as the API
+        shows it."""
         _check_malformation(how)
         with self.store.lock:
             order = self.store.get(order_id)

@@ -66,11 +66,50 @@ def _unknown_status(order: dict) -> None:
     order["status"] = "AWAITING_SOMETHING_NEW"
 
 
+OVER_LONG = 300  # characters added: more than any id or code of §10 is ever seen to take
+
+
+def _longer(value: str) -> str:
+    return value + "9" * OVER_LONG
+
+
+def _over_long_in_line_item(name: str) -> Callable[[dict], None]:
+    def breakage(order: dict) -> None:
+        item = order["line_items"][0]
+        item[name] = _longer(item.get(name) or "")
+
+    return breakage
+
+
+def _over_long_currency(order: dict) -> None:
+    order["payment"]["currency"] = _longer(order["payment"]["currency"])
+    for item in order["line_items"]:
+        item["currency"] = _longer(item["currency"])
+
+
+def _over_long_cancellation_initiator(order: dict) -> None:
+    order["cancellation_initiator"] = _longer(order.get("cancellation_initiator") or "SYSTEM")
+
+
 MALFORMATIONS = {  # name -> how the order's JSON is broken
     "line_item_without_id": _drop_line_item_id,  # first line item has no `id`
     "money_not_a_number": _money_not_a_number,  # first `sale_price` and `total_amount` "N/A"
     "no_line_items": _drop_line_items,  # `line_items` missing altogether
     "unknown_status": _unknown_status,  # a `status` value §11 does not list
+    # One field OVER_LONG characters longer than it is: the first line item's `id`, `sku_id`,
+    # `seller_sku` or `display_status`; the order's and its items' `currency`; the order's
+    # `cancellation_initiator` (shown even before a cancellation).
+    **{
+        f"over_long_{name}": _over_long_in_line_item(field)
+        for name, field in (
+            ("line_id", "id"),
+            ("sku_id", "sku_id"),
+            ("seller_sku", "seller_sku"),
+            ("display_status", "display_status"),
+        )
+    },
+    "over_long_currency": _over_long_currency,
+    "over_long_cancellation_initiator": _over_long_cancellation_initiator,
 }
 
 

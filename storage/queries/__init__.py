@@ -36,6 +36,7 @@ from storage.queries.orders import (
     delivered_before,
     events_of,
     failure_counts,
+    hold_stale_cancel_claim,
     lines_of,
     move_placement,
     oldest_in_section,
@@ -47,9 +48,11 @@ from storage.queries.orders import (
     page_of_orders,
     pending_orders,
     recount_sections,
+    release_cancel_claim,
     reservations_of,
     section_counts,
     set_section,
+    stale_cancel_claims,
 )
 from storage.queries.shops import (
     ensure_shop,
@@ -97,6 +100,7 @@ __all__ = [
     "fetch_state",
     "get_credential",
     "handle_alert",
+    "hold_stale_cancel_claim",
     "insert_alerts",
     "last_event_id",
     "last_fetch",
@@ -122,6 +126,7 @@ __all__ = [
     "record_posted",
     "record_refused",
     "recount_sections",
+    "release_cancel_claim",
     "release_lease",
     "reservations_of",
     "reservations_of_intent",
@@ -133,6 +138,7 @@ __all__ = [
     "set_tiktok_shop_id",
     "shop",
     "sku_mappings",
+    "stale_cancel_claims",
     "summary_members",
     "take_over_lease",
 ]

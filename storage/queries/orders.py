@@ -29,8 +29,11 @@ USER_CANCEL_INITIATORS = ("BUYER", "SELLER")
 # --- orders ------------------------------------------------------------------------------
 
 
-def order_by_tiktok_id(session: Session, *, tiktok_order_id: str) -> Order | None:
-    return session.exec(select(Order).where(Order.tiktok_order_id == tiktok_order_id)).first()
+def order_by_tiktok_id(session: Session, *, shop_id: int, tiktok_order_id: str) -> Order | None:
+    """The shop's order with this TikTok id (an id someone typed or clicked may be any)."""
+    return session.exec(
+        select(Order).where(Order.shop_id == shop_id, Order.tiktok_order_id == tiktok_order_id)
+    ).first()
 
 
 def orders_by_tiktok_ids(session: Session, *, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:
@@ -151,6 +154,53 @@ def claim_cancel(session: Session, *, order_id: int, actor: str, now: datetime) 
         .values(cancel_requested_by=actor, cancel_requested_at=now)
     )
     return claimed.rowcount == 1
+
+
+def release_cancel_claim(session: Session, *, order_id: int, requested_at: datetime) -> bool:
+    """Compare-and-set: end the cancel claim taken at `requested_at`, if it is still that one
+    (a newer claim is another request's)."""
+    released = session.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.cancel_requested_at) == requested_at)
+        .values(cancel_requested_by=None, cancel_requested_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    return released.rowcount == 1
+
+
+def stale_cancel_claims(
+    session: Session, *, shop_id: int, cutoff: datetime, limit: int
+) -> list[str]:
+    """TikTok ids of orders not cancelled whose cancel claim was taken before `cutoff`."""
+    return list(
+        session.exec(
+            select(Order.tiktok_order_id)
+            .where(
+                Order.shop_id == shop_id,
+                col(Order.cancel_requested_at) < cutoff,
+                Order.tiktok_status != "CANCELLED",
+            )
+            .order_by(Order.cancel_requested_at, Order.id)
+            .limit(limit)
+        )
+    )
+
+
+def hold_stale_cancel_claim(session: Session, *, order_id: int, cutoff: datetime) -> bool:
+    """Compare-and-set: True for the one worker that may settle the order's cancel claim, if
+    it was taken before `cutoff` and the order is not cancelled; the row is held until commit
+    (the update writes nothing new)."""
+    held = session.execute(
+        update(Order)
+        .where(
+            col(Order.id) == order_id,
+            col(Order.cancel_requested_at) < cutoff,
+            Order.tiktok_status != "CANCELLED",
+        )
+        .values(cancel_requested_by=Order.cancel_requested_by),
+        execution_options={"synchronize_session": False},
+    )
+    return held.rowcount == 1
 
 
 def delivered_before(

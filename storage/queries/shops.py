@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -85,17 +86,16 @@ def sku_mappings(session: Session, *, shop_id: int) -> dict[str, str]:
 def put_sku_mapping(
     session: Session, *, shop_id: int, tiktok_sku: str, etsy_sku: str, actor: str, now: datetime
 ) -> None:
-    row = session.exec(
-        select(SkuMapping).where(SkuMapping.shop_id == shop_id, SkuMapping.tiktok_sku == tiktok_sku)
-    ).first()
-    if row is None:
-        row = SkuMapping(
-            shop_id=shop_id, tiktok_sku=tiktok_sku, etsy_sku=etsy_sku, created_by=actor
-        )
-        session.add(row)
-    row.etsy_sku = etsy_sku
-    row.created_by = actor
-    row.created_at = now
+    """Insert or replace the mapping in one statement, so two requests mapping the same SKU at
+    once (a double click) both succeed, the later one winning."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"etsy_sku": etsy_sku, "created_by": actor, "created_at": now}
+    session.execute(
+        insert(SkuMapping)
+        .values(shop_id=shop_id, tiktok_sku=tiktok_sku, **values)
+        .on_conflict_do_update(index_elements=["shop_id", "tiktok_sku"], set_=values)
+    )
 
 
 def seller_skus_for(session: Session, *, sku_ids: Iterable[str]) -> dict[str, str]:

@@ -10,7 +10,8 @@ the modules of this package:
 - `placing`: a batch of pending orders planned, journalled and written;
 - `stock_writes`: Etsy inventory writes, finishing their intents, reconciling unfinished ones;
 - `restoring`: cancellation reasons, stock owed back, what cannot be given back;
-- `actions`: cancel, retry, map a SKU, restock, look an order up.
+- `actions`: cancel, retry, map a SKU, restock, look an order up;
+- `cancel_claims`: cancel claims a crash left behind, settled from TikTok.
 """
 
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from datetime import timedelta
 from storage.db import SessionFactory
 from storage.models import Order
 from sync.clock import Clock, utc_now
-from sync.engine import actions, fetching, settling
+from sync.engine import actions, cancel_claims, fetching, settling
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, FetchRunning, OrderNotFound, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary
@@ -97,9 +98,17 @@ class Engine:
         return settling.try_settle(self.ctx)
 
     def cancel(self, tiktok_order_id: str, reason_key: str, *, actor: str) -> Order:
+        """Cancel on TikTok once, then read the order back and give its stock back."""
         actions.cancel(self.ctx, tiktok_order_id, reason_key, actor=actor)
         self.refresh_orders([tiktok_order_id])
         return self.order(tiktok_order_id)
+
+    def settle_cancel_claims(self) -> cancel_claims.SettledClaims:
+        """Settle cancel claims a crash left behind (the refresh job; a fetch does it too)."""
+        settled = cancel_claims.settle_stale(self.ctx)
+        if settled.cancelled:
+            self.try_settle()  # their stock comes back
+        return settled
 
     def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
         actions.retry(self.ctx, tiktok_order_id, actor=actor)

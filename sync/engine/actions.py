@@ -12,6 +12,7 @@ from storage.db import transaction
 from storage.models import Order
 from storage.states import Actor, EventKind, Placement
 from sync import history, sections
+from sync.engine import cancel_claims
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, OrderNotFound
 from sync.errors import MarketplaceError, Rejected
@@ -19,8 +20,10 @@ from sync.ingest import refresh_section
 
 
 def require_order(ctx: EngineContext, session, tiktok_order_id: str) -> Order:
-    order = queries.order_by_tiktok_id(session, tiktok_order_id=tiktok_order_id)
-    if order is None or order.shop_id != ctx.shop_id:
+    order = queries.order_by_tiktok_id(
+        session, shop_id=ctx.shop_id, tiktok_order_id=tiktok_order_id
+    )
+    if order is None:
         raise OrderNotFound(f"No order {tiktok_order_id} is known; run a fetch first?")
     return order
 
@@ -32,21 +35,9 @@ def look_up(ctx: EngineContext, tiktok_order_id: str) -> Order:
 
 def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: str) -> None:
     """Cancel on TikTok once, however often asked: a claim row guards the call."""
-    now = ctx.clock()
-    with transaction(ctx.sessions) as session:
-        order = require_order(ctx, session, tiktok_order_id)
-        if order.tiktok_status == sections.CANCELLED:
-            raise EngineError(f"Order {tiktok_order_id} is already cancelled.")
-        if not queries.claim_cancel(session, order_id=order.id, actor=actor, now=now):
-            session.refresh(order)
-            raise EngineError(
-                f"Order {tiktok_order_id} is already being cancelled "
-                f"(asked by {order.cancel_requested_by} at "
-                f"{order.cancel_requested_at:%Y-%m-%d %H:%M} UTC)."
-            )
-        history.record(
-            session, order.id, EventKind.CANCEL_REQUESTED, reason_key, actor=actor, at=now
-        )
+    claimed_at = take_cancel_claim(ctx, tiktok_order_id, reason_key, actor=actor)
+    if claimed_at is None:
+        return  # an interrupted request before this one had cancelled it: now recorded
     try:
         result = ctx.tiktok.cancel_order(tiktok_order_id, reason_key)
         outcome = f"TikTok: {result.cancel_status}, id {result.cancel_id}"
@@ -54,7 +45,7 @@ def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: 
         # TikTok may have acted and the answer been lost (or a retry met "already
         # cancelled"): the order itself says what happened.
         if not cancelled_on_tiktok(ctx, tiktok_order_id):
-            release_cancel_claim(ctx, tiktok_order_id, exc)
+            release_cancel_claim(ctx, tiktok_order_id, claimed_at, exc)
             if isinstance(exc, Rejected):
                 raise EngineError(
                     f"TikTok refused to cancel order {tiktok_order_id}: {exc.message}"
@@ -76,6 +67,47 @@ def cancel(ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: 
         )
 
 
+def take_cancel_claim(
+    ctx: EngineContext, tiktok_order_id: str, reason_key: str, *, actor: str
+) -> datetime | None:
+    """When this request took the order's cancel claim; None when a claim left by an
+    interrupted request turned out to have cancelled the order (that is recorded now). A
+    claim older than a cancel can take is settled first (`cancel_claims`)."""
+    for _ in range(2):
+        now = ctx.clock()
+        with transaction(ctx.sessions) as session:
+            order = require_order(ctx, session, tiktok_order_id)
+            if order.tiktok_status == sections.CANCELLED:
+                raise EngineError(f"Order {tiktok_order_id} is already cancelled.")
+            if queries.claim_cancel(session, order_id=order.id, actor=actor, now=now):
+                history.record(
+                    session, order.id, EventKind.CANCEL_REQUESTED, reason_key, actor=actor, at=now
+                )
+                return now
+            session.refresh(order)
+            by, at = order.cancel_requested_by, order.cancel_requested_at
+        if at is not None and not cancel_claims.expired(at, now):
+            raise EngineError(
+                f"Order {tiktok_order_id} is already being cancelled (asked by {by} at "
+                f"{at:%Y-%m-%d %H:%M} UTC). If that request never finishes, it is checked "
+                f"with TikTok from {at + cancel_claims.CANCEL_CLAIM_EXPIRES_AFTER:%H:%M} UTC."
+            )
+        if at is not None:
+            settled = cancel_claims.settle_one(ctx, tiktok_order_id, now)
+            if settled is cancel_claims.Settled.CANCELLED:
+                return None
+            if settled is cancel_claims.Settled.UNKNOWN:
+                raise EngineError(
+                    f"Order {tiktok_order_id} has a cancel asked by {by} at "
+                    f"{at:%Y-%m-%d %H:%M} UTC that never finished, and TikTok cannot be asked "
+                    "now whether it went through. Try again in a moment."
+                )
+        # The claim is gone (released just now, or by another worker): take it.
+    raise EngineError(
+        f"Order {tiktok_order_id} is being cancelled by another request; try again in a moment."
+    )
+
+
 def cancelled_on_tiktok(ctx: EngineContext, tiktok_order_id: str) -> bool:
     try:
         orders = ctx.tiktok.get_orders([tiktok_order_id])
@@ -84,11 +116,12 @@ def cancelled_on_tiktok(ctx: EngineContext, tiktok_order_id: str) -> bool:
     return any(o.id == tiktok_order_id and o.status == sections.CANCELLED for o in orders)
 
 
-def release_cancel_claim(ctx: EngineContext, tiktok_order_id: str, exc: MarketplaceError) -> None:
+def release_cancel_claim(
+    ctx: EngineContext, tiktok_order_id: str, claimed_at: datetime, exc: MarketplaceError
+) -> None:
     with transaction(ctx.sessions) as session:
         order = require_order(ctx, session, tiktok_order_id)
-        order.cancel_requested_at = None
-        order.cancel_requested_by = None
+        queries.release_cancel_claim(session, order_id=order.id, requested_at=claimed_at)
         history.record(
             session,
             order.id,
@@ -129,7 +162,8 @@ def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) 
 
 
 def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
-    """Record a mapping, then reset the orders that failed on that SKU; returns their ids."""
+    """Record a mapping, then reset the orders that failed on that SKU; returns the ids of
+    those this call reset."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         queries.put_sku_mapping(
@@ -141,9 +175,9 @@ def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -
             now=now,
         )
         ids = queries.failed_order_ids_for_sku(session, shop_id=ctx.shop_id, tiktok_sku=tiktok_sku)
-        for order_id in ids:
-            reset_for_retry(session, order_id, actor, now)
-        return [session.get(Order, order_id).tiktok_order_id for order_id in ids]
+        # Only those this request moved: the same mapping asked twice retries them once.
+        retried = [order_id for order_id in ids if reset_for_retry(session, order_id, actor, now)]
+        return [session.get(Order, order_id).tiktok_order_id for order_id in retried]
 
 
 def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:

@@ -12,11 +12,12 @@ from storage.db import transaction
 from storage.states import Placement
 from sync import lifecycle, metrics
 from sync.clock import to_unix
+from sync.engine import cancel_claims
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
 from sync.engine.settling import settle
-from sync.errors import AuthFailed, MarketplaceError
+from sync.errors import AuthFailed, MarketplaceError, one_line
 from sync.ingest import ingest
 from sync.leases import LeaseLost, holder_name, new_holder
 
@@ -50,6 +51,12 @@ def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) 
     except (MarketplaceError, LeaseLost, ShopBusy) as exc:
         run.summary.error = why_it_stopped(exc)
         log.warning("fetch stopped: %s", exc)
+    except Exception as exc:  # a bug, a database error, a bad setting: a failed fetch all the same
+        run.summary.error = why_it_stopped(exc)
+        log.error("fetch failed: %s", run.summary.error, exc_info=exc)
+    except BaseException:  # interrupted (Ctrl-C, shutdown): not a good fetch either
+        run.summary.error = "the fetch was interrupted; nothing was lost."
+        raise
     finally:
         close(run)
     summary = run.summary
@@ -84,7 +91,7 @@ def fetch_window(run: FetchRun) -> None:
         result = store_page(ctx, with_details(ctx, page.orders))
         summary.pages += 1
         summary.orders += len(page.orders)
-        summary.skipped.extend(page.skipped)
+        summary.skipped.extend([*page.skipped, *result.unreadable])
         summary.new += result.new
         summary.updated += result.updated
         # The cursor may move only past pages known to be complete: with pages in
@@ -97,6 +104,7 @@ def fetch_window(run: FetchRun) -> None:
         if pending_count(ctx) >= ctx.batch_size:
             settle(ctx, run.tally, run.holder)
         run.report(progress_of(summary, run.tally))
+    cancel_claims.settle_stale(ctx)  # before the last settle, which gives their stock back
     settle(ctx, run.tally, run.holder)
     summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
     save_cursor(ctx, window_end)
@@ -124,8 +132,10 @@ def why_it_stopped(exc: Exception) -> str:
         )
     if isinstance(exc, MarketplaceError):
         return f"{exc} — nothing was lost; the next fetch resumes from here."
-    # The lease was lost: going on could run two fetches (or stock movers) at once.
-    return f"{exc} — the fetch stopped; nothing was lost."
+    if isinstance(exc, (LeaseLost, ShopBusy)):
+        # Going on could run two fetches (or stock movers) at once.
+        return f"{exc} — the fetch stopped; nothing was lost."
+    return f"{one_line(exc)} — the fetch stopped; nothing was lost. The log has the details."
 
 
 def close(run: FetchRun) -> None:

@@ -6,12 +6,13 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 
 from sync.clock import Clock, utc_now
 from sync.errors import AuthFailed
-from sync.http import Backoff, OnCall, RateLimiter, Retrier
+from sync.http import Backoff, OnCall, RateLimiter, Retrier, longest_call_s
 from sync.tiktok import models
 from sync.tiktok.auth import PLATFORM, TikTokAuth
 from sync.tiktok.fulfillment import FulfillmentCalls
@@ -20,7 +21,15 @@ from sync.tiktok.products import ProductCalls
 from sync.tiktok.returns import ReturnCalls
 from sync.tokens import TokenStore
 
-__all__ = ["ORDER_IDS_PER_CALL", "TikTokClient"]
+__all__ = ["LONGEST_CALL", "ORDER_IDS_PER_CALL", "TikTokClient"]
+
+MAX_ATTEMPTS = 6
+TIMEOUT_S = 15.0  # httpx's, per phase of a send (of which connecting and reading take time)
+# The longest one call may take with these: an attempt may send the request, a token refresh
+# and the request again, each connecting and then reading within the timeout.
+LONGEST_CALL = timedelta(
+    seconds=longest_call_s(max_attempts=MAX_ATTEMPTS, send_s=2 * TIMEOUT_S, sends_per_attempt=3)
+)
 
 
 class TikTokClient(OrderCalls, FulfillmentCalls, ReturnCalls, ProductCalls):
@@ -34,9 +43,9 @@ class TikTokClient(OrderCalls, FulfillmentCalls, ReturnCalls, ProductCalls):
         auth_url: str = "https://auth.tiktok-shops.com",
         shop_cipher: str | None = None,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 15.0,
+        timeout: float = TIMEOUT_S,
         rate_per_s: float = 50.0,
-        max_attempts: int = 6,
+        max_attempts: int = MAX_ATTEMPTS,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,

@@ -17,7 +17,9 @@ def stored(core, order_id: str):
     """(order, its lines, its reservations, its events) as the store has them."""
     services = core.services
     with services.sessions() as session:
-        order = queries.order_by_tiktok_id(session, tiktok_order_id=order_id)
+        order = queries.order_by_tiktok_id(
+            session, shop_id=services.shop_id, tiktok_order_id=order_id
+        )
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
         reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)

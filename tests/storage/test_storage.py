@@ -43,7 +43,7 @@ def test_money_and_times_round_trip_exactly(sessions):
         order.total_amount = Decimal("1234567.10")
         session.add(order)
     with sessions() as session:
-        stored = queries.order_by_tiktok_id(session, tiktok_order_id="1001")
+        stored = queries.order_by_tiktok_id(session, shop_id=shop.id, tiktok_order_id="1001")
     assert stored.total_amount == Decimal("1234567.10")
     assert isinstance(stored.total_amount, Decimal)
     assert stored.created_at == NOW and stored.created_at.tzinfo is not None

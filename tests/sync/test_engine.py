@@ -270,7 +270,9 @@ def test_when_etsy_refuses_zero_stock_the_listing_is_deactivated_instead(core, s
 
 def events(core, tiktok_id: str) -> list[OrderEvent]:
     with core.services.sessions() as session:
-        order = queries.order_by_tiktok_id(session, tiktok_order_id=tiktok_id)
+        order = queries.order_by_tiktok_id(
+            session, shop_id=core.services.shop_id, tiktok_order_id=tiktok_id
+        )
         return queries.events_of(session, order_id=order.id)
 
 
