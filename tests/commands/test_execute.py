@@ -26,10 +26,11 @@ from commands.types import (
     ViewAllNew,
 )
 from sync.sections import Section
+from tests.utils import ids
 from tests.utils.catalog import stock, unique_sku
 
-ADMIN = Actor("U0ADMIN", is_admin=True)
-GUEST = Actor("U0GUEST", is_admin=False)
+ADMIN = Actor(ids.ADMIN, is_admin=True)
+GUEST = Actor(ids.GUEST, is_admin=False)
 OUT_OF_STOCK = "seller_cancel_reason_out_of_stock"
 
 
