@@ -43,7 +43,8 @@ def test_run_serves_slack_health_and_metrics(running, slack_api):
     with SlackRequests(base, SECRET) as slack:
         answer = slack.post(body)
         # Acked with nothing: the reply is not in the ack, it follows at the response_url.
-        assert answer.status == 200 and answer.body == b""
+        assert answer.status == 200
+        assert answer.body == b""
         replies = slack_api.wait_for(lambda: slack_api.responses("run-test"), timeout=10)
         assert any("Orders per section" in str(reply) for reply in replies)
 
