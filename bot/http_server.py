@@ -190,11 +190,15 @@ def serve(
     host: str = "0.0.0.0",
     threads: int = 8,
 ) -> None:
-    """Serve until interrupted (production: `orderbot run` without an app token)."""
-    waitress.serve(
+    """Serve until interrupted (production: `orderbot run` without an app token). Port 0 binds
+    a free port; the port bound is logged either way, so whoever started the process can read
+    it (tests do: choosing a port beforehand races with everything else on the machine)."""
+    server = waitress.create_server(
         make_wsgi(app, health=health, webhook=webhook),
         host=host,
         port=port,
         threads=threads,
         ident="orderbot",
     )
+    log.info("listening on port %s", server.effective_port)
+    server.run()

@@ -111,10 +111,7 @@ def run(settings: Settings) -> None:
         else:
             from bot.http_server import serve
 
-            log.info(
-                "serving /slack/events, /tiktok/webhook, /healthz and /metrics on port %s",
-                settings.port,
-            )
+            log.info("serving /slack/events, /tiktok/webhook, /healthz and /metrics")
             serve(app, port=settings.port, health=health_check(core), webhook=pilot.webhook)
     finally:
         pilot.stop()

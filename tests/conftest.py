@@ -1,25 +1,19 @@
-"""Shared fixtures: a fresh database per test, SQLite always and PostgreSQL when configured."""
+"""Fixtures every folder uses: a fresh database per test (SQLite always, PostgreSQL when
+configured), the sandbox marketplaces and the real core on them, and the one Slack sandbox of
+the session, emptied before each test."""
 
-import os
 import uuid
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import create_engine, text
-from support import core_settings, reset_postgres_schema
 
 from storage.db import make_engine, migrate, session_factory
+from tests.utils.database import POSTGRES_URL, needs_postgres, reset_postgres_schema
+from tests.utils.ids import ALERT_CHANNEL
+from tests.utils.settings import core_settings
 
-POSTGRES_URL = os.environ.get("ORDERBOT_TEST_POSTGRES_URL")
-
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            not POSTGRES_URL, reason="ORDERBOT_TEST_POSTGRES_URL is not set (.ci/run sets it)"
-        ),
-    ),
-]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +70,6 @@ def shops():
 @pytest.fixture
 def core(shops, database_url):
     from orderbot.compose import build_core
-    from storage.db import make_engine, migrate
 
     migrate(make_engine(database_url))  # PostgreSQL is migrated by `orderbot db upgrade`
     # Retries back off on a recorded clock, not the wall clock.
@@ -85,3 +78,32 @@ def core(shops, database_url):
     )
     yield built
     built.close()
+
+
+# --- Slack ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slack_sandbox():
+    """The Slack Web API sandbox, started once per session (module-scoped apps point at it)."""
+    from sandbox.slack import SlackSandbox
+
+    sandbox = SlackSandbox().start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def slack_api(slack_sandbox):
+    """The session's Slack sandbox, emptied (messages, calls, refusals) for this test."""
+    slack_sandbox.reset()
+    return slack_sandbox
+
+
+@pytest.fixture
+def poster(slack_api):
+    """The outbox's Slack channel, as `orderbot run` builds it, posting to the alert channel."""
+    from bot.alerts import SlackPoster
+
+    client = WebClient(base_url=slack_api.url, token=slack_api.bot_token)
+    return SlackPoster(client, ALERT_CHANNEL)

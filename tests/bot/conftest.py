@@ -1,177 +1,111 @@
-"""Fixtures for the Slack-side tests: the Slack emulator, the real core on the marketplace
-emulators, and the Bolt app from the production factory served over HTTP on port 0.
+"""Fixtures for the Slack-side tests.
 
-What is slow to make (emulators, the core, the served app) is made once per test process
-and shared; each test starts with the Slack emulator and the spy emptied.
+`world`: this module's own TikTok Shop and Etsy sandboxes with 32 orders, fetched by the real
+core into a database of the module's own; a test that changes an order makes its own
+(`world.new_order`), so no test depends on another or on the order they run in. `served`: the
+Bolt app from the production factory on that world, served over HTTP on port 0, its core
+wrapped in a `CoreSpy`; `slack` signs requests to it. `http_runner`: the production HTTP runner
+with the TikTok webhook on the test's own `core` and `pilot`, for the alert and webhook tests.
 """
 
-import atexit
-import functools
-import tempfile
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
-from slack_requests import ADMIN, SIGNING_SECRET, SlackRequests
 
 from bot.app import build_app
 from bot.core import CoreCalls, load_core
-from bot.http_server import RunningServer, start_server
+from bot.http_server import start_server
+from bot.schedule import Schedule
 from bot.settings import BotSettings
-from commands.context import Actor, Context
-from commands.replies import Table
-from commands.types import Fetch
-from orderbot.compose import build_core
-from orderbot.demo import demo_settings
+from orderbot.runtime import autopilot
 from sandbox.marketplaces import Marketplaces
-from sandbox.slack import SlackSandbox
+from tests.utils.catalog import stock
+from tests.utils.core_spy import CoreSpy
+from tests.utils.ids import ADMIN, ALERT_CHANNEL, SIGNING_SECRET
+from tests.utils.settings import core_settings
+from tests.utils.slack_requests import SlackRequests
 
-__all__ = ["make_app", "serve_with", "served", "slack", "slack_api", "spy", "world"]
+GHOST = "TT-GHOST-1"  # on no Etsy listing: its order fails placement (sku_unmatched)
 
 
 @dataclass
 class World:
-    """TikTok Shop and Etsy emulators with 32 orders, fetched once by the real core."""
-
     shops: Marketplaces
     core: object  # orderbot.compose.Core
-    taken: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def services(self):
         return self.core.services
 
-    def take(self, slug: str) -> str:
-        """An order of section `slug` that no other test has taken (tests change orders)."""
-        real = load_core()
-        ctx = Context(self.services, Actor(ADMIN, True))
-        reply = real.execute(real.parse(f"status {slug}"), ctx)
-        (table,) = [block for block in reply.blocks if isinstance(block, Table)]
-        with self.lock:
-            for order_id, *_ in table.rows:
-                if order_id not in self.taken:
-                    self.taken.add(order_id)
-                    return order_id
-        pytest.skip(f"the seeded orders have no free {slug} order left")
+    def new_order(self, section: str = "awaiting-shipment") -> str:
+        """A new order of `section` ("awaiting-shipment" or "failed"), fetched: the test's own."""
+        unique = self.shops.catalog.cases["unique"]
+        sku = max(unique, key=lambda s: stock(self.shops, s)) if section != "failed" else GHOST
+        order_id = self.shops.tiktok.add_order(skus=[sku])["id"]
+        assert self.services.engine.fetch().error is None
+        assert self.services.engine.order(order_id).section == section
+        return order_id
 
 
-class Spy:
-    """The real core, with a record of every command it was asked to execute."""
-
-    def __init__(self, real: CoreCalls):
-        self._real = real
-        self._lock = threading.Lock()
-        self.executed: list[tuple[object, Context]] = []
-        self.core = CoreCalls(parse=real.parse, execute=self._execute, home=real.home)
-
-    def _execute(self, command, ctx):
-        with self._lock:
-            self.executed.append((command, ctx))
-        return self._real.execute(command, ctx)
-
-    def commands(self) -> list:
-        with self._lock:
-            return [command for command, _ in self.executed]
-
-    def reset(self) -> None:
-        with self._lock:
-            self.executed.clear()
-
-
-def bot_settings(sandbox: SlackSandbox) -> BotSettings:
+def bot_settings(sandbox) -> BotSettings:
     return BotSettings(
         bot_token=sandbox.bot_token,
         signing_secret=SIGNING_SECRET,
         api_url=sandbox.url,
         admins=frozenset({ADMIN}),
-        alert_channel="C0ALERTS",
+        alert_channel=ALERT_CHANNEL,
     )
 
 
-# -- made once per test process -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from orderbot.compose import build_core
+
+    fast = {"rate_per_s": 1000}  # the sandboxes' own rate limits; they have tests of their own
+    with Marketplaces(seed=7, listings=12, tiktok_options=fast, etsy_options=fast) as shops:
+        shops.tiktok.seed_orders(8)
+        shops.tiktok.seed_orders(24, statuses={"AWAITING_SHIPMENT": 1.0})
+        database = tmp_path_factory.mktemp("world") / "orderbot.db"
+        core = build_core(
+            core_settings(shops, f"sqlite:///{database}"),
+            client_options={"sleep": lambda _s: None},
+        )
+        try:
+            assert core.services.engine.fetch().error is None
+            yield World(shops, core)
+        finally:
+            core.close()
 
 
-@functools.cache
-def _slack_api() -> SlackSandbox:
-    sandbox = SlackSandbox().start()
-    atexit.register(sandbox.stop)
-    return sandbox
+@pytest.fixture(scope="module")
+def spy(world) -> CoreSpy:
+    return CoreSpy(load_core())
 
 
-@functools.cache
-def _world() -> World:
-    fast = {"rate_per_s": 1000}  # the emulators' own rate limits; they have tests of their own
-    shops = Marketplaces(seed=7, listings=12, tiktok_options=fast, etsy_options=fast).start()
-    shops.tiktok.seed_orders(8)
-    shops.tiktok.seed_orders(24, statuses={"AWAITING_SHIPMENT": 1.0})  # cancellable ones
-    env = {**shops.environment(), "ORDERBOT_ETSY_RATE": "1000", "ORDERBOT_TIKTOK_RATE": "1000"}
-    folder = tempfile.TemporaryDirectory(prefix="orderbot-bot-tests-")
-    database = Path(folder.name) / "orderbot.db"
-    core = build_core(
-        demo_settings(env, f"sqlite:///{database}"), client_options={"sleep": lambda _s: None}
-    )
-    atexit.register(folder.cleanup)
-    atexit.register(shops.stop)
-    atexit.register(core.close)
-    first = load_core().execute(Fetch(), Context(core.services, Actor("U0SETUP", True)))
-    assert first.ok, first.text
-    return World(shops, core)
+@pytest.fixture(scope="module")
+def make_app(world, slack_sandbox):
+    """The production factory, pointed at the Slack sandbox and the world's services."""
+
+    def make(core: CoreCalls):
+        return build_app(services=world.services, settings=bot_settings(slack_sandbox), core=core)
+
+    return make
 
 
-@functools.cache
-def _spy() -> Spy:
-    return Spy(load_core())
-
-
-def _make_app(core: CoreCalls):
-    return build_app(services=_world().services, settings=bot_settings(_slack_api()), core=core)
-
-
-@functools.cache
-def _served() -> RunningServer:
-    server = start_server(_make_app(_spy().core), health=lambda: {"ok": True, "database": "ok"})
-    atexit.register(server.stop)
-    return server
-
-
-# -- fixtures ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def served(make_app, spy):
+    server = start_server(make_app(spy.core), health=lambda: {"ok": True, "database": "ok"})
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def slack_api() -> SlackSandbox:
-    return _slack_api()
-
-
-@pytest.fixture
-def world() -> World:
-    return _world()
-
-
-@pytest.fixture
-def spy() -> Spy:
-    return _spy()
-
-
-@pytest.fixture
-def make_app():
-    """The production factory, pointed at the Slack emulator and the real core's services."""
-    return _make_app
-
-
-@pytest.fixture
-def served() -> RunningServer:
-    return _served()
-
-
-@pytest.fixture
-def serve_with():
+def serve_with(make_app):
     """Serve another app from the production factory, with `core` in place of the spy's."""
     started = []
 
     def serve(core: CoreCalls) -> SlackRequests:
-        server = start_server(_make_app(core), health=lambda: {"ok": True})
+        server = start_server(make_app(core), health=lambda: {"ok": True})
         client = SlackRequests(server.url)
         started.append((server, client))
         return client
@@ -184,14 +118,45 @@ def serve_with():
 
 @pytest.fixture
 def slack(served, slack_api, spy):
-    """Signed requests to the served app; the emulator and the spy start each test empty.
+    """Signed requests to the served app; the Slack sandbox and the spy start each test empty.
 
     Afterwards every Web API call and response_url post the app made must have been accepted:
     blocks that slack_sdk's Block Kit models or Slack's limits reject fail the test."""
-    slack_api.reset()
     spy.reset()
-    client = SlackRequests(served.url)
-    yield client
-    client.close()
+    with SlackRequests(served.url) as client:
+        yield client
     refused = [call for call in slack_api.calls() if not call.ok]
     assert not refused, f"Slack refused: {refused}"
+
+
+# --- the background half of `orderbot run`, on the test's own core ----------------------------
+
+
+@pytest.fixture
+def make_autopilot(core, shops, database_url, poster):
+    """`orderbot run`'s autopilot (orderbot.runtime.autopilot) for the test's core, posting
+    through `poster`; not started."""
+    settings = core_settings(shops, database_url)
+
+    def make(schedule: Schedule = Schedule(fetch_at_start=False)):
+        return autopilot(core, settings, channel=poster, schedule=schedule)
+
+    return make
+
+
+@pytest.fixture
+def pilot(make_autopilot):
+    """The webhook handler, its worker (started) and the alert outbox, without the timer."""
+    built = make_autopilot()
+    built.worker.start()
+    yield built
+    built.stop()
+
+
+@pytest.fixture
+def http_runner(core, pilot, slack_api):
+    """The production HTTP runner (Bolt app + /tiktok/webhook) on port 0."""
+    app = build_app(services=core.services, settings=bot_settings(slack_api))
+    server = start_server(app, health=lambda: {"ok": True}, webhook=pilot.webhook)
+    yield server
+    server.stop()

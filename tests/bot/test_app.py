@@ -1,27 +1,14 @@
 """The factory's own promises, and the import boundaries of the files the Slack side owns."""
 
-import ast
-from pathlib import Path
-
 import pytest
 from slack_sdk import WebClient
 
 from bot.app import build_app
 from bot.core import load_core
 from bot.settings import BotSettings
+from tests.utils.source import ROOT, imported_roots
 
-ROOT = Path(__file__).resolve().parents[2]
 ORDERBOT_PACKAGES = {"orderbot", "bot", "commands", "sync", "storage", "sandbox"}
-
-
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
 
 
 def test_bot_never_imports_the_sandbox_or_the_composition_root():

@@ -5,9 +5,10 @@ import time
 
 import httpx
 import pytest
-from slack_requests import ADMIN, SlackRequests, encode, slash_command
 
 from bot.http_server import MAX_BODY, make_wsgi, start_server
+from tests.utils.ids import ADMIN
+from tests.utils.slack_requests import SlackRequests, encode, slash_command
 
 
 def test_a_forged_signature_is_refused_and_nothing_runs(slack, slack_api, spy):
@@ -25,11 +26,11 @@ def test_a_request_older_than_five_minutes_is_refused(slack, slack_api, spy):
 
 
 def test_a_body_changed_after_signing_is_refused(served, slack_api, spy):
-    good = SlackRequests(served.url)
     body = slash_command("help", user=ADMIN, response_url=slack_api.response_url("r1"))
     raw, content_type = encode(body)
     ts = str(int(time.time()))
-    signature = good._verifier.generate_signature(timestamp=ts, body=raw)
+    with SlackRequests(served.url) as good:
+        signature = good.sign(raw, ts)
     tampered = raw.replace(b"help", b"fetch")
     answer = httpx.post(
         f"{served.url}/slack/events",
@@ -40,7 +41,6 @@ def test_a_body_changed_after_signing_is_refused(served, slack_api, spy):
             "x-slack-signature": signature,
         },
     )
-    good.close()
     assert answer.status_code == 401
     spy.reset()
 

@@ -4,11 +4,12 @@ import logging
 
 import pytest
 from prometheus_client import REGISTRY
-from slack_requests import ADMIN, slash_command
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.socket_mode import socket_mode_handler
 from commands.types import Help
+from tests.utils.ids import ADMIN
+from tests.utils.slack_requests import slash_command
 
 
 class RecordingSocketClient:
@@ -27,7 +28,6 @@ def acks() -> float:
 
 
 def test_a_slash_command_over_socket_mode_is_acked_timed_and_answered(make_app, slack_api, spy):
-    slack_api.reset()
     spy.reset()
     app = make_app(spy.core)
     handler = socket_mode_handler(app, "xapp-1-A0ORDERBOT-1-sandbox")

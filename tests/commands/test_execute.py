@@ -4,7 +4,6 @@ the renderer-neutral Reply and what changed in the store and on the marketplaces
 from typing import get_args
 
 import pytest
-from support import stock
 
 from commands import actions, policy
 from commands.context import Actor, Context
@@ -27,9 +26,11 @@ from commands.types import (
     ViewAllNew,
 )
 from sync.sections import Section
+from tests.utils import ids
+from tests.utils.catalog import stock, unique_sku
 
-ADMIN = Actor("U0ADMIN", is_admin=True)
-GUEST = Actor("U0GUEST", is_admin=False)
+ADMIN = Actor(ids.ADMIN, is_admin=True)
+GUEST = Actor(ids.GUEST, is_admin=False)
 OUT_OF_STOCK = "seller_cancel_reason_out_of_stock"
 
 
@@ -43,10 +44,6 @@ def blocks_of(reply, kind) -> list:
 
 def buttons_of(reply) -> list:
     return [button for block in blocks_of(reply, Actions) for button in block.buttons]
-
-
-def unique_sku(shops) -> str:
-    return next(sku for sku in shops.catalog.cases["unique"] if stock(shops, sku) >= 3)
 
 
 def test_help_lists_every_command(core):

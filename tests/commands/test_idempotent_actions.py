@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from sqlmodel import select
-from support import stock
 
 from commands.context import Actor, Context
 from commands.execute import execute
@@ -16,6 +15,7 @@ from storage import queries
 from storage.db import transaction
 from storage.models import Alert, SkuMapping
 from storage.states import AlertKind, AlertState, EventKind
+from tests.utils.catalog import stock
 
 ADMIN = Actor("U0ADMIN", is_admin=True)
 INVENTORY_PUT = "/inventory"

@@ -2,8 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-from support import stock
-
 from commands import actions, views
 from commands.interactions import command_for
 from commands.replies import Actions, Heading, KeyValues, Paragraph, Table
@@ -11,6 +9,7 @@ from commands.types import Cancel, Map, Restock, Retry, Status
 from storage import queries
 from sync.engine import FetchSummary
 from sync.sections import Section
+from tests.utils.catalog import unique_skus
 
 
 def stored(core, order_id: str):
@@ -28,10 +27,6 @@ def stored(core, order_id: str):
 
 def commands_of(buttons) -> list:
     return [command_for(button.action_id, button.value) for button in buttons]
-
-
-def unique_skus(shops, n: int) -> list[str]:
-    return [sku for sku in shops.catalog.cases["unique"] if stock(shops, sku) >= 3][:n]
 
 
 def test_line_items_count_units_and_say_where_they_were_placed(core, shops):

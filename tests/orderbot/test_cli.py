@@ -3,27 +3,21 @@
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from support import core_settings
 from typer.testing import CliRunner
 
 from orderbot.cli import app
+from tests.utils.processes import BIN
+from tests.utils.settings import core_settings, settings_environment
 
-BIN = Path(sys.executable).parent / "orderbot"
 BUYER_DATA = ("address_line1", "phone_number", "postal_code", "buyer_email", "full_address")
 
 
 @pytest.fixture
 def env(shops, tmp_path, monkeypatch):
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'cli.db'}")
-    values = {
-        field.alias: str(getattr(settings, name))
-        for name, field in type(settings).model_fields.items()
-        if getattr(settings, name) is not None and field.alias
-    }
+    values = settings_environment(settings)
     monkeypatch.chdir(tmp_path)  # no stray .env file is read
     for name, value in values.items():
         monkeypatch.setenv(name, value)

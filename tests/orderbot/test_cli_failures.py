@@ -3,16 +3,14 @@ finding 4: ORDERBOT_SECRET_KEY changed after tokens were stored) says so in one 
 exits non-zero: no traceback (SPEC §5)."""
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from support import core_settings, settings_environment
 
 from orderbot.compose import build_core
 from storage import queries
+from tests.utils.processes import BIN
+from tests.utils.settings import core_settings, settings_environment
 
-BIN = Path(sys.executable).parent / "orderbot"
 OTHER_KEY = "another-secret-key-0123456789"
 NAMED = "ORDERBOT_SECRET_KEY"  # what the error names, however it is worded
 

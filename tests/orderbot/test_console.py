@@ -3,9 +3,9 @@
 import io
 
 from rich.console import Console
-from support import stock
 
 from orderbot.console import interactive
+from tests.utils.catalog import stock
 
 
 def run_console(core, lines: list[str]) -> str:

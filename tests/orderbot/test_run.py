@@ -1,102 +1,56 @@
 """`orderbot run` in HTTP mode: a real process, signed Slack requests, /healthz and /metrics."""
 
 import os
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
-from support import core_settings, settings_environment, start_orderbot_run
 
-from sandbox.slack import SlackSandbox
+from tests.utils.ids import ADMIN
+from tests.utils.processes import BIN, OrderbotRun
+from tests.utils.settings import core_settings, settings_environment
+from tests.utils.slack_requests import SlackRequests, slash_command
 
-BIN = Path(sys.executable).parent / "orderbot"
 SECRET = "run-test-signing-secret"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def running(shops, tmp_path):
-    slack = SlackSandbox().start()
-    port = free_port()
+def running(shops, slack_api, tmp_path):
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'run.db'}")
     env = {
         **os.environ,
         **settings_environment(settings),
-        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_BOT_TOKEN": slack_api.bot_token,
         "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "ORDERBOT_ADMINS": "UADMIN",
+        "SLACK_API_URL": slack_api.url,
+        "ORDERBOT_ADMINS": ADMIN,
     }
     env.pop("SLACK_APP_TOKEN", None)
-    process, base = start_orderbot_run(env, port, tmp_path)
-    yield base, slack
-    process.terminate()
-    process.wait(timeout=10)
-    slack.stop()
+    run = OrderbotRun(env, tmp_path)
+    try:
+        yield run.serving().base
+    finally:
+        run.stop()
 
 
-def signed(body: str, timestamp: int) -> dict:
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=str(timestamp), body=body)
-    return {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": str(timestamp),
-        "x-slack-signature": signature,
-    }
-
-
-def slash(slack, text: str) -> str:
-    return urlencode(
-        {
-            "token": "legacy",
-            "team_id": "T1",
-            "team_domain": "shop",
-            "channel_id": "C1",
-            "channel_name": "orders",
-            "user_id": "UADMIN",
-            "user_name": "admin",
-            "command": "/orders",
-            "text": text,
-            "api_app_id": "A1",
-            "is_enterprise_install": "false",
-            "response_url": slack.response_url("run-test"),
-            "trigger_id": "1.2.3",
-        }
-    )
-
-
-def test_run_serves_slack_health_and_metrics(running):
-    base, slack = running
+def test_run_serves_slack_health_and_metrics(running, slack_api):
+    base = running
     health = httpx.get(f"{base}/healthz").json()
     assert health["ok"] is True and health["database"] == "ok"
 
-    body = slash(slack, "status all")
-    started = time.monotonic()
-    answer = httpx.post(
-        f"{base}/slack/events", content=body, headers=signed(body, int(time.time()))
-    )
-    assert answer.status_code == 200
-    assert time.monotonic() - started < 3
-    replies = slack.wait_for(lambda: slack.responses("run-test"), timeout=10)
-    assert any("Orders per section" in str(reply) for reply in replies)
+    body = slash_command("status all", user=ADMIN, response_url=slack_api.response_url("run-test"))
+    with SlackRequests(base, SECRET) as slack:
+        answer = slack.post(body)
+        # Acked with nothing: the reply is not in the ack, it follows at the response_url.
+        assert answer.status == 200
+        assert answer.body == b""
+        replies = slack_api.wait_for(lambda: slack_api.responses("run-test"), timeout=10)
+        assert any("Orders per section" in str(reply) for reply in replies)
 
-    stale = httpx.post(
-        f"{base}/slack/events", content=body, headers=signed(body, int(time.time()) - 600)
-    )
-    assert stale.status_code == 401
-    forged = signed(body, int(time.time()))
-    forged["x-slack-signature"] = "v0=" + "0" * 64
-    assert httpx.post(f"{base}/slack/events", content=body, headers=forged).status_code == 401
+        stale = slack.post(body, timestamp=int(time.time()) - 600)
+        assert stale.status == 401
+        assert slack.post(body, signature="v0=" + "0" * 64).status == 401
 
     metrics = httpx.get(f"{base}/metrics").text
     assert "orderbot" in metrics

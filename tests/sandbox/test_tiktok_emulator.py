@@ -1,12 +1,7 @@
 """The TikTok Shop emulator, driven over loopback with plain httpx and a signer written here."""
 
 import ast
-import hashlib
-import hmac
-import json
-import queue
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,94 +9,15 @@ import httpx
 import pytest
 
 from sandbox.clock import SandboxClock
-from sandbox.server import HTTPApp, Response
 from sandbox.tiktok import TikTokSandbox, request_sign, webhook_sign
 from sandbox.tiktok.faults import RateLimiter
+from tests.utils.tiktok_signed import clock_at, next_push, sign
 
 SEARCH = "/order/202309/orders/search"
 DETAIL = "/order/202309/orders"
 CANCEL = "/return_refund/202309/cancellations"
 CANCELS = "/return_refund/202309/cancellations/search"
 SHOPS = "/authorization/202309/shops"
-
-
-def sign(path: str, query: dict, body: bytes, secret: str) -> str:
-    """§3, written independently of the emulator's verifier."""
-    pairs = "".join(
-        f"{k}{v}" for k, v in sorted(query.items()) if k not in ("sign", "access_token")
-    )
-    message = secret.encode() + path.encode() + pairs.encode() + body + secret.encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-class Client:
-    def __init__(self, sandbox: TikTokSandbox, access_token: str):
-        self.sandbox = sandbox
-        self.access_token = access_token
-        self.http = httpx.Client(base_url=sandbox.url, timeout=5)
-
-    def call(self, method, path, query=None, body=None, *, cipher=True, timestamp=None, **tweak):
-        query = {"app_key": self.sandbox.app_key, **(query or {})}
-        query["timestamp"] = str(timestamp or int(self.sandbox.clock.now()))
-        if cipher and not path.startswith("/authorization/"):
-            query.setdefault("shop_cipher", self.sandbox.shop.cipher)
-        raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-        query["sign"] = sign(path, query, raw, self.sandbox.app_secret)
-        headers = {"content-type": "application/json", "x-tts-access-token": self.access_token}
-        headers.update(tweak.get("headers", {}))
-        return self.http.request(
-            method, path, params=query, content=tweak.get("send_body", raw), headers=headers
-        )
-
-    def ok(self, method, path, query=None, body=None) -> dict:
-        response = self.call(method, path, query, body)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        assert payload["code"] == 0, payload
-        return payload["data"]
-
-    def search_all(self, query: dict, body: dict, between_pages=lambda page: None) -> list[str]:
-        ids, token, pages = [], "", 0
-        while True:
-            page_query = {**query, **({"page_token": token} if token else {})}
-            data = self.ok("POST", SEARCH, page_query, body)
-            ids += [order["id"] for order in data["orders"]]
-            token, pages = data["next_page_token"], pages + 1
-            if not token:
-                return ids
-            between_pages(pages)
-
-
-@pytest.fixture
-def sandbox():
-    with TikTokSandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def client(sandbox):
-    client = Client(sandbox, sandbox.issue_tokens()["access_token"])
-    yield client
-    client.http.close()
-
-
-@pytest.fixture
-def receiver():
-    """A local webhook receiver: every push lands in `received`; `replies` scripts the status."""
-    received: queue.Queue = queue.Queue()
-    replies: list[int] = []
-
-    def dispatch(request):
-        received.put((request.headers, request.body))
-        return Response(replies.pop(0) if replies else 200)
-
-    app = HTTPApp(dispatch).start()
-    yield app.url + "/tiktok/webhook", received, replies
-    app.stop()
-
-
-def clock_at(unix: int) -> SandboxClock:
-    return SandboxClock(offset_s=unix - time.time())
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -540,25 +456,18 @@ def test_system_cancel_reason_key_is_only_in_cancellations(client, sandbox):
 # --- webhooks --------------------------------------------------------------------------------
 
 
-def _next_push(received: queue.Queue, app_key: str, app_secret: str) -> dict:
-    headers, body = received.get(timeout=5)
-    expected = hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
-    assert headers["authorization"] == expected
-    return json.loads(body)
-
-
 def test_pushes_are_signed_and_say_cancel(sandbox, receiver):
     url, received, _ = receiver
     sandbox.webhook_url = url
     order_id = sandbox.add_order(skus=["MUG-BLK-11"])["id"]
-    created = _next_push(received, sandbox.app_key, sandbox.app_secret)
+    created = next_push(received, sandbox.app_key, sandbox.app_secret)
     assert created["type"] == 1 and created["shop_id"] == sandbox.shop.id
     assert created["data"]["order_id"] == order_id
     assert created["data"]["order_status"] == "AWAITING_SHIPMENT"
     assert created["tts_notification_id"]
 
     sandbox.system_cancel(order_id, "package_lost")
-    pushes = [_next_push(received, sandbox.app_key, sandbox.app_secret) for _ in range(3)]
+    pushes = [next_push(received, sandbox.app_key, sandbox.app_secret) for _ in range(3)]
     assert [p["type"] for p in pushes] == [11, 11, 1]
     assert [p["data"].get("cancel_status") for p in pushes[:2]] == [
         "CANCELLATION_REQUEST_SUCCESS",
@@ -584,7 +493,7 @@ def test_duplicate_pushes_share_a_notification_id(sandbox, receiver):
     url, received, _ = receiver
     sandbox.webhook_url, sandbox.duplicate_webhooks = url, True
     sandbox.add_order(skus=["MUG-BLK-11"])
-    first, second = (_next_push(received, sandbox.app_key, sandbox.app_secret) for _ in range(2))
+    first, second = (next_push(received, sandbox.app_key, sandbox.app_secret) for _ in range(2))
     assert first == second
 
 
@@ -598,7 +507,7 @@ def test_shop_webhook_api_routes_pushes(client, sandbox, receiver):
         ("ORDER_STATUS_CHANGE", url)
     ]
     sandbox.add_order(skus=["TOTE-NAT"])
-    assert _next_push(received, sandbox.app_key, sandbox.app_secret)["type"] == 1
+    assert next_push(received, sandbox.app_key, sandbox.app_secret)["type"] == 1
     client.ok("DELETE", "/event/202309/webhooks", body={"event_type": "ORDER_STATUS_CHANGE"})
     assert client.ok("GET", "/event/202309/webhooks")["total_count"] == 0
 

@@ -5,10 +5,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from test_tiktok_emulator import Client, _next_push, clock_at
-from test_tiktok_emulator import receiver as receiver  # noqa: F401  (the fixture)
 
 from sandbox.tiktok import TikTokSandbox
+from tests.utils.tiktok_signed import Client, clock_at, next_push
 
 DETAIL = "/order/202309/orders"
 PROVIDERS = "/logistics/202309/delivery_options/{}/shipping_providers"
@@ -93,7 +92,7 @@ def test_mark_shipped_moves_the_order_to_awaiting_collection_and_pushes(client, 
     for item in order["line_items"]:
         assert (item["package_id"], item["tracking_number"]) == (data["package_id"], USPS_NUMBER)
         assert item["package_status"] == "PROCESSING"
-    push = _next_push(received, sandbox.app_key, sandbox.app_secret)
+    push = next_push(received, sandbox.app_key, sandbox.app_secret)
     assert (push["type"], push["data"]["order_status"]) == (1, "AWAITING_COLLECTION")
 
 

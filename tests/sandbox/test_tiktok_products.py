@@ -2,9 +2,9 @@
 
 import httpx
 import pytest
-from test_tiktok_emulator import Client
 
 from sandbox.marketplaces import Marketplaces
+from tests.utils.tiktok_signed import Client
 
 SEARCH = "/product/202309/products/search"
 PRODUCT = "/product/202309/products/{}"

@@ -2,10 +2,9 @@
 
 import httpx
 import pytest
-from test_tiktok_emulator import Client, _next_push
-from test_tiktok_emulator import receiver as receiver  # noqa: F401  (the fixture)
 
 from sandbox.tiktok import TikTokSandbox
+from tests.utils.tiktok_signed import Client, next_push
 
 SEARCH = "/return_refund/202309/returns/search"
 APPROVE = "/return_refund/202309/returns/{}/approve"
@@ -94,7 +93,7 @@ def test_approving_a_full_refund_completes_the_order_and_pushes(client, sandbox,
     opened = sandbox.open_return(order["id"], "REFUND")
     sandbox.webhook_url = url
     assert code(answer(client, APPROVE, opened["return_id"], {"decision": "APPROVE_REFUND"})) == 0
-    pushes = [_next_push(received, sandbox.app_key, sandbox.app_secret) for _ in range(3)]
+    pushes = [next_push(received, sandbox.app_key, sandbox.app_secret) for _ in range(3)]
     assert [(p["type"], p["data"].get("return_status")) for p in pushes] == [
         (12, "RETURN_OR_REFUND_REQUEST_SUCCESS"),
         (12, "RETURN_OR_REFUND_REQUEST_COMPLETE"),
@@ -192,7 +191,7 @@ def test_tiktok_approves_what_the_seller_leaves_unanswered(client, sandbox, rece
     assert the_return(client, refund)["return_status"] == "RETURN_OR_REFUND_REQUEST_PENDING"
     sandbox.clock.advance(1)
     assert the_return(client, refund)["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
-    push = _next_push(received, sandbox.app_key, sandbox.app_secret)
+    push = next_push(received, sandbox.app_key, sandbox.app_secret)
     assert (push["data"]["return_status"], push["data"]["return_role"]) == (
         "RETURN_OR_REFUND_REQUEST_SUCCESS",
         "SYSTEM",

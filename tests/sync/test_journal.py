@@ -7,41 +7,9 @@ import pytest
 
 from sync import journal
 from sync.journal import Change
+from tests.utils.inventories import BLUE, RED, inventory, product
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
-RED, BLUE, COLOR = 1, 2, 200
-
-
-def product(product_id: int, sku: str, quantity: int, value_id: int | None = None) -> dict:
-    values = (
-        [{"property_id": COLOR, "property_name": "Color", "value_ids": [value_id], "values": ["x"]}]
-        if value_id
-        else []
-    )
-    return {
-        "product_id": product_id,
-        "sku": sku,
-        "is_deleted": False,
-        "property_values": values,
-        "offerings": [
-            {
-                "offering_id": product_id * 10,
-                "quantity": quantity,
-                "is_enabled": True,
-                "is_deleted": False,
-                "price": {"amount": 1250, "divisor": 100, "currency_code": "USD"},
-            }
-        ],
-    }
-
-
-def inventory(*products, quantity_on=(COLOR,), sku_on=(COLOR,)) -> dict:
-    return {
-        "products": list(products),
-        "price_on_property": [],
-        "quantity_on_property": list(quantity_on),
-        "sku_on_property": list(sku_on),
-    }
 
 
 def intent_for(before_inventory: dict, changes: list[Change]):

@@ -5,7 +5,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from test_journal import BLUE, RED, inventory, product
 
 from storage.models import Component, OrderLine
 from sync.journal import Change
@@ -21,6 +20,7 @@ from sync.placement import (
     plan_batch,
 )
 from sync.skus import SkuIndex
+from tests.utils.inventories import BLUE, RED, inventory, product
 
 
 def takes(listing_id: int, **units: int) -> list[Take]:

@@ -1,0 +1,158 @@
+"""The buttons on alerts, clicked through the production Bolt app (signed requests): admins
+only, each done once however often clicked, and the alert updated in place."""
+
+from commands import actions
+from storage import queries
+from storage.states import AlertState
+from tests.utils.catalog import stock, unique_skus
+from tests.utils.ids import ADMIN, ALERT_CHANNEL, GUEST
+from tests.utils.slack_messages import alerts, button_ids, words
+from tests.utils.slack_requests import Answer, SlackRequests, block_action
+
+
+def click(base_url: str, action_id: str, value: str, *, user, response_url, ts) -> Answer:
+    """A signed click on a button of the alert `ts`, in the alert channel."""
+    body = block_action(
+        action_id,
+        value,
+        user=user,
+        response_url=response_url,
+        is_ephemeral=False,
+        channel=ALERT_CHANNEL,
+        ts=ts,
+    )
+    with SlackRequests(base_url) as slack:
+        return slack.post(body)
+
+
+def delivery_failure(core, shops, pilot, slack_api, sku: str) -> tuple[str, object]:
+    """An order of two units, placed, then lost in transit: its alert, posted."""
+    order_id = shops.tiktok.add_order(skus=[sku, sku], status="IN_TRANSIT")["id"]
+    engine = core.services.engine
+    engine.fetch()
+    shops.tiktok.system_cancel(order_id, "package_lost")
+    engine.refresh_orders([order_id])
+    report = pilot.outbox.dispatch()
+    assert f"delivery_failed:{order_id}" in report.posted
+    return order_id, next(m for m in alerts(slack_api) if m.text.startswith("Delivery failed"))
+
+
+def replies(slack_api, key: str, count: int = 1) -> list[dict]:
+    return slack_api.wait_for(
+        lambda: len(slack_api.responses(key)) >= count and slack_api.responses(key)
+    )
+
+
+def state_of(core, key: str):
+    with core.services.sessions() as session:
+        return queries.alert_by_key(session, key=key)
+
+
+def test_mark_handled_is_for_admins_done_once_and_shown_in_place(
+    core, shops, http_runner, pilot, slack_api
+):
+    (sku,) = unique_skus(shops, 1)
+    order_id, alert = delivery_failure(core, shops, pilot, slack_api, sku)
+    key = f"delivery_failed:{order_id}"
+
+    refused = click(
+        http_runner.url,
+        actions.MARK_HANDLED,
+        key,
+        user=GUEST,
+        response_url=slack_api.response_url("g"),
+        ts=alert.ts,
+    )
+    assert refused.status == 200
+    (answer,) = replies(slack_api, "g")
+    assert answer["response_type"] == "ephemeral" and "Only orderbot admins" in str(answer)
+    assert state_of(core, key).state == AlertState.POSTED
+
+    done = click(
+        http_runner.url,
+        actions.MARK_HANDLED,
+        key,
+        user=ADMIN,
+        response_url=slack_api.response_url("a"),
+        ts=alert.ts,
+    )
+    assert done.status == 200
+    (answer,) = replies(slack_api, "a")
+    assert "marked the alert" in str(answer).lower()
+    (update,) = slack_api.wait_for(lambda: slack_api.calls("chat.update"))
+    assert update.body["ts"] == alert.ts
+    handled = next(m for m in alerts(slack_api) if m.ts == alert.ts)
+    assert f"Handled by <@{ADMIN}>" in words(handled)
+    assert button_ids(handled) == [actions.VIEW_ORDER]
+    row = state_of(core, key)
+    assert (row.state, row.handled_by) == (AlertState.HANDLED, ADMIN)
+
+    click(
+        http_runner.url,
+        actions.MARK_HANDLED,
+        key,
+        user=ADMIN,
+        response_url=slack_api.response_url("b"),
+        ts=alert.ts,
+    )
+    (again,) = replies(slack_api, "b")
+    assert f"already marked handled by {ADMIN}" in str(again)
+    assert len(slack_api.calls("chat.update")) == 1
+    assert pilot.outbox.dispatch().updated == []  # nothing changed since
+
+
+def test_restock_from_the_alert_gives_the_units_back_once(
+    core, shops, http_runner, pilot, slack_api
+):
+    (sku,) = unique_skus(shops, 1)
+    before = stock(shops, sku)
+    order_id, alert = delivery_failure(core, shops, pilot, slack_api, sku)
+    assert stock(shops, sku) == before - 2  # still reserved: the parcel is not back yet
+
+    click(
+        http_runner.url,
+        actions.RESTOCK,
+        order_id,
+        user=GUEST,
+        response_url=slack_api.response_url("g"),
+        ts=alert.ts,
+    )
+    assert "only orderbot admins" in str(replies(slack_api, "g")).lower()
+    for key in ("r1", "r2"):
+        click(
+            http_runner.url,
+            actions.RESTOCK,
+            order_id,
+            user=ADMIN,
+            response_url=slack_api.response_url(key),
+            ts=alert.ts,
+        )
+        replies(slack_api, key)
+    assert stock(shops, sku) == before  # given back once, for two clicks
+    report = pilot.outbox.dispatch()
+    assert f"delivery_failed:{order_id}" in report.updated
+    restocked = next(m for m in alerts(slack_api) if m.ts == alert.ts)
+    assert f"given back: {sku} ×2" in words(restocked)
+    assert f"Restock asked by <@{ADMIN}>" in words(restocked)
+    assert actions.RESTOCK not in button_ids(restocked)
+
+
+def test_view_all_lists_every_order_of_a_summary(core, shops, http_runner, pilot, slack_api):
+    skus = unique_skus(shops, 2)
+    ids = [shops.tiktok.add_order(skus=[skus[i % 2]])["id"] for i in range(6)]
+    core.services.engine.fetch()
+    (key,) = pilot.outbox.dispatch().posted
+    (summary,) = alerts(slack_api)
+
+    click(
+        http_runner.url,
+        actions.VIEW_ALL_NEW,
+        key,
+        user=GUEST,
+        response_url=slack_api.response_url("v"),
+        ts=summary.ts,
+    )
+
+    (answer,) = replies(slack_api, "v")
+    assert answer["response_type"] == "ephemeral"
+    assert all(order_id in str(answer) for order_id in ids)
