@@ -41,7 +41,8 @@ def bot_settings(settings: Settings) -> BotSettings:
 
 
 def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
-    """/healthz: the database answers, and how long ago the last good fetch finished."""
+    """/healthz: the database answers, how long ago the last good fetch finished, and Etsy's
+    daily quota as last seen."""
 
     def check() -> Mapping[str, Any]:
         services = core.services
@@ -51,6 +52,7 @@ def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
             with services.sessions() as session:
                 state = queries.last_fetch(session, shop_id=services.shop_id)
                 last_ok = state.last_ok_at if state else None
+                quota = queries.etsy_quota(session, shop_id=services.shop_id)
         except Exception as exc:  # any failure here is the answer, not a crash
             return {"ok": False, "database": f"error: {type(exc).__name__}"}
         age = (services.clock() - last_ok).total_seconds() if last_ok else None
@@ -59,6 +61,13 @@ def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
             "database": "ok",
             "last_fetch_ok_at": last_ok.isoformat() if last_ok else None,
             "last_fetch_age_s": round(age, 1) if age is not None else None,
+            "etsy_quota": None
+            if quota is None
+            else {
+                "remaining_today": quota.remaining_today,
+                "limit_per_day": quota.limit_per_day,
+                "seen_at": quota.seen_at.isoformat(),
+            },
         }
 
     return check
