@@ -289,7 +289,8 @@ class EtsyIndexMark(SQLModel, table=True):
 
     shop_id: int = Field(foreign_key="shops.id", primary_key=True)
     state: str = Field(max_length=16, primary_key=True)
-    # The newest last_modified_timestamp read in this state: the next pass stops below it.
+    # The next pass reads this state's listings modified at or after this (Unix s): the newest
+    # last_modified_timestamp read, or one past it once that second is over.
     watermark: int | None = Field(default=None, sa_column=Column(BigInteger))
     refreshed_at: datetime | None = _time()
     full_walk_at: datetime | None = _time()

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import queries
 from storage.db import SessionFactory, transaction
-from sync.clock import Clock
+from sync.clock import Clock, to_unix
 from sync.etsy.client import EtsyClient
 from sync.etsy_index.runs import IndexPass, Refresh, RefreshKind
 from sync.etsy_index.store import Changes, SkuChange, drop_listings, keep_reads
@@ -35,6 +35,9 @@ from sync.skus import INDEXED_STATES, Lookup, Missing, SkuEntry, SkuIndex, neare
 __all__ = ["Changes", "EtsyIndex", "IndexPass", "Refresh", "RefreshKind", "SkuChange"]
 
 log = logging.getLogger(__name__)
+
+# Etsy's timestamps are whole seconds on Etsy's clock: a second this far behind ours is over.
+SETTLED_S = 120
 
 
 class EtsyIndex:
@@ -276,7 +279,7 @@ class EtsyIndex:
                     session,
                     shop_id=self.shop_id,
                     state=state,
-                    watermark=walk.newest.get(state),
+                    watermark=self._watermark(walk.newest.get(state), now),
                     refreshed_at=now,
                     full_walk_at=now if full else None,
                 )
@@ -298,6 +301,16 @@ class EtsyIndex:
         )
 
     # --- when ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _watermark(newest: int | None, now: datetime) -> int | None:
+        """Where the next pass starts reading: at the newest change read, so one made later
+        in that same second is not missed; past it once that second is SETTLED_S behind
+        (nothing can change in it any more), so listings a bulk edit left in one second are
+        not read again on every pass."""
+        if newest is None:
+            return None
+        return newest + 1 if to_unix(now) - newest >= SETTLED_S else newest
 
     @staticmethod
     def _built(marks: dict) -> bool:

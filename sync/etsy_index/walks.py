@@ -76,9 +76,8 @@ def read_listing(raw: dict) -> ListingRead | None:
 
 
 def walk_changed(etsy: EtsyClient, state: str, since: int, walk: Walk) -> None:
-    """The listings of `state` changed at or after `since`, newest-updated first; stops at the
-    first older one. Listings modified in the watermark's own second are read again, so a
-    change made in that second after the last pass is not missed."""
+    """The listings of `state` modified at or after `since` (Unix s), newest-updated first;
+    stops at the first older one."""
     previous: int | None = None
     for page in etsy.iter_listing_pages(
         state=state, page_size=PAGE_SIZE, sort_on="updated", sort_order="desc"

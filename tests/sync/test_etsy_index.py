@@ -16,13 +16,12 @@ from sync.quota import QuotaPolicy
 from sync.skus import Ambiguous, Found, Missing
 from sync.tokens import MemoryTokenStore, Tokens
 
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-LISTINGS_PATH = "/v3/application/shops/"
-
 
 class Clock:
-    def __init__(self):
-        self.now = START
+    """orderbot's clock, set by each test; it starts at the Etsy emulator's time."""
+
+    def __init__(self, now: datetime):
+        self.now = now
 
     def __call__(self) -> datetime:
         return self.now
@@ -42,8 +41,8 @@ def etsy(catalog):
 
 
 @pytest.fixture
-def clock():
-    return Clock()
+def clock(etsy):
+    return Clock(datetime.fromtimestamp(int(etsy.clock.now()), UTC))
 
 
 @pytest.fixture
@@ -119,6 +118,7 @@ def test_a_refresh_reads_only_what_changed_and_says_what(make_index, etsy, catal
     index = make_index()
     index.refresh()
     clock.now += timedelta(minutes=5)
+    refreshed_at = clock.now
     sku = sku_of(catalog, "unique")
     listing_id = listing_of(etsy, sku)
     before = next(q for (lid, s, _), q in etsy.quantities().items() if s == sku)
@@ -132,8 +132,24 @@ def test_a_refresh_reads_only_what_changed_and_says_what(make_index, etsy, catal
     assert run.changes.skus == [SkuChange(sku, listing_id, before, before - 1)]
     with index.sessions() as session:
         (row,) = queries.sku_entries(session, shop_id=index.shop_id, skus=[sku])
-    assert (row.quantity, row.changed_at) == (before - 1, START + timedelta(minutes=5))
+    assert (row.quantity, row.changed_at) == (before - 1, refreshed_at)
     assert "incremental: 1 listing(s) changed (3 Etsy call(s))" in run.note()
+
+
+def test_a_pass_reads_the_last_changes_second_again_until_it_is_over(
+    make_index, etsy, catalog, clock
+):
+    index = make_index()
+    index.refresh()
+    sku = sku_of(catalog, "unique")
+    listing_id = listing_of(etsy, sku)
+    etsy.set_quantity(listing_id, sku, 7)
+
+    assert index.refresh().done[0].read == 1  # the edit
+    assert index.refresh().done[0].read == 1  # its second may still see another change
+    clock.now += timedelta(minutes=3)  # that second is over
+    assert index.refresh().done[0].read == 1
+    assert index.refresh().done[0].read == 0  # nothing newer than the last pass read
 
 
 def test_a_listing_that_changes_state_shows_in_its_new_state(make_index, etsy, catalog):
