@@ -128,7 +128,15 @@ class Engine:
         that failed on that SKU; returns them. Any other SKU is refused (`MappingRefused`,
         with the nearest SKUs of the index) and nothing is recorded."""
         index = self._forced_refresh(needed=[etsy_sku])
-        retried = actions.map_sku(self.ctx, tiktok_sku, etsy_sku, actor=actor)
+        try:
+            retried = actions.map_sku(self.ctx, tiktok_sku, etsy_sku, actor=actor)
+        except MappingRefused as refused:
+            if not index.held:
+                raise
+            # The index may be behind Etsy: say so rather than only that the SKU is not there.
+            raise MappingRefused(
+                f"{refused} The SKU index was behind: {index.note()}."
+            ) from refused
         self.try_settle(index)
         return [self.order(order_id) for order_id in retried]
 

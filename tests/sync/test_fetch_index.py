@@ -10,6 +10,7 @@ from orderbot.compose import build_core
 from orderbot.runtime import health_check
 from storage import queries
 from storage.db import make_engine, migrate, transaction
+from sync.engine import MappingRefused
 from sync.placement import Need, resolve
 from sync.skus import SkuEntry, SkuIndex
 
@@ -114,6 +115,19 @@ def test_a_low_quota_skips_the_refresh_and_still_places(core_with, shops):
     assert summary.index.startswith("not refreshed: only ")
     assert "of 100,000 Etsy calls left today; placing from the stored index" in summary.index
     assert not [c for c in etsy_calls(shops) if c.path.startswith(LISTING_PAGES)]
+
+
+def test_a_mapping_refused_while_the_index_was_held_back_says_so(core_with, shops):
+    core = core_with(ORDERBOT_ETSY_QUOTA_RESERVE="200000")
+    core.services.engine.fetch()
+    shops.etsy.reset_calls()
+
+    with pytest.raises(MappingRefused) as refused:
+        core.services.engine.map_sku("TT-TOTE-CANVAS", "TOTE-NEW", actor="U1")
+
+    assert str(refused.value).startswith("Not mapped: No Etsy listing of the shop has SKU")
+    assert "The SKU index was behind: not refreshed: only " in str(refused.value)
+    assert etsy_calls(shops) == []
 
 
 def test_healthz_and_app_home_show_the_quota_left(core, shops):
