@@ -48,7 +48,7 @@ def form_values(view: Mapping[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for block in (view.get("state") or {}).get("values", {}).values():
         for action_id, state in block.items():
-            if state.get("type") == "static_select":
+            if state.get("type") in ("static_select", "external_select"):
                 chosen = state.get("selected_option") or {}
                 value = chosen.get("value")
             else:

@@ -10,6 +10,9 @@ MARK_HANDLED = "alert_mark_handled"
 PAGE = "status_page"  # value: "<slug>|<page>"
 VIEW_ALL_NEW = "alerts_view_all_new"
 FETCH_NOW = "fetch_now"
+MAPPINGS_PAGE = "sku_mappings_page"  # value: the page number
 
 CANCEL_FORM = "order_cancel_form"
 MAP_SKU_FORM = "sku_map_form"
+# The Map form's Etsy SKU field: a search (Slack's external select) the app answers.
+ETSY_SKU_FIELD = "etsy_sku"

@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, policy, views
+from commands import actions, mappings, policy, views
 from commands.context import Context
 from commands.parse import USAGE
 from commands.replies import (
@@ -12,6 +12,7 @@ from commands.replies import (
     KeyValues,
     Paragraph,
     Reply,
+    SearchField,
     SelectField,
     Table,
     TextField,
@@ -23,11 +24,13 @@ from commands.types import (
     Help,
     Invalid,
     Map,
+    Mappings,
     MarkHandled,
     Restock,
     Retry,
     Show,
     Status,
+    Unmap,
     ViewAllNew,
 )
 from storage import queries
@@ -189,7 +192,11 @@ def _map(command: Map, ctx: Context) -> Reply:
                 "are retried right after.",
                 fields=(
                     TextField("tiktok_sku", "TikTok SKU", initial=command.tiktok_sku),
-                    TextField("etsy_sku", "Etsy SKU", placeholder="The SKU on the Etsy listing"),
+                    SearchField(
+                        actions.ETSY_SKU_FIELD,
+                        "Etsy SKU",
+                        placeholder="Type part of the SKU on the Etsy listing",
+                    ),
                 ),
             ),
         )
@@ -213,6 +220,16 @@ def _map(command: Map, ctx: Context) -> Reply:
         blocks=(Paragraph(text), Table(("Order", "On Etsy", "Why"), rows)),
         public=True,
     )
+
+
+def _unmap(command: Unmap, ctx: Context) -> Reply:
+    etsy_sku = ctx.services.engine.unmap_sku(command.tiktok_sku, actor=ctx.actor.id)
+    text = (
+        f"Removed the mapping of TikTok SKU {command.tiktok_sku} (it was mapped to Etsy SKU "
+        f"{etsy_sku}). Its new orders are matched to the Etsy SKU of the same name; orders "
+        "already placed keep their stock."
+    )
+    return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
 
 def _retry(command: Retry, ctx: Context) -> Reply:
@@ -286,6 +303,8 @@ _HANDLERS = {
     Show: _show,
     Cancel: _cancel,
     Map: _map,
+    Mappings: mappings.mapping_list,
+    Unmap: _unmap,
     Retry: _retry,
     Restock: _restock,
     MarkHandled: _mark_handled,

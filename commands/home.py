@@ -13,6 +13,7 @@ def home(ctx: Context) -> Reply:
     with services.sessions() as session:
         counts = queries.section_counts(session, shop_id=services.shop_id)
         state = queries.last_fetch(session, shop_id=services.shop_id)
+        quota = queries.etsy_quota(session, shop_id=services.shop_id)
     facts = tuple((section.title, str(counts.get(section.value, 0))) for section in Section)
     if state is None or state.last_finished_at is None or not state.last_summary:
         last = "No fetch yet — press Fetch now."
@@ -34,6 +35,18 @@ def home(ctx: Context) -> Reply:
             KeyValues(facts),
             Heading("Last fetch"),
             Paragraph(last),
+            Paragraph(quota_text(quota)),
             Actions(tuple(buttons)),
         ),
+    )
+
+
+def quota_text(quota) -> str:
+    """Etsy's daily quota as last seen (`queries.etsy_quota`), in words."""
+    if quota is None:
+        return "Etsy quota: not seen yet (it shows after the first Etsy call)."
+    of = f" of {quota.limit_per_day:,}" if quota.limit_per_day is not None else ""
+    return (
+        f"Etsy quota: {quota.remaining_today:,}{of} calls left today "
+        f"(as of {views.when(quota.seen_at)})."
     )

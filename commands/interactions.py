@@ -16,6 +16,7 @@ from commands.types import (
     Fetch,
     Invalid,
     Map,
+    Mappings,
     MarkHandled,
     Restock,
     Retry,
@@ -52,6 +53,10 @@ def command_for(action_id: str, value: str) -> Command | None:
         slug, _, page = value.partition("|")
         command = parse.status([slug, page]) if slug and page else None
         return command if isinstance(command, Status) else None
+    if action_id == actions.MAPPINGS_PAGE:  # the page number
+        if value.isdigit() and 1 <= int(value) <= parse.MAX_PAGE:
+            return Mappings(int(value))
+        return None
     if action_id == actions.CANCEL_CONFIRM:  # "<order_id>|<reason_key>"
         order_id, _, reason = value.partition("|")
         return Cancel(order_id, reason) if order_id and reason else None
@@ -73,7 +78,7 @@ def command_for_form(
         errors: dict[str, str] = {}
         for field, missing in (
             ("tiktok_sku", "Enter the TikTok SKU."),
-            ("etsy_sku", "Enter the Etsy SKU."),
+            (actions.ETSY_SKU_FIELD, "Enter the Etsy SKU."),
         ):
             checked = parse.sku(values[field]) if field in values else Invalid(missing)
             if isinstance(checked, Invalid):
@@ -82,5 +87,5 @@ def command_for_form(
                 skus[field] = checked
         if errors:
             return FieldErrors(Map, errors)
-        return Map(skus["tiktok_sku"], skus["etsy_sku"])
+        return Map(skus["tiktok_sku"], skus[actions.ETSY_SKU_FIELD])
     return None

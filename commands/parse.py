@@ -8,7 +8,19 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from commands.types import Cancel, Command, Fetch, Help, Invalid, Map, Retry, Show, Status
+from commands.types import (
+    Cancel,
+    Command,
+    Fetch,
+    Help,
+    Invalid,
+    Map,
+    Mappings,
+    Retry,
+    Show,
+    Status,
+    Unmap,
+)
 from sync.sections import ALL, VALID_SLUGS, Section, parse_slug
 
 MAX_TEXT = 3000  # longer text is a paste, not a command: refused without echoing it
@@ -49,8 +61,15 @@ _SUBCOMMANDS = (
     (
         "map",
         "/orders map <tiktok_sku> <etsy_sku>",
-        "use this Etsy SKU for this TikTok SKU, then retry the orders that failed on it",
+        "use this Etsy SKU for this TikTok SKU, then retry the orders that failed on it; "
+        "/orders map alone lists the mappings",
         "/orders map TT-MUG-RED MUG-01-RED",
+    ),
+    (
+        "unmap",
+        "/orders unmap <tiktok_sku>",
+        "remove a TikTok SKU's mapping",
+        "/orders unmap TT-MUG-RED",
     ),
     (
         "retry",
@@ -167,6 +186,8 @@ def _cancel(args: list[str]) -> Command:
 
 
 def _map(args: list[str]) -> Command:
+    if not args:
+        return Mappings()
     if len(args) < 2:
         return Invalid(f"map needs a TikTok SKU and an Etsy SKU. {_USAGE_LINE['map']}")
     if len(args) > 2:
@@ -179,6 +200,13 @@ def _map(args: list[str]) -> Command:
         if isinstance(checked, Invalid):
             return checked
     return Map(*skus)
+
+
+def _unmap(args: list[str]) -> Command:
+    if len(args) != 1:
+        return Invalid(f"unmap takes one TikTok SKU. {_USAGE_LINE['unmap']}")
+    checked = sku(args[0])
+    return checked if isinstance(checked, Invalid) else Unmap(checked)
 
 
 def _order_id(word: str) -> str | Invalid:
@@ -242,4 +270,5 @@ _HANDLERS: dict[str, Callable[[list[str]], Command]] = {
     "cancel": _cancel,
     "map": _map,
     "retry": _one_order("retry", Retry),
+    "unmap": _unmap,
 }

@@ -9,13 +9,14 @@ from types import MappingProxyType
 
 from commands.context import Actor
 from commands.replies import Reply
-from commands.types import Cancel, Command, Map, MarkHandled, Restock, Retry
+from commands.types import Cancel, Command, Map, MarkHandled, Restock, Retry, Unmap
 
 # Each admin-only command, with what it does in the words of the refusal.
 ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
     {
         Cancel: "cancel orders",
         Map: "map SKUs",
+        Unmap: "remove SKU mappings",
         Retry: "retry placements",
         Restock: "restock orders",
         MarkHandled: "mark alerts handled",

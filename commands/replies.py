@@ -90,6 +90,19 @@ class TextField:
 
 
 @dataclass(frozen=True)
+class SearchField:
+    """A value picked from options the app serves as the user types (`commands.options`
+    answers for `id`); where nothing can serve them (a terminal), typed like a TextField."""
+
+    id: str
+    label: str
+    placeholder: str = ""
+    min_query_length: int = 1
+    initial: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class Form:
     """A dialog to fill in (a Slack modal); submitting it runs `callback_id` with the values."""
 
@@ -98,7 +111,7 @@ class Form:
     callback_id: str  # one of commands.actions
     private_metadata: str
     intro: str
-    fields: tuple[SelectField | TextField, ...]
+    fields: tuple[SelectField | TextField | SearchField, ...]
 
 
 @dataclass(frozen=True)

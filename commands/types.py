@@ -39,6 +39,18 @@ class Map:
 
 
 @dataclass(frozen=True)
+class Mappings:
+    """`map` alone: the SKU mappings, page by page."""
+
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Unmap:
+    tiktok_sku: str
+
+
+@dataclass(frozen=True)
 class Retry:
     order_id: str
 
@@ -78,6 +90,8 @@ Command = (
     | Show
     | Cancel
     | Map
+    | Mappings
+    | Unmap
     | Retry
     | Restock
     | MarkHandled

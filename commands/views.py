@@ -248,6 +248,11 @@ def fetch_summary(summary: FetchSummary) -> Reply:
         ("Auto-completed", str(summary.completed)),
         ("Duration", f"{summary.duration_s:.1f} s"),
     ]
+    if summary.index:
+        facts.append(("SKU index", summary.index))
+    if summary.etsy_quota_left is not None:
+        of = f" of {summary.etsy_quota_limit:,}" if summary.etsy_quota_limit is not None else ""
+        facts.append(("Etsy quota left", f"{summary.etsy_quota_left:,}{of} calls today"))
     blocks: list = [Heading("Fetch finished" if not summary.error else "Fetch stopped")]
     if summary.error:
         blocks.append(Paragraph(summary.error))

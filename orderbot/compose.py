@@ -130,6 +130,7 @@ def build_core(
         etsy=etsy,
         clock=clock,
         lookback_days=settings.lookback_days,
+        quota_reserve=settings.etsy_quota_reserve,
         **engine_options,
     )
     alert_changed = Relay()

@@ -41,8 +41,8 @@ def bot_settings(settings: Settings) -> BotSettings:
 
 
 def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
-    """/healthz: the database answers, how long ago the last good fetch finished, and
-    whether the last fetch failed."""
+    """/healthz: the database answers, how long ago the last good fetch finished, whether the
+    last fetch failed, and Etsy's daily quota as last seen."""
 
     def check() -> Mapping[str, Any]:
         services = core.services
@@ -53,6 +53,7 @@ def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
                 state = queries.last_fetch(session, shop_id=services.shop_id)
                 last_ok = state.last_ok_at if state else None
                 failed = state is not None and state.last_error is not None
+                quota = queries.etsy_quota(session, shop_id=services.shop_id)
         except Exception as exc:  # any failure here is the answer, not a crash
             return {"ok": False, "database": f"error: {type(exc).__name__}"}
         age = (services.clock() - last_ok).total_seconds() if last_ok else None
@@ -62,6 +63,13 @@ def health_check(core: Core) -> Callable[[], Mapping[str, Any]]:
             "last_fetch_ok_at": last_ok.isoformat() if last_ok else None,
             "last_fetch_age_s": round(age, 1) if age is not None else None,
             "last_fetch_failed": failed,  # the last fetch stopped (its error is in App Home)
+            "etsy_quota": None
+            if quota is None
+            else {
+                "remaining_today": quota.remaining_today,
+                "limit_per_day": quota.limit_per_day,
+                "seen_at": quota.seen_at.isoformat(),
+            },
         }
 
     return check

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sync.quota import DEFAULT_RESERVE
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
     etsy_refresh_token: str | None = Field(None, alias="ETSY_REFRESH_TOKEN")
     etsy_shop_id: str | None = Field(None, alias="ETSY_SHOP_ID")
     etsy_rate_per_s: float = Field(10.0, gt=0, alias="ORDERBOT_ETSY_RATE")
+    # Below this many Etsy calls left today, SKU index refreshes wait for placements.
+    etsy_quota_reserve: int = Field(DEFAULT_RESERVE, ge=0, alias="ORDERBOT_ETSY_QUOTA_RESERVE")
 
     port: int = Field(3000, alias="PORT")
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import Money, UTCDateTime
@@ -255,3 +255,62 @@ class Alert(SQLModel, table=True):
     posted_at: datetime | None = _time()
     updated_at: datetime | None = _time()
     handled_by: str | None = Field(default=None, max_length=64)
+
+
+def _big_key():
+    return Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+
+
+class EtsyListing(SQLModel, table=True):
+    """A listing of the shop as the SKU index last read it (getListingsByShop, Etsy §6.1)."""
+
+    __tablename__ = "etsy_listings"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    listing_id: int = _big_key()
+    state: str = Field(max_length=16)  # one of sync.skus.INDEXED_STATES
+    # Etsy's last_modified_timestamp (Unix s): what the incremental refresh pages by.
+    modified: int = Field(sa_column=Column(BigInteger, nullable=False))
+    title: str = Field(default="", max_length=200)
+    read_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class EtsySku(SQLModel, table=True):
+    """One SKU on one indexed listing: the quantity its products share, or why orderbot
+    cannot use it (products of the listing hold different quantities, tangled pools)."""
+
+    __tablename__ = "etsy_skus"
+    __table_args__ = (Index("ix_etsy_skus_sku", "shop_id", "sku"),)
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    listing_id: int = _big_key()
+    sku: str = Field(max_length=200, primary_key=True)
+    quantity: int | None = None  # None: its products hold different quantities
+    problem: str | None = Field(default=None, max_length=400)
+    # When the index last saw its quantity (or problem) change: stock push compares these.
+    changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class EtsyIndexMark(SQLModel, table=True):
+    """How far the SKU index has read one listing state, and when it last walked it whole."""
+
+    __tablename__ = "etsy_index_marks"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    state: str = Field(max_length=16, primary_key=True)
+    # The next pass reads this state's listings modified at or after this (Unix s): the newest
+    # last_modified_timestamp read, or one past it once that second is over.
+    watermark: int | None = Field(default=None, sa_column=Column(BigInteger))
+    refreshed_at: datetime | None = _time()
+    full_walk_at: datetime | None = _time()
+
+
+class EtsyQuota(SQLModel, table=True):
+    """Etsy's daily quota as its last answer told it (x-remaining-today, x-limit-per-day)."""
+
+    __tablename__ = "etsy_quota"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    remaining_today: int
+    limit_per_day: int | None = None
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -79,24 +79,21 @@ def resolve(needs: list[Need], index: SkuIndex) -> list[Take] | Failure:
     unmatched, ambiguous, takes = [], [], []
     for need in needs:
         found = index.lookup(need.etsy_sku) if need.etsy_sku else Missing()
+        mapped = need.etsy_sku is not None and need.etsy_sku != need.tiktok_sku
+        # A mapped SKU is named with its mapping, so the failure says which Etsy SKU failed.
+        named = f"{need.tiktok_sku} (mapped to {need.etsy_sku})" if mapped else need.tiktok_sku
         if isinstance(found, Found):
             takes.append(Take(need, found.listing_id))
         elif isinstance(found, Ambiguous):
-            ambiguous.append(found.why)
+            ambiguous.append(f"{named}: {found.why}" if mapped else found.why)
         else:
-            unmatched.append(
-                need.tiktok_sku if need.etsy_sku else f"{need.tiktok_sku} (no seller SKU)"
-            )
+            unmatched.append(named if need.etsy_sku else f"{need.tiktok_sku} (no seller SKU)")
     if ambiguous:
         return Failure(FailureReason.SKU_AMBIGUOUS, "; ".join(sorted(set(ambiguous))))
     if unmatched:
         skus = ", ".join(sorted(set(unmatched)))
         return Failure(FailureReason.SKU_UNMATCHED, f"no Etsy listing has SKU {skus}")
     return takes
-
-
-def missing_skus(needs: list[Need], index: SkuIndex) -> bool:
-    return any(need.etsy_sku and isinstance(index.lookup(need.etsy_sku), Missing) for need in needs)
 
 
 @dataclass

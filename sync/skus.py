@@ -1,17 +1,17 @@
-"""The SKU index: which Etsy listing holds a seller SKU, built from the shop's listings.
+"""The SKU index: which Etsy listing holds a seller SKU, and the quantity it has there.
 
-Etsy has no SKU search, so the index comes from paging the shop's listings with their
-inventory — every state a unit can be reserved on or given back to, not only `active`.
+Etsy has no SKU search, so the index comes from the shop's listings with their inventory —
+every state a unit can be reserved on or given back to, not only `active`. It is kept in the
+database (`sync.etsy_index`); this module is the pure part: what one listing's inventory says
+about its SKUs, lookups over those entries, and the SKUs nearest to one that is not there.
 """
 
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from difflib import SequenceMatcher
 
-from sync.clock import Clock
-from sync.pools import Pool, ambiguity, pools
+from sync.pools import ambiguity, pools
 
 INDEXED_STATES = ("active", "sold_out", "inactive")
 
@@ -34,21 +34,48 @@ class Ambiguous:
 Lookup = Found | Missing | Ambiguous
 
 
+@dataclass(frozen=True)
+class SkuEntry:
+    """One SKU on one listing: the quantity its pool holds, or why it cannot be used."""
+
+    sku: str
+    listing_id: int
+    quantity: int | None  # None: its products hold different quantities
+    problem: str | None = None  # why orderbot cannot reserve it here (sync.pools.ambiguity)
+
+    @property
+    def level(self) -> int | None:
+        """The one stock level orderbot can use, or None."""
+        return None if self.problem else self.quantity
+
+
+def entries_of(listing_id: int, inventory: dict | None) -> list[SkuEntry]:
+    """A listing's SKUs, sorted; a listing without an inventory record has none."""
+    if not inventory:
+        return []
+    return [
+        SkuEntry(sku, listing_id, pool.quantity, ambiguity(listing_id, sku, pool))
+        for sku, pool in sorted(pools(inventory).items())
+    ]
+
+
 class SkuIndex:
-    def __init__(self, listings_by_sku: dict[str, dict[int, Pool]], built_at: datetime):
-        self._by_sku = listings_by_sku
-        self.built_at = built_at
+    """Lookups over the entries of some SKUs (all a batch needs, or the whole shop's)."""
+
+    def __init__(self, entries: Iterable[SkuEntry]):
+        by_sku: dict[str, dict[int, SkuEntry]] = defaultdict(dict)
+        for entry in entries:
+            by_sku[entry.sku][entry.listing_id] = entry
+        self._by_sku = dict(by_sku)
 
     @classmethod
-    def build(cls, listings: Iterable[dict], built_at: datetime) -> "SkuIndex":
-        by_sku: dict[str, dict[int, Pool]] = defaultdict(dict)
-        for listing in listings:
-            inventory = listing.get("inventory")
-            if not inventory:
-                continue
-            for sku, pool in pools(inventory).items():
-                by_sku[sku][int(listing["listing_id"])] = pool
-        return cls(dict(by_sku), built_at)
+    def build(cls, listings: Iterable[dict]) -> "SkuIndex":
+        """From listings as Etsy pages them (`listing_id`, `inventory`)."""
+        return cls(
+            entry
+            for listing in listings
+            for entry in entries_of(int(listing["listing_id"]), listing.get("inventory"))
+        )
 
     def __len__(self) -> int:
         return len(self._by_sku)
@@ -60,46 +87,32 @@ class SkuIndex:
         if len(found) > 1:
             listings = ", ".join(str(listing_id) for listing_id in sorted(found))
             return Ambiguous(f"{sku} is on more than one Etsy listing ({listings})")
-        ((listing_id, group),) = found.items()
-        why = ambiguity(listing_id, sku, group)
-        return Ambiguous(why) if why else Found(listing_id)
+        ((listing_id, entry),) = found.items()
+        return Ambiguous(entry.problem) if entry.problem else Found(listing_id)
+
+    def listings_of(self, sku: str) -> list[int]:
+        return sorted(self._by_sku.get(sku, ()))
 
 
-class SkuIndexCache:
-    """The one SKU index of a process, rebuilt when it is older than `ttl` or invalidated.
-
-    A scheduled fetch and Slack actions (retry, map) use it from different threads; the lock
-    makes one of them build while the others wait for that build.
-    """
-
-    def __init__(self, listings: Callable[[], Iterable[dict]], *, clock: Clock, ttl: timedelta):
-        self._listings = listings
-        self._clock = clock
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._index: SkuIndex | None = None
-
-    def get(self, *, max_age: timedelta | None = None) -> SkuIndex:
-        """The index, built anew first if it is older than `max_age` (or the TTL)."""
-        age = self._ttl if max_age is None else min(max_age, self._ttl)
-        with self._lock:
-            now = self._clock()
-            if self._index is None or now - self._index.built_at > age:
-                self._index = SkuIndex.build(self._listings(), now)
-            return self._index
-
-    def invalidate(self) -> None:
-        """Build anew on next use (the seller may have just fixed a listing)."""
-        with self._lock:
-            self._index = None
+SUGGESTION_CUTOFF = 0.5
 
 
-def etsy_listings(etsy) -> Callable[[], Iterable[dict]]:
-    """Every listing of the shop an index is built from, page by page."""
-
-    def listings():
-        for state in INDEXED_STATES:
-            for page in etsy.iter_listing_pages(state=state):
-                yield from page
-
-    return listings
+def nearest(sku: str, candidates: Iterable[str], n: int = 5) -> list[str]:
+    """The `n` candidates most like `sku`: difflib's ratio over case-folded text (matching
+    blocks, so a typo, a dropped part or a case slip still ranks high), at least
+    SUGGESTION_CUTOFF; ties by the SKU itself, so the answer is always the same."""
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(sku.casefold())  # the fixed side: difflib caches what it learns of it
+    scored = []
+    for candidate in candidates:
+        if candidate == sku:
+            continue
+        matcher.set_seq1(candidate.casefold())
+        if matcher.real_quick_ratio() < SUGGESTION_CUTOFF:
+            continue
+        if matcher.quick_ratio() < SUGGESTION_CUTOFF:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= SUGGESTION_CUTOFF:
+            scored.append((-ratio, candidate))
+    return [candidate for _, candidate in sorted(scored)[:n]]

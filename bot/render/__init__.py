@@ -14,6 +14,7 @@ from bot.render.surfaces import (
     home_view,
     message,
     notice_modal,
+    options,
     progress_text,
     reply_modal,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "home_view",
     "message",
     "notice_modal",
+    "options",
     "progress_text",
     "render_blocks",
     "reply_modal",

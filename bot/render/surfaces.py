@@ -3,7 +3,7 @@
 from bot.render import limits
 from bot.render.blocks import Surface, fit, paragraph, render_blocks
 from bot.render.text import escape_cut, plain
-from commands.replies import Form, Reply, SelectField, TextField
+from commands.replies import Form, Reply, SearchField, SelectField, TextField
 
 DEFAULT_TITLE = "orderbot"
 
@@ -56,8 +56,17 @@ def form_modal(form: Form) -> dict:
     }
 
 
-def _input(field: SelectField | TextField) -> dict:
-    if isinstance(field, SelectField):
+def _input(field: SelectField | TextField | SearchField) -> dict:
+    if isinstance(field, SearchField):
+        # Its options come from the app as the user types (a block_suggestion request).
+        element = {
+            "type": "external_select",
+            "action_id": field.id,
+            "placeholder": plain(field.placeholder or "Type to search…", limits.PLACEHOLDER),
+            "min_query_length": field.min_query_length,
+        }
+        optional = field.optional
+    elif isinstance(field, SelectField):
         options = [
             {"text": plain(label, limits.OPTION_TEXT), "value": value}
             for value, label in field.options[: limits.SELECT_OPTIONS]
@@ -87,6 +96,19 @@ def _input(field: SelectField | TextField) -> dict:
     if optional:
         block["optional"] = True
     return block
+
+
+def options(choices: tuple[tuple[str, str], ...]) -> dict:
+    """An external select's answer: at most SELECT_OPTIONS plain-text options (shown
+    literally, so nothing in them is read as markup); a value too long for Slack is left out
+    rather than cut into another SKU."""
+    return {
+        "options": [
+            {"text": plain(label, limits.OPTION_TEXT), "value": value}
+            for value, label in choices
+            if 0 < len(value) <= limits.OPTION_VALUE
+        ][: limits.SELECT_OPTIONS]
+    }
 
 
 def home_view(reply: Reply) -> dict:

@@ -113,6 +113,8 @@ class EtsyApi:
         if sort_order not in SORT_ORDERS:
             raise ApiError(400, "sort_order must be asc or desc.")
         with_inventory = "inventory" in _includes(query)
+        if self._faults.ignore_sort_on:
+            sort_on, sort_order = "created", "desc"
         with self._store.lock:
             found = self._store.in_state(state)
             by = SORT_ON[sort_on]

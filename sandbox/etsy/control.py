@@ -9,9 +9,12 @@ POST   /_sandbox/listings/{listing_id}/quantity  {"sku", "quantity", "properties
 POST   /_sandbox/listings/{listing_id}/sale      {"sku", "units"? (1), "properties"?}: an Etsy
                                          sale (409 when fewer are left, 400 when the listing
                                          is not active or the SKU has several quantities)
+POST   /_sandbox/listings/{listing_id}/state {"state"}: a state change on Etsy's side
+                                         (active, inactive, sold_out, draft, expired)
 GET    /_sandbox/faults                  current faults; POST to change some; DELETE to clear
                                          (per listing: "forbid_listings": [ids] -> 403 on
-                                         inventory PUT, "deleted_listings": [ids] -> 404)
+                                         inventory PUT, "deleted_listings": [ids] -> 404;
+                                         "ignore_sort_on": true -> listings by `created`)
 GET    /_sandbox/config                  the switches; POST changes some of them:
                                          {"zero_stock_policy": "accept" | "reject",
                                           "renew_product_ids": bool,
@@ -96,6 +99,17 @@ def control_router(sandbox: "EtsySandbox") -> Router:
             raise ApiError(400, str(exc)) from None
         return Response.json(sandbox.listing(listing_id))
 
+    def set_state(request: Request) -> Response:
+        body = _object(request)
+        try:
+            listing_id = int(request.params["listing_id"])
+            sandbox.set_state(listing_id, body.get("state"))
+        except KeyError:
+            raise ApiError(404, "Listing not found.") from None
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        return Response.json(sandbox.listing(listing_id))
+
     def faults(request: Request) -> Response:
         if request.method == "POST":
             try:
@@ -150,6 +164,7 @@ def control_router(sandbox: "EtsySandbox") -> Router:
     router.add("GET", "/_sandbox/listings/{listing_id}", listing)
     router.add("POST", "/_sandbox/listings/{listing_id}/quantity", set_quantity)
     router.add("POST", "/_sandbox/listings/{listing_id}/sale", sale)
+    router.add("POST", "/_sandbox/listings/{listing_id}/state", set_state)
     for method in ("GET", "POST", "DELETE"):
         router.add(method, "/_sandbox/faults", faults)
     for method in ("GET", "POST"):

@@ -26,7 +26,7 @@ from sandbox.etsy.control import control_router
 from sandbox.etsy.faults import Faults
 from sandbox.etsy.ratelimit import RateLimiter
 from sandbox.etsy.shapes import listing_json
-from sandbox.etsy.store import Store
+from sandbox.etsy.store import STATES, Store
 from sandbox.server import HTTPApp, Request, Response, Router
 
 ZERO_STOCK_POLICIES = ("accept", "reject")
@@ -191,6 +191,17 @@ class EtsySandbox:
         """An Etsy-side sale: the product's quantity drops by `units` (and every product
         sharing its quantity with it), as an Etsy order would leave it."""
         self.store.sell(listing_id, sku, units, key)
+
+    def set_state(self, listing_id: int, state: str) -> None:
+        """A state change made on Etsy's side (the seller deactivates or drafts a listing,
+        Etsy expires one); its `last_modified_timestamp` moves, as with updateListing."""
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        with self.store.lock:
+            found = self.store.get(listing_id)
+            if found is None:
+                raise KeyError(listing_id)
+            self.store.set_state(found, state)
 
     def reset_calls(self) -> None:
         with self._calls_lock:

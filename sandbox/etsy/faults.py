@@ -5,6 +5,10 @@ Order per request: latency, then `burst_429`, `error_rate` (500) and, on writes,
 connection) and `malformed_rate` (truncated JSON) after it, so a write may be applied while its
 answer is lost, the case retries must survive.
 
+`ignore_sort_on`: getListingsByShop answers in its default order (`created`, newest first)
+whatever `sort_on` asks, as Etsy's docs allow ("sorting applies only with search options",
+Etsy reference §6.1): pages asked by `updated` then do not come newest-updated first.
+
 Per-listing refusals, checked by the handlers once the token is accepted (401 comes first):
 - `forbid_listings`: updateListingInventory on these listing ids answers 403
   `{"error": ...}` ("operation not allowed", Etsy reference §4) and changes nothing; reads work.
@@ -17,7 +21,15 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-TUNABLE = ("error_rate", "latency_ms", "burst_429", "malformed_rate", "reset_rate", "conflict_rate")
+TUNABLE = (
+    "error_rate",
+    "latency_ms",
+    "burst_429",
+    "malformed_rate",
+    "reset_rate",
+    "conflict_rate",
+    "ignore_sort_on",
+)
 LISTING_SETS = ("forbid_listings", "deleted_listings")
 
 
@@ -29,6 +41,7 @@ class Faults:
     malformed_rate: float = 0.0
     reset_rate: float = 0.0
     conflict_rate: float = 0.0
+    ignore_sort_on: bool = False  # getListingsByShop sorts by `created` whatever is asked
     forbid_listings: set[int] = field(default_factory=set)  # inventory PUT -> 403
     deleted_listings: set[int] = field(default_factory=set)  # by-id reads and writes -> 404
     seed: int = 0
@@ -69,7 +82,7 @@ class Faults:
         with self._lock:
             for name in TUNABLE:
                 if name in values:
-                    setattr(self, name, type(getattr(self, name))(values[name]))
+                    setattr(self, name, _typed(name, getattr(self, name), values[name]))
             for name, ids in listing_sets.items():
                 setattr(self, name, ids)
             if "seed" in values:
@@ -89,6 +102,16 @@ class Faults:
             **{name: sorted(getattr(self, name)) for name in LISTING_SETS},
             "seed": self.seed,
         }
+
+
+def _typed(name: str, current: object, value: object) -> object:
+    """`value` as the field's type; a switch takes only true or false (bool("false") is
+    True, which would turn it on)."""
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    return type(current)(value)
 
 
 def _listing_ids(name: str, value: object) -> set[int]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -96,6 +96,33 @@ def put_sku_mapping(
         .values(shop_id=shop_id, tiktok_sku=tiktok_sku, **values)
         .on_conflict_do_update(index_elements=["shop_id", "tiktok_sku"], set_=values)
     )
+
+
+def sku_mapping_page(
+    session: Session, *, shop_id: int, offset: int, limit: int
+) -> tuple[list[SkuMapping], int]:
+    """One page of the shop's mappings by TikTok SKU, and how many there are in all."""
+    total = session.exec(
+        select(func.count()).select_from(SkuMapping).where(SkuMapping.shop_id == shop_id)
+    ).one()
+    rows = session.exec(
+        select(SkuMapping)
+        .where(SkuMapping.shop_id == shop_id)
+        .order_by(SkuMapping.tiktok_sku)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+def delete_sku_mapping(session: Session, *, shop_id: int, tiktok_sku: str) -> SkuMapping | None:
+    """Remove the mapping of `tiktok_sku`; returns it, or None when there was none."""
+    row = session.exec(
+        select(SkuMapping).where(SkuMapping.shop_id == shop_id, SkuMapping.tiktok_sku == tiktok_sku)
+    ).first()
+    if row is not None:
+        session.delete(row)
+    return row
 
 
 def seller_skus_for(session: Session, *, sku_ids: Iterable[str]) -> dict[str, str]:

@@ -14,6 +14,7 @@ the modules of this package:
 - `cancel_claims`: cancel claims a crash left behind, settled from TikTok.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -22,13 +23,17 @@ from storage.models import Order
 from sync.clock import Clock, utc_now
 from sync.engine import actions, cancel_claims, fetching, settling
 from sync.engine.context import EngineContext
-from sync.engine.errors import EngineError, FetchRunning, OrderNotFound, ShopBusy
-from sync.engine.results import FetchProgress, FetchSummary
+from sync.engine.errors import EngineError, FetchRunning, MappingRefused, OrderNotFound, ShopBusy
+from sync.engine.results import FetchProgress, FetchSummary, Tally
+from sync.errors import MarketplaceError
 from sync.etsy.client import EtsyClient
+from sync.etsy_index import EtsyIndex, IndexPass
 from sync.leases import Leases
 from sync.logcontext import operation
-from sync.skus import SkuIndexCache, etsy_listings
+from sync.quota import DEFAULT_RESERVE, QuotaPolicy
 from sync.tiktok.client import TikTokClient
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Engine",
@@ -36,6 +41,7 @@ __all__ = [
     "FetchProgress",
     "FetchRunning",
     "FetchSummary",
+    "MappingRefused",
     "OrderNotFound",
     "ShopBusy",
 ]
@@ -53,7 +59,9 @@ class Engine:
         lookback_days: int = 7,
         overlap_s: int = 300,
         batch_size: int = 250,
-        index_ttl_s: int = 600,
+        quota_reserve: int = DEFAULT_RESERVE,
+        index_full_every: timedelta = timedelta(days=1),
+        index_rebuild_gap: timedelta = timedelta(hours=1),
         lease_s: int = 300,
         settle_wait_s: float = 60.0,
         leases: Leases | None = None,
@@ -76,8 +84,17 @@ class Engine:
             batch_size=batch_size,
             lease_for=self.lease_for,
             settle_wait_s=settle_wait_s,
-            skus=SkuIndexCache(
-                etsy_listings(etsy), clock=clock, ttl=timedelta(seconds=index_ttl_s)
+            skus=EtsyIndex(
+                sessions=sessions,
+                shop_id=shop_id,
+                etsy=etsy,
+                clock=clock,
+                leases=self.leases,
+                policy=QuotaPolicy(reserve=quota_reserve),
+                full_every=index_full_every,
+                rebuild_gap=index_rebuild_gap,
+                lease_for=self.lease_for,
+                wait_s=settle_wait_s,
             ),
         )
 
@@ -93,9 +110,9 @@ class Engine:
             fetching.store_page(self.ctx, orders)
         self.try_settle()
 
-    def try_settle(self) -> bool:
+    def try_settle(self, index: IndexPass | None = None) -> bool:
         """Settle now unless another worker is; it will see the same stored state."""
-        return settling.try_settle(self.ctx)
+        return settling.try_settle(self.ctx, Tally(index=index or IndexPass()))
 
     def cancel(self, tiktok_order_id: str, reason_key: str, *, actor: str) -> Order:
         """Cancel on TikTok once, then read the order back and give its stock back."""
@@ -112,16 +129,44 @@ class Engine:
 
     def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
         actions.retry(self.ctx, tiktok_order_id, actor=actor)
-        self.ctx.skus.invalidate()  # the seller may have just fixed the listing
-        self.try_settle()
+        self.try_settle(self._forced_refresh())
         return self.order(tiktok_order_id)
 
     def map_sku(self, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[Order]:
-        """Record a mapping, then retry the orders that failed on that SKU; returns them."""
-        retried = actions.map_sku(self.ctx, tiktok_sku, etsy_sku, actor=actor)
-        self.ctx.skus.invalidate()
-        self.try_settle()
+        """Record a mapping to an Etsy SKU on exactly one listing, then retry the orders
+        that failed on that SKU; returns them. Any other SKU is refused (`MappingRefused`,
+        with the nearest SKUs of the index) and nothing is recorded."""
+        index = self._forced_refresh(needed=[etsy_sku])
+        try:
+            retried = actions.map_sku(self.ctx, tiktok_sku, etsy_sku, actor=actor)
+        except MappingRefused as refused:
+            if not index.held:
+                raise
+            # The index may be behind Etsy: say so rather than only that the SKU is not there.
+            raise MappingRefused(
+                f"{refused} The SKU index was behind: {index.note()}."
+            ) from refused
+        self.try_settle(index)
         return [self.order(order_id) for order_id in retried]
+
+    def _forced_refresh(self, needed: list[str] | None = None) -> IndexPass:
+        """An incremental pass first (the seller may have just fixed a listing or added a
+        SKU). An Etsy outage leaves the stored index to use; placing meets it by itself."""
+        run = IndexPass()
+        try:
+            self.ctx.skus.refresh(run, needed=needed or ())
+        except MarketplaceError as exc:
+            log.warning("sku index not refreshed: %s", exc)
+        return run
+
+    def unmap_sku(self, tiktok_sku: str, *, actor: str) -> str:
+        """Remove the mapping of a TikTok SKU; returns the Etsy SKU it was mapped to."""
+        return actions.unmap_sku(self.ctx, tiktok_sku, actor=actor)
+
+    def search_etsy_skus(self, text: str, limit: int) -> list[tuple[str, str, int]]:
+        """(SKU, listing title, quantity) of the indexed Etsy SKUs containing `text` that a
+        mapping could use; from the stored index, no Etsy call."""
+        return self.ctx.skus.search(text, limit)
 
     def restock(self, tiktok_order_id: str, *, actor: str) -> Order:
         """Give back the units of an order whose delivery failed (the parcel came back)."""

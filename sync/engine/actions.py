@@ -3,6 +3,7 @@
 Each checks the stored order and records who asked; settling what follows is the caller's.
 """
 
+import logging
 from datetime import datetime
 
 from sqlmodel import Session
@@ -14,9 +15,12 @@ from storage.states import Actor, EventKind, Placement
 from sync import history, sections
 from sync.engine import cancel_claims
 from sync.engine.context import EngineContext
-from sync.engine.errors import EngineError, OrderNotFound
+from sync.engine.errors import EngineError, MappingRefused, OrderNotFound
 from sync.errors import MarketplaceError, Rejected
 from sync.ingest import refresh_section
+from sync.skus import Ambiguous, Found
+
+log = logging.getLogger(__name__)
 
 
 def require_order(ctx: EngineContext, session, tiktok_order_id: str) -> Order:
@@ -161,9 +165,29 @@ def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) 
     return True
 
 
+def check_mappable(ctx: EngineContext, etsy_sku: str) -> None:
+    """Refuse an Etsy SKU that orderbot could not place on: on no listing of the index, on
+    several, or on products of one listing without one stock level."""
+    found = ctx.skus.lookup(etsy_sku)
+    if isinstance(found, Found):
+        return
+    suggestions = ctx.skus.nearest(etsy_sku)
+    nearest = (
+        f" Nearest Etsy SKUs: {', '.join(suggestions)}."
+        if suggestions
+        else " No Etsy SKU of the shop is close to it."
+    )
+    if isinstance(found, Ambiguous):
+        why = f"{found.why}, so orderbot could not tell which stock to take."
+    else:
+        why = f"No Etsy listing of the shop has SKU {etsy_sku}."
+    raise MappingRefused(f"Not mapped: {why}{nearest}")
+
+
 def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -> list[str]:
-    """Record a mapping, then reset the orders that failed on that SKU; returns the ids of
-    those this call reset."""
+    """Record a mapping to a SKU orderbot can place on, then reset the orders that failed on
+    that SKU; returns the ids of those this call reset. A refused SKU changes nothing."""
+    check_mappable(ctx, etsy_sku)
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         queries.put_sku_mapping(
@@ -178,6 +202,19 @@ def map_sku(ctx: EngineContext, tiktok_sku: str, etsy_sku: str, *, actor: str) -
         # Only those this request moved: the same mapping asked twice retries them once.
         retried = [order_id for order_id in ids if reset_for_retry(session, order_id, actor, now)]
         return [session.get(Order, order_id).tiktok_order_id for order_id in retried]
+
+
+def unmap_sku(ctx: EngineContext, tiktok_sku: str, *, actor: str) -> str:
+    """Remove a mapping; returns the Etsy SKU it pointed at."""
+    with transaction(ctx.sessions) as session:
+        removed = queries.delete_sku_mapping(session, shop_id=ctx.shop_id, tiktok_sku=tiktok_sku)
+        if removed is None:
+            raise EngineError(
+                f"No mapping for TikTok SKU {tiktok_sku}; /orders map lists the mappings."
+            )
+        etsy_sku = removed.etsy_sku
+    log.info("sku mapping %s -> %s removed by %s", tiktok_sku, etsy_sku, actor)
+    return etsy_sku
 
 
 def restock(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:

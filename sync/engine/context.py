@@ -6,8 +6,8 @@ from datetime import timedelta
 from storage.db import SessionFactory
 from sync.clock import Clock
 from sync.etsy.client import EtsyClient
+from sync.etsy_index import EtsyIndex
 from sync.leases import Leases
-from sync.skus import SkuIndexCache
 from sync.tiktok.client import TikTokClient
 
 
@@ -24,4 +24,4 @@ class EngineContext:
     batch_size: int
     lease_for: timedelta
     settle_wait_s: float
-    skus: SkuIndexCache
+    skus: EtsyIndex  # the SKU index in the database

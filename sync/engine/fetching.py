@@ -42,6 +42,7 @@ class FetchRun:
 def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
     """Store every order changed since the last fetch, page by page, settling as it goes."""
     run = FetchRun(ctx, new_holder(), progress or (lambda _p: None), FetchSummary(ctx.clock()))
+    run.tally.index.eager = True  # one index refresh per fetch, however little it finds
     if not ctx.leases.take(run.lease, run.holder, hold_for=ctx.lease_for):
         other = ctx.leases.holder_of(run.lease)
         by_whom = f" by {holder_name(other)}" if other else ""
@@ -143,6 +144,13 @@ def close(run: FetchRun) -> None:
     summary.finished_at = run.ctx.clock()
     summary.placed, summary.failed = tally.placed, dict(tally.failed)
     summary.restored = tally.restored
+    summary.index = tally.index.note()
+    quota = run.ctx.skus.quota()
+    if quota is not None:
+        summary.etsy_quota_left, summary.etsy_quota_limit = (
+            quota.remaining_today,
+            quota.limit_per_day,
+        )
     record_fetch(run.ctx, summary)
     run.ctx.leases.release(run.lease, run.holder)
     metrics.FETCH_SECONDS.observe(summary.duration_s)

@@ -6,7 +6,6 @@ loaded (a webhook refresh cancelled it, say) is left as it is, and its units are
 """
 
 import logging
-from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -24,22 +23,17 @@ from sync.placement import (
     Take,
     component_sku_ids,
     listings_wanted,
-    missing_skus,
     needs_of,
     plan_batch,
 )
-from sync.skus import SkuIndex
 
 log = logging.getLogger(__name__)
-
-# An index missing an order's SKU is built anew unless it is this fresh (a SKU that is not on
-# Etsy must not cost a rebuild per batch).
-REBUILD_FOR_MISSING = timedelta(seconds=30)
 
 
 def place_batch(ctx: EngineContext, order_ids: list[int], tally: Tally) -> None:
     needs = load_needs(ctx, order_ids)
-    index = sku_index_for(ctx, needs)
+    wanted = {need.etsy_sku for ns in needs.values() for need in ns if need.etsy_sku}
+    index = ctx.skus.index_for(wanted, tally.index)
     plan = plan_batch(needs, index, read_inventories(ctx, listings_wanted(needs, index)))
     for intent_id, inventory in journal_batch(ctx, plan, tally):
         apply_intent(ctx, intent_id, inventory, tally)
@@ -55,13 +49,6 @@ def load_needs(ctx: EngineContext, order_ids: list[int]) -> dict[int, list[Need]
             session, sku_ids=component_sku_ids(line for ls in lines.values() for line in ls)
         )
     return {order.id: needs_of(lines[order.id], mappings, seller_skus) for order in orders}
-
-
-def sku_index_for(ctx: EngineContext, needs: dict[int, list[Need]]) -> SkuIndex:
-    index = ctx.skus.get()
-    if any(missing_skus(order_needs, index) for order_needs in needs.values()):
-        index = ctx.skus.get(max_age=REBUILD_FOR_MISSING)  # a listing or SKU new on Etsy?
-    return index
 
 
 def read_inventories(ctx: EngineContext, listing_ids: list[int]) -> dict[int, dict]:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sync import metrics
+from sync.etsy_index import IndexPass
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class FetchSummary:
     completed: int = 0
     error: str | None = None
     skipped: list[str] = field(default_factory=list)  # orders TikTok sent that could not be read
+    index: str | None = None  # what the SKU index refresh did (IndexPass.note)
+    etsy_quota_left: int | None = None  # Etsy calls left today, as last seen
+    etsy_quota_limit: int | None = None
 
     @property
     def duration_s(self) -> float:
@@ -62,7 +66,14 @@ class FetchSummary:
             completed=int(data.get("completed", 0)),
             error=data.get("error"),
             skipped=[str(order_id) for order_id in data.get("skipped") or ()],
+            index=data.get("index"),
+            etsy_quota_left=_count_or_none(data.get("etsy_quota_left")),
+            etsy_quota_limit=_count_or_none(data.get("etsy_quota_limit")),
         )
+
+
+def _count_or_none(value) -> int | None:
+    return None if value is None else int(value)
 
 
 @dataclass
@@ -70,6 +81,7 @@ class Tally:
     placed: int = 0
     failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     restored: int = 0
+    index: IndexPass = field(default_factory=IndexPass)  # the run's use of the SKU index
 
     def fail(self, reason: str) -> None:
         self.failed[reason] += 1

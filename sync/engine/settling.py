@@ -16,9 +16,9 @@ from sync.leases import LeaseLost, new_holder
 log = logging.getLogger(__name__)
 
 
-def try_settle(ctx: EngineContext) -> bool:
+def try_settle(ctx: EngineContext, tally: Tally | None = None) -> bool:
     """Settle now unless another worker is; it will see the same stored state."""
-    tally = Tally()
+    tally = tally or Tally()
     try:
         return settle(ctx, tally, new_holder(), wait=False)
     except (MarketplaceError, LeaseLost) as exc:
@@ -40,6 +40,7 @@ def settle(ctx: EngineContext, tally: Tally, holder: str, wait: bool = True) -> 
         reconcile(ctx, tally)
         resolve_cancel_reasons(ctx)
         restore_owed(ctx, tally)
+        ctx.skus.start(tally.index)  # a fetch's one refresh, before it places anything
         while True:
             with ctx.sessions() as session:
                 ids = queries.order_ids_with_placement(
@@ -50,6 +51,7 @@ def settle(ctx: EngineContext, tally: Tally, holder: str, wait: bool = True) -> 
             place_batch(ctx, ids, tally)
             ctx.leases.renew(name, holder, hold_for=ctx.lease_for)
         restore_owed(ctx, tally)
+        ctx.skus.save_quota()
         return True
     finally:
         ctx.leases.release(name, holder)

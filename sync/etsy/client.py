@@ -2,6 +2,7 @@
 
 import logging
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -14,11 +15,13 @@ from sync.clock import Clock, utc_now
 from sync.errors import Rejected, Unavailable
 from sync.etsy.auth import PLATFORM, EtsyAuth, check, read_json
 from sync.http import Backoff, OnCall, RateLimiter, Retrier
+from sync.quota import Quota, read_quota
 from sync.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
 MAX_OFFSET = 12000  # Etsy refuses larger offsets
+MAX_BATCH = 100  # listing ids per getListingsByListingIds (Etsy reference §6.2)
 # Per-second quota headers; some answers spell the first one short.
 _REMAINING_HEADERS = ("x-remaining-this-second", "x-remaining-this-secon")
 
@@ -57,6 +60,9 @@ class EtsyClient:
         )
         self._limiter = RateLimiter(rate_per_s, monotonic=monotonic, sleep=sleep)
         self._answered: deque[float] = deque(maxlen=1000)  # when recent answers arrived
+        self._quota: Quota | None = None
+        self._requests = 0  # answers received, retries included
+        self._count_lock = threading.Lock()
         self._retrier = Retrier(
             platform=PLATFORM,
             client=self._http,
@@ -68,10 +74,27 @@ class EtsyClient:
             on_call=on_call,
         )
 
+    @property
+    def requests(self) -> int:
+        """How many answers this client has had from Etsy (each one spent quota)."""
+        return self._requests
+
+    @property
+    def quota(self) -> Quota | None:
+        """Etsy's daily quota as the last answer that carried it said (None before one)."""
+        return self._quota
+
     def iter_listing_pages(
-        self, *, state: str = "active", page_size: int = 100
+        self,
+        *,
+        state: str = "active",
+        page_size: int = 100,
+        sort_on: str | None = None,
+        sort_order: str | None = None,
     ) -> Iterator[list[dict]]:
-        """The shop's listings in one `state`, with their inventory, one page per request.
+        """The shop's listings in one `state`, with their inventory, one page per request,
+        in Etsy's order (`sort_on`/`sort_order` as asked; Etsy's docs say they apply only
+        with search options, so callers that rely on them check).
 
         Follows `offset` until Etsy's `count` is reached. A page shorter than asked for does
         not end it (Etsy may serve fewer than `limit`); an empty page before `count` does,
@@ -93,6 +116,10 @@ class EtsyClient:
                 "offset": str(offset),
                 "includes": "Inventory",
             }
+            if sort_on:
+                params["sort_on"] = sort_on
+            if sort_order:
+                params["sort_order"] = sort_order
             page = self._call("listings", "GET", path, params=params)
             results, count = _listing_page(page)
             if not results:
@@ -109,6 +136,23 @@ class EtsyClient:
             offset += len(results)
             if offset >= count:
                 return
+
+    def get_listings(self, listing_ids: list[int]) -> list[dict]:
+        """getListingsByListingIds with their inventory, at most MAX_BATCH ids per request.
+        A listing Etsy no longer has is left out of the answer."""
+        path = "/v3/application/listings/batch"
+        found: list[dict] = []
+        for start in range(0, len(listing_ids), MAX_BATCH):
+            chunk = listing_ids[start : start + MAX_BATCH]
+            params = {
+                "listing_ids": ",".join(str(int(listing_id)) for listing_id in chunk),
+                "includes": "Inventory",
+            }
+            results, _count = _listing_page(
+                self._call("listings_batch", "GET", path, params=params)
+            )
+            found.extend(results)
+        return found
 
     def get_inventory(self, listing_id: int) -> dict:
         path = f"/v3/application/listings/{int(listing_id)}/inventory"
@@ -163,6 +207,9 @@ class EtsyClient:
         def watch_quota(response: httpx.Response) -> Any:
             answered = self._monotonic()
             self._answered.append(answered)
+            with self._count_lock:
+                self._requests += 1
+            self._quota = read_quota(response.headers, now=self._clock()) or self._quota
             remaining = next(
                 (response.headers[h] for h in _REMAINING_HEADERS if h in response.headers), None
             )

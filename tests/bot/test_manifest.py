@@ -128,6 +128,7 @@ def test_settings(manifest):
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     for url in (
         settings["interactivity"]["request_url"],
+        settings["interactivity"]["message_menu_options_url"],  # the Map form's SKU search
         settings["event_subscriptions"]["request_url"],
     ):
         assert url == "https://example.com/slack/events"  # placeholders, documented in the file

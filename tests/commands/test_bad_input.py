@@ -22,7 +22,7 @@ MALFORMED = [
     "cancel",
     "cancel abc out of stock",
     "cancel 999999999999999999 out of stock",
-    "map",
+    "unmap",
     "map ONLY-ONE",
     "map <!channel> X",
     "map <@U123> X",

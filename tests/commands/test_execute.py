@@ -10,7 +10,16 @@ from commands.context import Actor, Context
 from commands.execute import execute
 from commands.interactions import command_for
 from commands.parse import USAGE, parse
-from commands.replies import Actions, Form, Heading, KeyValues, Paragraph, Table, TextField
+from commands.replies import (
+    Actions,
+    Form,
+    Heading,
+    KeyValues,
+    Paragraph,
+    SearchField,
+    Table,
+    TextField,
+)
 from commands.types import (
     Cancel,
     Command,
@@ -18,11 +27,13 @@ from commands.types import (
     Help,
     Invalid,
     Map,
+    Mappings,
     MarkHandled,
     Restock,
     Retry,
     Show,
     Status,
+    Unmap,
     ViewAllNew,
 )
 from sync.sections import Section
@@ -189,7 +200,7 @@ def test_map_records_the_mapping_and_places_what_failed_on_it(core, shops):
     )
     assert blocks_of(reply, Table)[0].rows == ((order_id, "stock reserved", ""),)
     assert stock(shops, "TOTE-CANVAS") == before - 1
-    quiet = run(core, Map("TT-NOBODY", "MUG-01"), confirmed=True)
+    quiet = run(core, Map("TT-NOBODY", "BOWL-LOW"), confirmed=True)
     assert quiet.text.endswith("No failed orders were waiting on it.")
 
 
@@ -198,8 +209,8 @@ def test_map_without_an_etsy_sku_answers_with_the_filled_in_form(core):
     assert reply.form is not None and reply.form.callback_id == actions.MAP_SKU_FORM
     assert [(f.id, f.initial) for f in reply.form.fields if isinstance(f, TextField)] == [
         ("tiktok_sku", "TT-TOTE-CANVAS"),
-        ("etsy_sku", ""),
     ]
+    assert [f.id for f in reply.form.fields if isinstance(f, SearchField)] == ["etsy_sku"]
 
 
 def test_restock_without_reserved_stock_is_refused(core, shops):
@@ -220,6 +231,8 @@ def one_of_each(order_id: str) -> dict:
         Invalid: Invalid("Nope."),
         Cancel: Cancel(order_id, OUT_OF_STOCK),
         Map: Map("TT-TOTE-CANVAS", "TOTE-CANVAS"),
+        Mappings: Mappings(),
+        Unmap: Unmap("TT-TOTE-CANVAS"),
         Retry: Retry(order_id),
         Restock: Restock(order_id),
         MarkHandled: MarkHandled(f"new_order:{order_id}"),

@@ -12,6 +12,7 @@ from commands.types import (
     Cancel,
     Fetch,
     Map,
+    Mappings,
     MarkHandled,
     Restock,
     Retry,
@@ -24,6 +25,7 @@ from sync.sections import Section
 OID = "576461413038785752"
 REASON = "seller_cancel_reason_out_of_stock"
 FORMS = {actions.CANCEL_FORM, actions.MAP_SKU_FORM}
+SEARCHES = {actions.ETSY_SKU_FIELD}  # fields whose options the app serves (commands.mappings)
 
 # (button id, the value our replies give it, the command it must run)
 BUTTONS = [
@@ -38,6 +40,7 @@ BUTTONS = [
     (actions.PAGE, "all|2", Status(None, 2)),
     (actions.VIEW_ALL_NEW, "new_orders:7", ViewAllNew("new_orders:7")),
     (actions.FETCH_NOW, "fetch", Fetch()),
+    (actions.MAPPINGS_PAGE, "2", Mappings(2)),
 ]
 
 
@@ -46,7 +49,7 @@ def ids_in_actions() -> set[str]:
 
 
 def test_every_id_in_commands_actions_is_read_here():
-    assert {action_id for action_id, _, _ in BUTTONS} | FORMS == ids_in_actions()
+    assert {action_id for action_id, _, _ in BUTTONS} | FORMS | SEARCHES == ids_in_actions()
 
 
 @pytest.mark.parametrize("action_id, value, command", BUTTONS, ids=lambda x: str(x)[:30])

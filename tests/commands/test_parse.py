@@ -91,7 +91,6 @@ def test_parses_to_command(text, expected):
         ("show <!channel>", ['"<!channel>" is not a TikTok order id']),
         ("show <@U123>", ['"<@U123>" is not a TikTok order id']),
         ("show *576461413038785752*", ["is not a TikTok order id"]),
-        ("map", ["map needs a TikTok SKU and an Etsy SKU", "Usage: /orders map"]),
         ("map ONLY-ONE", ["map needs a TikTok SKU and an Etsy SKU"]),
         ("map my sku other", ["exactly two SKUs", "got 3 words"]),
         ("map <@U123> X", ['"<@U123>" is a Slack mention or link, not a SKU']),

@@ -2,7 +2,6 @@
 nothing per order, pooled SKUs share one quantity), and whole batches."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
@@ -92,10 +91,7 @@ LISTINGS = {
     4: inventory(product(41, "DUP", 3)),
     5: inventory(product(51, "DUP", 3)),
 }
-INDEX = SkuIndex.build(
-    [{"listing_id": i, "inventory": inv} for i, inv in LISTINGS.items()],
-    datetime(2026, 1, 1, tzinfo=UTC),
-)
+INDEX = SkuIndex.build([{"listing_id": i, "inventory": inv} for i, inv in LISTINGS.items()])
 FITS = "fits"
 
 CASES = {

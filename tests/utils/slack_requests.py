@@ -113,6 +113,9 @@ def submission(view: dict, values: dict[str, str], *, user: str) -> dict:
         if element["type"] == "static_select":
             chosen = next((o for o in element["options"] if o["value"] == value), None)
             entry = {"type": "static_select", "selected_option": chosen}
+        elif element["type"] == "external_select":  # its options came from the app
+            chosen = {"text": {"type": "plain_text", "text": value}, "value": value}
+            entry = {"type": "external_select", "selected_option": chosen if value else None}
         else:
             entry = {"type": element["type"], "value": value}
         state[block["block_id"]] = {element["action_id"]: entry}
@@ -166,7 +169,7 @@ def app_home_opened(user: str) -> dict:
 
 def encode(body: dict) -> tuple[bytes, str]:
     """The wire form of a payload: (raw body, content type)."""
-    if body.get("type") in ("block_actions", "view_submission"):
+    if body.get("type") in ("block_actions", "view_submission", "block_suggestion"):
         raw = urlencode({"payload": json.dumps(body)})
         return raw.encode(), "application/x-www-form-urlencoded"
     if body.get("type") == "event_callback":

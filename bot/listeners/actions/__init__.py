@@ -4,6 +4,7 @@ from bot.listeners.actions.cancel_confirm import cancel_confirm_run
 from bot.listeners.actions.cancel_start import cancel_start_run
 from bot.listeners.actions.fetch_now import fetch_now_run
 from bot.listeners.actions.map_sku_start import map_sku_start_run
+from bot.listeners.actions.mappings_page import mappings_page_run
 from bot.listeners.actions.mark_handled import mark_handled_run
 from bot.listeners.actions.page import page_run
 from bot.listeners.actions.restock import restock_run
@@ -26,6 +27,7 @@ def register(app: App) -> None:
         (ids.RESTOCK, restock_run),
         (ids.MAP_SKU_START, map_sku_start_run),
         (ids.PAGE, page_run),
+        (ids.MAPPINGS_PAGE, mappings_page_run),
         (ids.FETCH_NOW, fetch_now_run),
         (ids.MARK_HANDLED, mark_handled_run),
         (ids.VIEW_ALL_NEW, view_all_new_run),

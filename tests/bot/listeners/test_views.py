@@ -79,12 +79,12 @@ def test_map_sku_button_opens_a_filled_form_and_submitting_maps(slack, slack_api
         "response_action": "errors",
         "errors": {"etsy_sku": "Enter the Etsy SKU."},
     }
-    values = {"tiktok_sku": "TT-UNKNOWN-1", "etsy_sku": "ETSY-1"}
+    values = {"tiktok_sku": "TT-UNKNOWN-1", "etsy_sku": "TOTE-CANVAS"}
     answer = submit(slack, spy, view, values, user=ADMIN)
     assert answer.json()["response_action"] == "update"
     (update,) = slack_api.wait_for(lambda: slack_api.calls("views.update"))
-    assert "Mapped TikTok SKU TT-UNKNOWN-1 → Etsy SKU ETSY-1" in str(update.body["view"])
-    assert spy.commands() == [Map("TT-UNKNOWN-1"), Map("TT-UNKNOWN-1", "ETSY-1")]
+    assert "Mapped TikTok SKU TT-UNKNOWN-1 → Etsy SKU TOTE-CANVAS" in str(update.body["view"])
+    assert spy.commands() == [Map("TT-UNKNOWN-1"), Map("TT-UNKNOWN-1", "TOTE-CANVAS")]
 
 
 @pytest.mark.parametrize(
