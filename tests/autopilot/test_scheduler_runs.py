@@ -91,13 +91,13 @@ def test_an_alert_run_asked_for_during_another_waits_for_it(core, shops, poster,
         render = staticmethod(poster.render)
         update = staticmethod(poster.update)
 
-        def post(self, payload):
+        def post(self, payload, *, key):
             if not runs:  # the order changes while its alert is being posted, and a kick comes
                 engine.cancel(order_id, "seller_cancel_reason_out_of_stock", actor=ADMIN)
                 runs.append(threading.Thread(target=lambda: (outbox.dispatch(), second_ran.set())))
                 runs[0].start()
                 second_ran.wait(timeout=1)  # returns at once only if the kick ran alongside
-            return poster.post(payload)
+            return poster.post(payload, key=key)
 
     outbox = make_dispatcher(core, ChangedWhilePosting())
     assert outbox.dispatch().posted == [f"new_order:{order_id}"]
