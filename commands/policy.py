@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from commands.context import Actor
 from commands.replies import Reply
-from commands.types import Cancel, Command, Map, MarkHandled, Restock, Retry
+from commands.types import Cancel, Command, Map, MarkHandled, Restock, Retry, RetryAll
 
 # Each admin-only command, with what it does in the words of the refusal.
 ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
@@ -17,6 +17,7 @@ ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
         Cancel: "cancel orders",
         Map: "map SKUs",
         Retry: "retry placements",
+        RetryAll: "retry placements",
         Restock: "restock orders",
         MarkHandled: "mark alerts handled",
     }
