@@ -6,7 +6,18 @@ from slack_requests import submission as view_submission
 
 from commands import actions, policy
 from commands.context import Actor
-from commands.types import Cancel, Fetch, Help, Map, MarkHandled, Restock, Retry, Show, Status
+from commands.types import (
+    Cancel,
+    Fetch,
+    Help,
+    Map,
+    MarkHandled,
+    Restock,
+    Retry,
+    RetryAll,
+    Show,
+    Status,
+)
 
 NON_ADMIN = Actor(GUEST, is_admin=False)
 
@@ -93,6 +104,7 @@ def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack
         (actions.RESTOCK, order_id, Restock),
         (actions.MAP_SKU_START, "SKU-1", Map),
         (actions.MARK_HANDLED, f"delivery_failed:{order_id}", MarkHandled),
+        (actions.RETRY_ALL, f"placement_failures:{order_id}", RetryAll),
     ]
     assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY)  # every admin-only command
     for action_id, value, kind in clicks:
