@@ -32,7 +32,8 @@ def slack_api() -> SlackSandbox:
 
 @pytest.fixture
 def poster(slack_api) -> SlackPoster:
-    return SlackPoster(WebClient(base_url=slack_api.url, token=slack_api.bot_token), CHANNEL)
+    client = WebClient(base_url=slack_api.url, token=slack_api.bot_token)
+    return SlackPoster(client, CHANNEL, posts_per_second=None)  # pacing has tests of its own
 
 
 @pytest.fixture
