@@ -198,3 +198,16 @@ def test_an_order_after_a_summary_is_a_new_message_not_an_edit(core, shops, slac
     assert second.text.startswith(f"New order {later}")
     assert [c.body["text"] for c in slack.calls("chat.postMessage")][-1] == second.text
     assert not slack.calls("chat.update")
+
+
+def test_the_listeners_client_waits_out_short_429s_only(slack):
+    from bot.app import build_app
+    from bot.settings import BotSettings
+    from bot.web_api import LISTENER_WAIT_S, RetryAfter
+
+    settings = BotSettings(bot_token="xoxb-1", signing_secret="s", api_url=slack.url)
+    app = build_app(services=None, settings=settings)
+    (retry,) = [h for h in app.client.retry_handlers if isinstance(h, RetryAfter)]
+    assert retry.max_wait_s == LISTENER_WAIT_S <= 3.0  # a reply may wait, never an ack
+    alerts = alerts_client(slack.url, slack.bot_token)
+    assert [type(h) for h in alerts.retry_handlers] == [RetryAfter]  # no blind re-send
