@@ -258,10 +258,7 @@ class Outbox:
         new message; a refusal stops the run (what is left stays due for the next)."""
         with self.sessions() as session:
             plan = select_due(session, shop_id=self.shop_id, now=now, rules=self.rules)
-        claims: list[list[Alert]] = [
-            claim_group(group, shop_id=self.shop_id, now=now, index=index)
-            for index, group in enumerate(plan.groups)
-        ]
+        claims = [claim_group(group, shop_id=self.shop_id, now=now) for group in plan.groups]
         claims += [[claim_single(due, shop_id=self.shop_id, now=now)] for due in plan.singles]
         if plan.batch:
             claims.append(claim_batch(plan.batch, shop_id=self.shop_id, now=now))

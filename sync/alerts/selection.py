@@ -99,9 +99,10 @@ def batch_key(now: datetime) -> str:
     return key_for(AlertKind.NEW_ORDERS, _instant(now))
 
 
-def group_key(now: datetime, index: int) -> str:
-    """The key of the `index`-th failure group claimed at `now`."""
-    return key_for(AlertKind.PLACEMENT_FAILURES, f"{_instant(now)}.{index}")
+def group_key(now: datetime, first_order: str) -> str:
+    """The key of a failure group claimed at `now` whose first order is `first_order` (an order
+    is in one group at most, so no two groups share a key)."""
+    return key_for(AlertKind.PLACEMENT_FAILURES, f"{_instant(now)}.{first_order}")
 
 
 # --- pure selection ----------------------------------------------------------------------
@@ -299,10 +300,10 @@ def claim_batch(batch: Sequence[Due], *, shop_id: int, now: datetime) -> list[Al
     return [summary, *claim_members(batch, shop_id=shop_id, now=now, summary_key=key)]
 
 
-def claim_group(group: FailureGroup, *, shop_id: int, now: datetime, index: int) -> list[Alert]:
+def claim_group(group: FailureGroup, *, shop_id: int, now: datetime) -> list[Alert]:
     """The rows that claim the alert of a failure group: the group's first (with what it is
     about), then one per order in it."""
-    key = group_key(now, index)
+    key = group_key(now, group.members[0].tiktok_order_id)
     head = _claim(
         key,
         AlertKind.PLACEMENT_FAILURES,

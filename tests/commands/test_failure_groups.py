@@ -45,7 +45,7 @@ def order(n: int, **changes) -> Order:
 
 def group(n: int = 7, *, failing: int | None = None, reason="sku_unmatched", skus=("TT-MUG-BLUE",)):
     return AlertView(
-        key="placement_failures:20260504T120000.000000Z.0",
+        key="placement_failures:20260504T120000.000000Z.576460000000000000",
         kind="placement_failures",
         state="posted",
         handled_by=None,

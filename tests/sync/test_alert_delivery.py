@@ -306,3 +306,15 @@ def test_claims_cut_short_are_looked_for_together_and_a_busy_channel_is_asked_la
     report = outbox(sessions, shop_id, channel).dispatch(NOW + 2 * GRACE)
     assert sorted(report.reconciled) == sorted(keys) and report.posted == []
     assert len(channel.posts) == 3
+
+
+def test_groups_claimed_at_one_instant_have_keys_of_their_own(sessions, shop_id):
+    channel = Channel()
+    box = outbox(sessions, shop_id, channel)  # its clock stands still: every run is at NOW
+    add_orders(sessions, shop_id, 2, sku="TT-GHOST-1")
+    add_orders(sessions, shop_id, 2, sku="TT-GHOST-2")
+    (first, second) = box.dispatch().posted
+    add_orders(sessions, shop_id, 2, sku="TT-GHOST-3")
+    (third,) = box.dispatch().posted
+    assert len({first, second, third}) == 3
+    assert all(k.startswith("placement_failures:20260504T120000.000000Z.") for k in (first, third))
