@@ -12,6 +12,7 @@ from bot.errors import handle_error
 from bot.listeners.run import COMMAND, read_command
 from bot.render import base_action_id
 from bot.settings import BotSettings
+from bot.web_api import listener_client
 from commands import actions as action_ids
 from commands.context import Services
 
@@ -31,11 +32,12 @@ def build_app(
 ) -> App:
     """A Bolt App for orderbot.
 
-    `client` defaults to a WebClient on `settings.api_url` (the sandbox's URL in tests and demo);
-    `core` defaults to the real `commands` functions.
+    `client` defaults to a WebClient on `settings.api_url` (the sandbox's URL in tests and demo)
+    that retries Slack's 429s after a short Retry-After (`bot.web_api`); `core` defaults to the
+    real `commands` functions.
     """
     if client is None:
-        client = WebClient(base_url=settings.api_url, token=settings.bot_token)
+        client = listener_client(settings.api_url, settings.bot_token)
     elif client.token is None:
         raise ValueError("the WebClient passed to build_app must carry the bot token")
     app = App(

@@ -9,6 +9,8 @@ RESTOCK = "order_restock"
 MARK_HANDLED = "alert_mark_handled"
 PAGE = "status_page"  # value: "<slug>|<page>"
 VIEW_ALL_NEW = "alerts_view_all_new"
+RETRY_ALL = "alerts_retry_all"  # value: a failure group's alert key
+VIEW_ALL_FAILED = "alerts_view_all_failed"  # value: a failure group's alert key
 FETCH_NOW = "fetch_now"
 MAPPINGS_PAGE = "sku_mappings_page"  # value: the page number
 

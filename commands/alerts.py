@@ -1,14 +1,16 @@
 """What each channel alert says, as a renderer-neutral `Reply` (Slack and the terminal render it).
 
-`content_of` builds one alert from what `sync.alerts.load_view` loaded; `digest_content` builds
-the daily digest. Who changed an order since is a `Byline`, so Slack can mention the person.
+`content_of` builds one alert from what `sync.alerts.load_view` loaded (an order's alert, a
+summary of new orders, a group of failed ones); `digest_content` builds the daily digest. Who
+changed an order since is a `Byline`, so Slack can mention the person. Every alert orders its
+buttons alike: what fixes it, then Cancel…, Mark handled, and View last.
 """
 
 from datetime import timedelta
 
-from commands import actions, views
+from commands import actions, failure_groups, views
+from commands.alert_layout import alert, map_buttons
 from commands.replies import (
-    Actions,
     Block,
     Button,
     Byline,
@@ -50,10 +52,12 @@ _STOCK_WORDS = {
 def content_of(view: AlertView) -> Reply:
     if view.kind == AlertKind.NEW_ORDERS:
         return _summary(view)
+    if view.kind == AlertKind.PLACEMENT_FAILURES:
+        return failure_groups.content_of(view)
     order = view.order
     if order is None:
         text = "This alert's order is no longer known."
-        return _alert(text, (Paragraph(text),))
+        return alert(text, (Paragraph(text),))
     build = {
         AlertKind.NEW_ORDER: _new_order,
         AlertKind.PLACEMENT_FAILED: _placement_failed,
@@ -63,15 +67,13 @@ def content_of(view: AlertView) -> Reply:
     return build(view, order)
 
 
-def _alert(
-    text: str,
-    head: tuple[Block, ...],
-    bylines: list[Byline] | tuple[Byline, ...] = (),
-    buttons: tuple[Button, ...] = (),
-) -> Reply:
-    """One channel message: its facts, then who changed the order since, then its buttons."""
-    blocks = (*head, *bylines, *((Actions(buttons),) if buttons else ()))
-    return Reply(text=text, blocks=blocks, public=True)
+def _fixes(view: AlertView, order: Order) -> tuple[Button, ...]:
+    """The order's buttons, its Map buttons only for the SKUs that failed (when known)."""
+    buttons = views.order_buttons(order, view.lines)
+    if not view.failed_skus:
+        return buttons
+    kept = tuple(b for b in buttons if b.action_id != actions.MAP_SKU_START)
+    return kept + map_buttons(view.failure_reason, view.failed_skus)
 
 
 def _view_button(order: Order) -> Button:
@@ -150,7 +152,7 @@ def _new_order(view: AlertView, order: Order) -> Reply:
         b for b in views.order_buttons(order, view.lines) if b.action_id == actions.CANCEL_START
     ]
     buttons = (_view_button(order), *cancel)
-    return _alert(
+    return alert(
         text,
         (Heading(f"New order {order.tiktok_order_id}"), KeyValues(facts)),
         _bylines(view, order),
@@ -175,10 +177,10 @@ def _placement_failed(view: AlertView, order: Order) -> Reply:
         ("Price", views.price(order)),
         ("Status", _status(order)),
     )
-    buttons = (*views.order_buttons(order, view.lines), _view_button(order))
+    buttons = (*_fixes(view, order), _view_button(order))
     if view.state == AlertState.HANDLED:
         buttons = (_view_button(order),)
-    return _alert(text, (Heading(title), KeyValues(facts)), _bylines(view, order), buttons)
+    return alert(text, (Heading(title), KeyValues(facts)), _bylines(view, order), buttons)
 
 
 def _delivery_failed(view: AlertView, order: Order) -> Reply:
@@ -202,7 +204,7 @@ def _delivery_failed(view: AlertView, order: Order) -> Reply:
             Button("Mark handled", actions.MARK_HANDLED, view.key),
             _view_button(order),
         )
-    return _alert(
+    return alert(
         f"{title} ({reason}); the units wait for a restock when the parcel is back",
         (Heading(title), KeyValues(facts)),
         _bylines(view, order),
@@ -218,12 +220,17 @@ def _cancelled(view: AlertView, order: Order) -> Reply:
         ("Etsy stock", stock),
         ("Price", views.price(order)),
     )
-    return _alert(
+    return alert(
         f"{title}. Etsy stock: {stock}",
         (Heading(title), KeyValues(facts)),
         _bylines(view, order),
         (_view_button(order),),
     )
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes} min"
 
 
 def _summary(view: AlertView) -> Reply:
@@ -232,14 +239,16 @@ def _summary(view: AlertView) -> Reply:
         (o.tiktok_order_id, views.fulfilled_by(o), views.price(o), views.placement_text(o))
         for o in view.members[:SUMMARY_ROWS]
     )
+    # The window says why this count differs from a fetch's "New": older orders are not news.
+    title = f"{n} new TikTok orders" + (f" in the last {_span(view.window)}" if view.window else "")
     head: list[Block] = [
-        Heading(f"{n} new TikTok orders"),
+        Heading(title),
         Table(("TTS order ID", "Fulfilled By", "Price", "On Etsy"), rows),
     ]
     if n > len(rows):
         head.append(Paragraph(f"… and {n - len(rows)} more."))
-    return _alert(
-        f"{n} new TikTok orders",
+    return alert(
+        title,
         tuple(head),
         buttons=(Button("View all", actions.VIEW_ALL_NEW, view.key, style="primary"),),
     )
@@ -290,7 +299,7 @@ def digest_content(view: DigestView) -> Reply:
     else:
         head.append(Paragraph("Nothing is waiting for shipment."))
     longest = _waited(view, view.waiting[0]) if view.waiting else "none"
-    return _alert(
+    return alert(
         f"Daily digest {view.day}: {failed_total} failed, longest wait for shipment {longest}",
         tuple(head),
         buttons=(Button("Show failed orders", actions.PAGE, "failed|1"),) if failed_total else (),

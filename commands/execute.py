@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, mappings, policy, views
+from commands import actions, failure_groups, mappings, policy, views
 from commands.context import Context
 from commands.parse import USAGE
 from commands.replies import (
@@ -28,9 +28,11 @@ from commands.types import (
     MarkHandled,
     Restock,
     Retry,
+    RetryAll,
     Show,
     Status,
     Unmap,
+    ViewAllFailed,
     ViewAllNew,
 )
 from storage import queries
@@ -309,4 +311,6 @@ _HANDLERS = {
     Restock: _restock,
     MarkHandled: _mark_handled,
     ViewAllNew: _view_all_new,
+    RetryAll: failure_groups.retry_all,
+    ViewAllFailed: failure_groups.view_all,
 }

@@ -20,8 +20,10 @@ from commands.types import (
     MarkHandled,
     Restock,
     Retry,
+    RetryAll,
     Show,
     Status,
+    ViewAllFailed,
     ViewAllNew,
 )
 
@@ -34,6 +36,8 @@ _ONE_VALUE: dict[str, Callable[[str], Command]] = {
     actions.MAP_SKU_START: Map,  # no Etsy SKU yet: the command answers with the mapping form
     actions.MARK_HANDLED: MarkHandled,
     actions.VIEW_ALL_NEW: ViewAllNew,
+    actions.RETRY_ALL: RetryAll,
+    actions.VIEW_ALL_FAILED: ViewAllFailed,
 }
 
 

@@ -9,7 +9,16 @@ from types import MappingProxyType
 
 from commands.context import Actor
 from commands.replies import Reply
-from commands.types import Cancel, Command, Map, MarkHandled, Restock, Retry, Unmap
+from commands.types import (
+    Cancel,
+    Command,
+    Map,
+    MarkHandled,
+    Restock,
+    Retry,
+    RetryAll,
+    Unmap,
+)
 
 # Each admin-only command, with what it does in the words of the refusal.
 ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
@@ -18,6 +27,7 @@ ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
         Map: "map SKUs",
         Unmap: "remove SKU mappings",
         Retry: "retry placements",
+        RetryAll: "retry placements",
         Restock: "restock orders",
         MarkHandled: "mark alerts handled",
     }

@@ -83,6 +83,20 @@ class ViewAllNew:
     alert_key: str
 
 
+@dataclass(frozen=True)
+class RetryAll:
+    """Retry every order of a failure group alert that still fails (its "Retry all" button)."""
+
+    alert_key: str
+
+
+@dataclass(frozen=True)
+class ViewAllFailed:
+    """Every order a failure group alert stands for (its "View all" button)."""
+
+    alert_key: str
+
+
 Command = (
     Help
     | Fetch
@@ -96,5 +110,7 @@ Command = (
     | Restock
     | MarkHandled
     | ViewAllNew
+    | RetryAll
+    | ViewAllFailed
     | Invalid
 )

@@ -8,6 +8,7 @@ digest, and the channel itself as its poster.
 
 import logging
 import threading
+from datetime import UTC, tzinfo
 from typing import Any, Protocol
 
 from bot.jobs import JobContext, build_scheduler
@@ -18,27 +19,26 @@ from commands.context import Services
 from commands.replies import Reply
 from orderbot.compose import Core, Relay
 from sync import lifecycle
-from sync.alerts import AlertRules, Outbox
+from sync.alerts import AlertRules, Outbox, Poster
 from sync.clock import Clock
 from sync.engine import Engine
 
 log = logging.getLogger(__name__)
 
 
-class AlertChannel(Protocol):
-    """Where alerts go, and how a Reply reads there (Block Kit for Slack, text for the demo)."""
-
-    channel: str
+class AlertChannel(Poster, Protocol):
+    """Where alerts go (`sync.alerts.Poster`), and how a Reply reads there (Block Kit for
+    Slack, the Reply itself for the demo's console)."""
 
     def render(self, reply: Reply) -> Any: ...
 
-    def post(self, payload: Any) -> tuple[str, str]: ...
-
-    def update(self, channel: str, ts: str, payload: Any) -> None: ...
-
 
 def build_outbox(
-    services: Services, channel: AlertChannel, *, rules: AlertRules = AlertRules()
+    services: Services,
+    channel: AlertChannel,
+    *,
+    rules: AlertRules = AlertRules(),
+    zone: tzinfo = UTC,
 ) -> Outbox:
     return Outbox(
         sessions=services.sessions,
@@ -48,6 +48,7 @@ def build_outbox(
         render=lambda view: channel.render(content_of(view)),
         render_digest=lambda view: channel.render(digest_content(view)),
         rules=rules,
+        zone=zone,
     )
 
 
@@ -134,6 +135,10 @@ def build_autopilot(
         clock=services.clock,
         app_key=app_key,
         app_secret=app_secret,
-        outbox=build_outbox(services, channel, rules=rules) if channel is not None else None,
+        outbox=(
+            build_outbox(services, channel, rules=rules, zone=schedule.timezone)
+            if channel is not None
+            else None
+        ),
         alert_changed=core.alert_changed,
     )

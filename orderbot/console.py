@@ -1,5 +1,6 @@
 """Running `/orders` texts from a terminal: one at a time (`exec`) or interactively (`demo`)."""
 
+import contextlib
 import sys
 from collections.abc import Iterable
 
@@ -12,6 +13,7 @@ from commands.interactions import FieldErrors, command_for, command_for_form
 from commands.parse import parse
 from commands.replies import Button, Reply, SelectField
 from commands.types import Command, Fetch
+from orderbot.console_alerts import PROMPT, ConsoleAlerts
 from orderbot.render_text import render_text
 
 OPERATOR = Actor(id="cli", is_admin=True, trusted=True)
@@ -63,15 +65,23 @@ def show(reply: Reply, out: Console) -> None:
     out.print(render_text(reply, width=width), markup=False, highlight=False, soft_wrap=True)
 
 
-def interactive(services: Services, out: Console, lines: Iterable[str] | None = None) -> None:
+def interactive(
+    services: Services,
+    out: Console,
+    lines: Iterable[str] | None = None,
+    alerts: ConsoleAlerts | None = None,
+) -> None:
     """Read command texts until end of input (or `quit`). `[Label]` presses a button of the
-    last reply; a number picks an option of the last reply's form."""
+    last reply; a number picks an option of the last reply's form. With `alerts`, the alert
+    channel printing here: `[7: Label]` presses a button of alert 7, and alerts that arrive
+    while a command runs print after its reply."""
     out.print(
         "Type /orders commands (e.g. `/orders status all`), `[Next]` to press a button, "
-        "`help`, or `quit`.",
+        + ("`[7: Mark handled]` to press one on alert 7, " if alerts else "")
+        + "`help`, or `quit`.",
         markup=False,
     )
-    source = lines if lines is not None else _stdin_lines(out)
+    source = lines if lines is not None else _stdin_lines(out, alerts)
     last: Reply | None = None
     for raw in source:
         text = raw.strip()
@@ -79,13 +89,27 @@ def interactive(services: Services, out: Console, lines: Iterable[str] | None = 
             continue
         if text.lower() in {"quit", "exit", ":q"}:
             return
-        reply = _interaction(text, last, services, out)
-        pressed = reply is not None
-        if reply is None:
-            reply = run_text(text, services, out)
-        show(reply, out)
+        with alerts.holding() if alerts else contextlib.nullcontext():
+            reply = _alert_press(text, alerts, services, out)
+            reply = reply if reply is not None else _interaction(text, last, services, out)
+            pressed = reply is not None
+            if reply is None:
+                reply = run_text(text, services, out)
+            show(reply, out)
         if reply.ok or not pressed:  # a mistyped press leaves the last reply's buttons usable
             last = reply
+
+
+def _alert_press(
+    text: str, alerts: ConsoleAlerts | None, services: Services, out: Console
+) -> Reply | None:
+    """A press of an alert's button (`[7: Mark handled]`), or None for anything else."""
+    found = alerts.button(text) if alerts else None
+    if found is None:
+        return None
+    if isinstance(found, str):
+        return refuse(found)
+    return press(found, services, out)
 
 
 def _interaction(text: str, last: Reply | None, services: Services, out: Console) -> Reply | None:
@@ -120,11 +144,16 @@ def press(button: Button, services: Services, out: Console) -> Reply:
     return run_command(command, services, out)
 
 
-def _stdin_lines(out: Console):
+def _stdin_lines(out: Console, alerts: ConsoleAlerts | None):
     while True:
         if sys.stdin.isatty():
-            out.print("orders> ", end="", markup=False)
+            if alerts:  # so an alert printed meanwhile puts the prompt back after it
+                alerts.prompt()
+            else:
+                out.print(PROMPT, end="", markup=False)
         line = sys.stdin.readline()
+        if alerts:
+            alerts.prompt_answered()
         if not line:
             return
         yield line

@@ -1,7 +1,6 @@
 """`orderbot demo` and `orderbot sandbox`: everything local, against the emulators."""
 
 import contextlib
-import itertools
 import secrets
 import tempfile
 import threading
@@ -12,10 +11,9 @@ from rich.console import Console
 
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import start_webhook_server
-from commands.replies import Reply
 from orderbot import console
 from orderbot.compose import build_core
-from orderbot.render_text import render_text
+from orderbot.console_alerts import ConsoleAlerts
 from orderbot.runtime import autopilot, schedule_of
 from orderbot.settings import Settings
 from sandbox.marketplaces import Marketplaces
@@ -31,34 +29,6 @@ def demo_settings(env: dict[str, str], database_url: str) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-class ConsolePoster:
-    """The demo's alert channel: each alert printed as text, `[alert n]`, and printed again
-    when it is updated in place."""
-
-    channel = "console"
-
-    def __init__(self, out: Console):
-        self.out = out
-        self._numbers = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def render(self, reply: Reply) -> str:
-        width = self.out.width if self.out.is_terminal else 160
-        return render_text(reply, width=width)
-
-    def post(self, text: str) -> tuple[str, str]:
-        with self._lock:
-            number = str(next(self._numbers))
-        self._print(f"[alert {number}]", text)
-        return self.channel, number
-
-    def update(self, channel: str, ts: str, text: str) -> None:
-        self._print(f"[alert {ts}, updated]", text)
-
-    def _print(self, tag: str, text: str) -> None:
-        self.out.print(f"\n{tag}\n{text}", markup=False, highlight=False, soft_wrap=True)
-
-
 DEMO_ALERTS_EVERY = timedelta(seconds=2)
 
 
@@ -68,7 +38,8 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
         settings = demo_settings(shops.environment(), f"sqlite:///{Path(folder) / 'demo.db'}")
         core = build_core(settings)
         schedule = schedule_of(settings, alerts_every=DEMO_ALERTS_EVERY, fetch_at_start=False)
-        pilot = autopilot(core, settings, channel=ConsolePoster(out), schedule=schedule)
+        alerts = ConsoleAlerts(out)
+        pilot = autopilot(core, settings, channel=alerts, schedule=schedule)
         hook = None
         stack = contextlib.ExitStack()
         try:
@@ -85,7 +56,8 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
             pilot.start()
             out.print(
                 f"Scheduler running (fetch every {settings.fetch_interval_minutes:g} min); TikTok "
-                f"webhooks go to {shops.tiktok.webhook_url}; alerts print here as [alert n].",
+                f"webhooks go to {shops.tiktok.webhook_url}; alerts print here as [alert n], "
+                "their buttons as [n: Label] (type one to press it).",
                 markup=False,
             )
             pilot.jobs.kick_alerts()
@@ -95,10 +67,11 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
             if texts:
                 for text in texts:
                     out.print(f"\n> {text}", markup=False)
-                    console.show(console.run_text(text, core.services, out), out)
+                    with alerts.holding():
+                        console.show(console.run_text(text, core.services, out), out)
                     pilot.jobs.kick_alerts()
                 return 0
-            console.interactive(core.services, out)
+            console.interactive(core.services, out, alerts=alerts)
             return 0
         finally:
             stack.close()

@@ -11,6 +11,7 @@ from bot.alerts import SlackPoster
 from bot.app import build_app
 from bot.schedule import Schedule
 from bot.settings import BotSettings
+from bot.web_api import alerts_client
 from orderbot.autopilot import AlertChannel, Autopilot, build_autopilot
 from orderbot.compose import ConfigError, Core, build_core
 from orderbot.settings import Settings
@@ -105,7 +106,10 @@ def run(settings: Settings) -> None:
     slack = bot_settings(settings)
     core = build_core(settings)
     app = build_app(services=core.services, settings=slack)
-    channel = SlackPoster(app.client, slack.alert_channel) if slack.alert_channel else None
+    channel = None
+    if slack.alert_channel:  # a client of its own: it waits out 429s on the scheduler's thread
+        client = alerts_client(slack.api_url, slack.bot_token)
+        channel = SlackPoster(client, slack.alert_channel)
     pilot = autopilot(core, settings, channel=channel).start()
     try:
         if slack.app_token:

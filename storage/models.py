@@ -245,7 +245,8 @@ class Alert(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=64)
     ts: str | None = Field(default=None, max_length=64)  # Slack message ts once posted
     state: str = Field(max_length=16)  # storage.states.AlertState
-    # A `new_order` row shown by a summary: the summary's key (its members are found by it).
+    # A row shown by a summary or a failure group: that alert's key (its members are found
+    # by it).
     batch_key: str | None = Field(default=None, max_length=200, index=True)
     # Of the message as last sent: a re-render that differs is sent with chat.update.
     fingerprint: str | None = Field(default=None, max_length=64)
@@ -255,6 +256,12 @@ class Alert(SQLModel, table=True):
     posted_at: datetime | None = _time()
     updated_at: datetime | None = _time()
     handled_by: str | None = Field(default=None, max_length=64)
+    # A `placement_failures` group: the reason its orders failed for, the first one's detail,
+    # and the TikTok SKUs that failed (a JSON list; none when the failure names no SKU). Its
+    # members carry its key in `batch_key`, as a summary's do.
+    failure_reason: str | None = Field(default=None, max_length=32)
+    failure_detail: str | None = Field(default=None, sa_column=Column(Text))
+    failed_skus: str | None = Field(default=None, sa_column=Column(Text))
 
 
 def _big_key():

@@ -95,6 +95,7 @@ class Actor(StrEnum):
 class AlertKind(StrEnum):
     NEW_ORDER = "new_order"
     NEW_ORDERS = "new_orders"  # one summary standing for many new orders
+    PLACEMENT_FAILURES = "placement_failures"  # one alert for orders failed on one problem
     PLACEMENT_FAILED = "placement_failed"
     DELIVERY_FAILED = "delivery_failed"
     ORDER_CANCELLED = "order_cancelled"
@@ -104,8 +105,10 @@ class AlertKind(StrEnum):
 class AlertState(StrEnum):
     """`alerts.state`: claimed before posting, so nothing is posted twice."""
 
-    POSTING = "posting"  # claimed; the post is under way
+    # Claimed; the post is under way. One left `posting` past a grace period was cut short
+    # (a crash between claim and record): the outbox looks for it in the channel, then posts.
+    POSTING = "posting"
     PENDING = "pending"  # claimed, the post was refused: tried again after a pause
     POSTED = "posted"
     HANDLED = "handled"
-    BATCHED = "batched"  # a new order shown by a `new_orders` summary
+    BATCHED = "batched"  # an order shown by a summary or a failure group (its `batch_key`)

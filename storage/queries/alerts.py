@@ -7,7 +7,7 @@ Keyword-only functions, the Session first; callers decide when to commit.
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, exists, select
 
 from storage.models import (
@@ -149,9 +149,16 @@ def move_alert(
 
 
 def record_posted(
-    session: Session, *, alert_id: int, channel: str, ts: str, fingerprint: str, now: datetime
+    session: Session,
+    *,
+    alert_id: int,
+    channel: str,
+    ts: str,
+    fingerprint: str | None,
+    now: datetime,
 ) -> None:
-    """The claimed alert's message is out: where it is, and what it said."""
+    """The claimed alert's message is out: where it is, and what it said (None: not known, as
+    for a message found in the channel after a crash)."""
     session.execute(
         update(Alert)
         .where(col(Alert.id) == alert_id)
@@ -190,9 +197,22 @@ def record_fingerprint(session: Session, *, alert_id: int, fingerprint: str, now
     )
 
 
-def drop_claim(session: Session, *, alert_id: int) -> None:
-    """Give a claimed key up (nothing was posted), so a later run may claim it again."""
-    session.execute(delete(Alert).where(col(Alert.id) == alert_id))
+def take_stale_claim(
+    session: Session, *, alert_id: int, claimed_before: datetime, now: datetime
+) -> bool:
+    """Take over a `posting` claim left since before `claimed_before` (its post was cut short);
+    True when this caller has it now. A claim taken over is fresh again, so a second caller
+    finds it younger than its cut-off and leaves it."""
+    moved = session.execute(
+        update(Alert)
+        .where(
+            col(Alert.id) == alert_id,
+            Alert.state == AlertState.POSTING,
+            col(Alert.updated_at) <= claimed_before,
+        )
+        .values(updated_at=now)
+    )
+    return moved.rowcount == 1
 
 
 def handle_alert(session: Session, *, key: str, actor: str, now: datetime) -> bool:
@@ -219,16 +239,9 @@ def count_alerts_since(
     ).one()
 
 
-def latest_alert(session: Session, *, shop_id: int, kind: str, since: datetime) -> Alert | None:
-    return session.exec(
-        select(Alert)
-        .where(Alert.shop_id == shop_id, Alert.kind == kind, col(Alert.created_at) >= since)
-        .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
-    ).first()
-
-
 def summary_members(session: Session, *, shop_id: int, batch_key: str) -> list[Order]:
-    """The orders a summary stands for (their rows carry its key), in the order they joined."""
+    """The orders a summary or a failure group stands for (their rows carry its key), in the
+    order they joined."""
     return list(
         session.exec(
             select(Order)

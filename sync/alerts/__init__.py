@@ -1,32 +1,43 @@
-"""Channel alerts: which are due (`selection`), what each shows (`views`), and posting each once
-and keeping it up to date (`outbox`). Kinds and states are `storage.states.AlertKind` and
-`AlertState`. What an alert says is `commands.alerts`; how it reaches Slack is `bot.alerts`.
+"""Channel alerts: which are due (`selection`), how they go out (`planning`: summaries, failure
+groups, so many a run), what each shows (`views`, `culprits`), and posting each once and keeping
+it up to date (`outbox`, `cursor`); Mark handled (`handling`). Kinds and states are
+`storage.states.AlertKind` and `AlertState`. What an alert says is `commands.alerts`; how it
+reaches Slack is `bot.alerts`.
 """
 
 from storage.states import AlertKind, AlertState
+from sync.alerts.culprits import failing_skus
+from sync.alerts.handling import Handled, mark_handled
 from sync.alerts.outbox import (
     DispatchReport,
-    Handled,
+    HistoryBusy,
+    HistoryUnavailable,
     Outbox,
     Poster,
     PostRefused,
     fingerprint,
-    mark_handled,
+)
+from sync.alerts.planning import (
+    Due,
+    FailureGroup,
+    Plan,
+    group_failures,
+    plan_new_orders,
+    within_budget,
 )
 from sync.alerts.selection import (
     ORDER_KINDS,
     SHOWN,
     AlertRules,
-    Due,
-    Plan,
     batch_key,
     claim_batch,
     claim_digest,
+    claim_group,
     claim_members,
     claim_single,
     event_due,
+    group_key,
     key_for,
-    plan_new_orders,
     select_due,
     subject_of,
 )
@@ -50,7 +61,10 @@ __all__ = [
     "DigestView",
     "DispatchReport",
     "Due",
+    "FailureGroup",
     "Handled",
+    "HistoryBusy",
+    "HistoryUnavailable",
     "Outbox",
     "Plan",
     "PostRefused",
@@ -59,11 +73,15 @@ __all__ = [
     "batch_key",
     "claim_batch",
     "claim_digest",
+    "claim_group",
     "claim_members",
     "claim_single",
     "digest_day",
     "event_due",
+    "failing_skus",
     "fingerprint",
+    "group_failures",
+    "group_key",
     "key_for",
     "load_digest",
     "load_summary",
@@ -72,4 +90,5 @@ __all__ = [
     "plan_new_orders",
     "select_due",
     "subject_of",
+    "within_budget",
 ]

@@ -1,30 +1,35 @@
 """The outbox: posts each due alert once, keeps posted alerts up to date, posts the digest.
 
 Every post is claim → post → record (`Outbox._publish`). The alert's unique key row is inserted
-first (state `posting`), so a restart or a second instance never posts it again; a crash between
-the claim and the channel's answer leaves the row `posting`, and that alert is not posted twice
-(at most once). A refused alert goes back to `pending` and is tried again after a pause that
-doubles per attempt; a refused digest gives its claim up.
+first (state `posting`), so a restart or a second instance never claims it again. Delivery is
+at least once and never shows a duplicate:
 
-Later changes to an order (its history grows) re-render its alerts; when the message differs
-from what was last sent (`alerts.fingerprint`), it is replaced in place.
+- Refused by the channel (nothing was posted): the row waits as `pending` and is tried again
+  after a pause that doubles per attempt (the digest too).
+- Cut short (a crash between claim and record, or a post whose answer never came): the row is
+  left `posting`. Past `AlertRules.reconcile_after` the next run takes the claim over, asks the
+  channel for a message carrying the alert's key (`Poster.find`), and records that message
+  instead of posting again; when there is none it posts. A channel that cannot look
+  (`HistoryUnavailable`) gets the post: at least once, perhaps twice, and logged; one that
+  cannot look just now (`HistoryBusy`) is asked again after another grace period.
+
+What arrives after an alert was posted is news of its own (`selection`); editing a message is
+only for the new state of what it already told. Changes to an order (its history grows)
+re-render its alerts, and the summary or group it is in; when a message differs from what was
+last sent (`fingerprint`), it is replaced in place.
 
 The outbox knows no words and no Slack: the caller supplies `render` (an AlertView → what the
-poster sends) and `render_digest` (a DigestView → the same), and a `Poster`.
-
-In memory, per process and on purpose: the event cursor (which order events this process has
-looked at) and the alerts whose update the channel refused (tried again on the next run). Both
-are rebuilt after a restart: the cursor starts REWIND events back, which covers a change made
-just before it.
+poster sends) and `render_digest` (a DigestView → the same), and a `Poster`, which carries the
+alert's key with each message, paces its posts and says where a key was posted.
 """
 
 import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import Enum
 from typing import Any, Protocol
 
@@ -33,16 +38,18 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.db import SessionFactory, transaction
-from storage.models import Alert, OrderEvent
-from storage.states import AlertKind, AlertState, EventKind
+from storage.models import Alert
+from storage.states import AlertKind, AlertState
+from sync.alerts.cursor import EventCursor
 from sync.alerts.selection import (
     SHOWN,
     AlertRules,
     claim_batch,
     claim_digest,
-    claim_members,
+    claim_group,
     claim_single,
     select_due,
+    subject_of,
 )
 from sync.alerts.views import AlertView, DigestView, load_digest, load_view
 from sync.clock import Clock, as_utc
@@ -52,21 +59,37 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(seconds=30)  # a refused post waits this, doubled per attempt …
 RETRY_MAX = timedelta(minutes=30)  # … up to this
 RETRIES_PER_RUN = 50
+LOOK_BACK = timedelta(minutes=5)  # a found message may be this much older than its claim
 
 
 class PostRefused(Exception):
     """The channel refused the message (nothing was posted)."""
 
 
+class HistoryUnavailable(Exception):
+    """The channel cannot say what was posted (no permission to read it, …): post again."""
+
+
+class HistoryBusy(Exception):
+    """The channel cannot say what was posted just now (rate limited): look again later."""
+
+
 class Poster(Protocol):
-    """Where alerts go: a channel that takes rendered payloads."""
+    """Where alerts go: a channel that takes rendered payloads, each with its alert's key."""
 
     channel: str
 
-    def post(self, payload: Any) -> tuple[str, str]:  # (channel, ts); raises PostRefused
+    def post(self, payload: Any, *, key: str) -> tuple[str, str]:  # (channel, ts)
+        """Raises PostRefused; anything else raised means the message may be out."""
         ...
 
-    def update(self, channel: str, ts: str, payload: Any) -> None:  # raises PostRefused
+    def update(self, channel: str, ts: str, payload: Any, *, key: str) -> None:
+        """Raises PostRefused."""
+        ...
+
+    def find(self, keys: Collection[str], *, since: datetime) -> dict[str, tuple[str, str]]:
+        """Where each of `keys` was posted since `since` (those found); raises
+        HistoryUnavailable or HistoryBusy."""
         ...
 
 
@@ -80,50 +103,20 @@ class DispatchReport:
     posted: list[str] = field(default_factory=list)  # keys
     updated: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)  # no answer: looked for later
+    reconciled: list[str] = field(default_factory=list)  # found in the channel, not re-posted
 
 
 class Sent(Enum):
     POSTED = "posted"
     REFUSED = "refused"
+    UNCERTAIN = "uncertain"  # no answer: it may be out; the next runs look for it
     TAKEN = "taken"  # another worker holds the claim
-
-
-class EventCursor:
-    """Which order events this process has looked at, so a run re-renders only the alerts of
-    orders that changed since the last one. PostgreSQL may commit ids out of order, so the last
-    OVERLAP ids behind the cursor are read again and those already seen are skipped."""
-
-    REWIND = 2000  # a new process looks this far back (a restart may have come in between)
-    OVERLAP = 50
-    LIMIT = 5000  # events read per run; the rest wait for the next one
-
-    def __init__(self) -> None:
-        self._seen: int | None = None
-        self._recent: set[int] = set()
-        self._read: list[OrderEvent] = []
-
-    def unseen(self, session: Session) -> list[OrderEvent]:
-        if self._seen is None:
-            self._seen = max(queries.last_event_id(session) - self.REWIND, 0)
-        after = max(self._seen - self.OVERLAP, 0)
-        self._read = queries.events_after(session, after_id=after, limit=self.LIMIT)
-        return [e for e in self._read if e.id not in self._recent]
-
-    def advance(self) -> None:
-        """The events the last `unseen` returned were acted on."""
-        if self._seen is None:
-            return
-        if self._read:
-            self._seen = max(self._seen, self._read[-1].id)
-        floor = self._seen - self.OVERLAP
-        self._recent = {e.id for e in self._read if e.id > floor} | {
-            i for i in self._recent if i > floor
-        }
 
 
 Render = Callable[[AlertView], Any]
 RenderDigest = Callable[[DigestView], Any]
-PayloadOf = Callable[[Session, Alert], Any]  # what to post for a claimed row
+PayloadOf = Callable[[Session, Alert, datetime], Any]  # what to post for a claimed row
 
 
 class Outbox:
@@ -143,6 +136,7 @@ class Outbox:
         render: Render,
         render_digest: RenderDigest,
         rules: AlertRules = AlertRules(),
+        zone: tzinfo = UTC,  # the digest's local day, for a digest tried again
     ):
         self.sessions = sessions
         self.shop_id = shop_id
@@ -151,6 +145,7 @@ class Outbox:
         self.render = render
         self.render_digest = render_digest
         self.rules = rules
+        self.zone = zone
         self.cursor = EventCursor()
         self._lock = threading.Lock()
         self._refused_updates: set[str] = set()  # keys tried again on the next run
@@ -159,11 +154,17 @@ class Outbox:
         now = now or self.clock()
         report = DispatchReport()
         with self._lock:
-            grown = self._post_due(now, report)
+            self._reconcile(now, report)
+            self._post_due(now, report)
             self._retry_refused(now, report)
-            self._update_changed(now, report, grown)
-        if report.posted or report.updated:
-            log.info("alerts: %d posted, %d updated", len(report.posted), len(report.updated))
+            self._update_changed(now, report)
+        if report.posted or report.updated or report.reconciled:
+            log.info(
+                "alerts: %d posted, %d updated, %d found already posted",
+                len(report.posted),
+                len(report.updated),
+                len(report.reconciled),
+            )
         return report
 
     def refresh(self, key: str, now: datetime | None = None) -> bool | None:
@@ -177,26 +178,24 @@ class Outbox:
         return done
 
     def post_digest(self, *, now: datetime, zone: tzinfo) -> bool:
-        """Post the digest for `now`'s local day, once (its key is the day). True when posted."""
+        """Post the digest for `now`'s local day, once (its key is the day). True when posted;
+        a refused digest waits as `pending` and the next runs try it again."""
         with self.sessions() as session:
             view = load_digest(session, shop_id=self.shop_id, now=now, zone=zone)
         row = claim_digest(view.day, shop_id=self.shop_id, now=now)
 
-        def payload_of(_session: Session, _alert: Alert) -> Any:
+        def payload_of(_session: Session, _alert: Alert, _now: datetime) -> Any:
             return self.render_digest(view)
 
-        return self._publish([row], payload_of, now, retry=False) is Sent.POSTED
+        return self._publish([row], payload_of, now) is Sent.POSTED
 
     # claim → post → record
 
-    def _publish(
-        self, rows: list[Alert], payload_of: PayloadOf, now: datetime, *, retry: bool
-    ) -> Sent:
-        """Claim `rows`, then post the first of them and record the outcome. `retry`: a refused
-        alert waits as `pending`; otherwise its claim is given up."""
+    def _publish(self, rows: list[Alert], payload_of: PayloadOf, now: datetime) -> Sent:
+        """Claim `rows`, then post the first of them and record the outcome."""
         if not self._claim(rows):
             return Sent.TAKEN
-        return self._post(rows[0], payload_of, now, retry=retry)
+        return self._post(rows[0], payload_of, now)
 
     def _claim(self, rows: list[Alert]) -> bool:
         try:
@@ -207,20 +206,24 @@ class Outbox:
             return False
         return True
 
-    def _post(self, alert: Alert, payload_of: PayloadOf, now: datetime, *, retry: bool) -> Sent:
+    def _post(self, alert: Alert, payload_of: PayloadOf, now: datetime) -> Sent:
         with self.sessions() as session:
-            payload = payload_of(session, alert)
+            payload = payload_of(session, alert, now)
         try:
-            channel, ts = self.poster.post(payload)
+            channel, ts = self.poster.post(payload, key=alert.key)
         except PostRefused as exc:
-            then = "trying again later" if retry else "giving the claim up"
-            log.warning("alert %s was refused (%s); %s", alert.key, exc, then)
+            log.warning("alert %s was refused (%s); trying again later", alert.key, exc)
             with transaction(self.sessions) as session:
-                if retry:
-                    queries.record_refused(session, alert_id=alert.id, error=str(exc), now=now)
-                else:  # not posted: a later run may claim it again
-                    queries.drop_claim(session, alert_id=alert.id)
+                queries.record_refused(session, alert_id=alert.id, error=str(exc), now=now)
             return Sent.REFUSED
+        except Exception:  # no answer (a timeout, a reset connection): it may be out
+            log.exception(
+                "alert %s: no answer from the channel; its claim stays and is looked for in the "
+                "channel after %s",
+                alert.key,
+                self.rules.reconcile_after,
+            )
+            return Sent.UNCERTAIN
         with transaction(self.sessions) as session:
             queries.record_posted(
                 session,
@@ -232,42 +235,87 @@ class Outbox:
             )
         return Sent.POSTED
 
-    def _alert_payload(self, session: Session, alert: Alert) -> Any:
-        return self.render(load_view(session, alert))
+    def _payload(self, session: Session, alert: Alert, now: datetime) -> Any:
+        if alert.kind == AlertKind.DIGEST:  # tried again: today's numbers, under its own day
+            view = load_digest(session, shop_id=self.shop_id, now=now, zone=self.zone)
+            return self.render_digest(replace(view, day=subject_of(alert.key)))
+        return self.render(load_view(session, alert, new_window=self.rules.new_window))
 
-    def _post_alert(self, rows: list[Alert], now: datetime, report: DispatchReport) -> None:
-        sent = self._publish(rows, self._alert_payload, now, retry=True)
+    def _sent(self, key: str, sent: Sent, report: DispatchReport) -> bool:
+        """Note how a post went; False when the channel is in trouble (stop posting)."""
         if sent is Sent.POSTED:
-            report.posted.append(rows[0].key)
+            report.posted.append(key)
         elif sent is Sent.REFUSED:
-            report.refused.append(rows[0].key)
+            report.refused.append(key)
+        elif sent is Sent.UNCERTAIN:
+            report.uncertain.append(key)
+        return sent in (Sent.POSTED, Sent.TAKEN)
 
     # what is due
 
-    def _post_due(self, now: datetime, report: DispatchReport) -> set[str]:
-        """Post what is due; the keys of summaries that grew (to update in place)."""
+    def _post_due(self, now: datetime, report: DispatchReport) -> None:
+        """Post what is due: failure groups, singles, then the summary of new orders. Each is a
+        new message; a refusal stops the run (what is left stays due for the next)."""
         with self.sessions() as session:
             plan = select_due(session, shop_id=self.shop_id, now=now, rules=self.rules)
-        for due in plan.singles:
-            self._post_alert([claim_single(due, shop_id=self.shop_id, now=now)], now, report)
-        if not plan.batch:
-            return set()
-        # Many new orders: into this minute's summary if there is one (it is updated in
-        # place), else into a new summary.
+        claims = [claim_group(group, shop_id=self.shop_id, now=now) for group in plan.groups]
+        claims += [[claim_single(due, shop_id=self.shop_id, now=now)] for due in plan.singles]
+        if plan.batch:
+            claims.append(claim_batch(plan.batch, shop_id=self.shop_id, now=now))
+        for rows in claims:
+            if not self._sent(rows[0].key, self._publish(rows, self._payload, now), report):
+                return
+
+    def _reconcile(self, now: datetime, report: DispatchReport) -> None:
+        """Claims cut short (left `posting` past the grace period): taken over, looked for in
+        the channel with one read of its history; a message found is recorded (and brought up
+        to date), an alert not found is posted now."""
+        cutoff = now - self.rules.reconcile_after
         with self.sessions() as session:
-            open_summary = queries.latest_alert(
+            stale = queries.alerts_in_state(
                 session,
                 shop_id=self.shop_id,
-                kind=AlertKind.NEW_ORDERS,
-                since=now - self.rules.batch_window,
+                state=AlertState.POSTING,
+                updated_before=cutoff,
+                limit=RETRIES_PER_RUN,
             )
-        if open_summary is not None and open_summary.state == AlertState.POSTED:
-            members = claim_members(
-                plan.batch, shop_id=self.shop_id, now=now, summary_key=open_summary.key
+        mine = []
+        for alert in stale:
+            with transaction(self.sessions) as session:
+                if queries.take_stale_claim(
+                    session, alert_id=alert.id, claimed_before=cutoff, now=now
+                ):
+                    mine.append(alert)
+        if not mine:
+            return
+        since = min(as_utc(alert.created_at) for alert in mine) - LOOK_BACK
+        try:
+            found = self.poster.find([alert.key for alert in mine], since=since)
+        except HistoryBusy as exc:  # the claims, fresh again, are looked for after the grace
+            log.info("cannot look for %d alert(s) cut short yet (%s)", len(mine), exc)
+            return
+        except HistoryUnavailable as exc:
+            log.warning(
+                "%d alert(s) were cut short and the channel cannot say whether they are out "
+                "(%s); posting them again, so they may show twice",
+                len(mine),
+                exc,
             )
-            return {open_summary.key} if self._claim(members) else set()
-        self._post_alert(claim_batch(plan.batch, shop_id=self.shop_id, now=now), now, report)
-        return set()
+            found = {}
+        for alert in mine:
+            if alert.key not in found:
+                if not self._sent(alert.key, self._post(alert, self._payload, now), report):
+                    return
+                continue
+            channel, ts = found[alert.key]
+            with transaction(self.sessions) as session:
+                queries.record_posted(
+                    session, alert_id=alert.id, channel=channel, ts=ts, fingerprint=None, now=now
+                )
+            report.reconciled.append(alert.key)
+            # What it shows now, whatever it showed then; a refusal is tried again next run.
+            if self.update_message(alert.key, now) is None:
+                self._refused_updates.add(alert.key)
 
     def _retry_refused(self, now: datetime, report: DispatchReport) -> None:
         with self.sessions() as session:
@@ -290,24 +338,25 @@ class Outbox:
                     to_state=AlertState.POSTING,
                     now=now,
                 )
-            if not mine:
-                continue
-            if self._post(alert, self._alert_payload, now, retry=True) is Sent.POSTED:
-                report.posted.append(alert.key)
-            else:
-                report.refused.append(alert.key)
+            if mine and not self._sent(alert.key, self._post(alert, self._payload, now), report):
+                return
 
     # updating in place
 
-    def _update_changed(self, now: datetime, report: DispatchReport, grown: set[str]) -> None:
+    def _update_changed(self, now: datetime, report: DispatchReport) -> None:
+        """Re-render the alerts of orders that changed since the last run (and the summaries
+        and groups they are in), and the updates the channel refused last time."""
         with self.sessions() as session:
             changed = {event.order_id for event in self.cursor.unseen(session)}
             shown = queries.alerts_of_orders(
                 session, shop_id=self.shop_id, order_ids=changed, states=SHOWN
             )
-        keys = [a.key for a in shown if a.ts] + sorted(grown | self._refused_updates)
+            members = queries.alerts_of_orders(
+                session, shop_id=self.shop_id, order_ids=changed, states=(AlertState.BATCHED,)
+            )
+        keys = [a.key for a in shown if a.ts] + [m.batch_key for m in members if m.batch_key]
+        ordered = list(dict.fromkeys(keys + sorted(self._refused_updates)))
         self._refused_updates = set()
-        ordered = list(dict.fromkeys(keys))
         for index, key in enumerate(ordered):
             done = self.update_message(key, now)
             if done:
@@ -325,49 +374,15 @@ class Outbox:
             alert = queries.alert_by_key(session, key=key)
             if alert is None or alert.state not in SHOWN or not alert.ts:
                 return False
-            payload = self._alert_payload(session, alert)
+            payload = self._payload(session, alert, now)
         fp = fingerprint(payload)
         if alert.fingerprint == fp:
             return False
         try:
-            self.poster.update(alert.channel or self.poster.channel, alert.ts, payload)
+            self.poster.update(alert.channel or self.poster.channel, alert.ts, payload, key=key)
         except PostRefused as exc:
             log.warning("could not update alert %s in place (%s); trying again later", key, exc)
             return None
         with transaction(self.sessions) as session:
             queries.record_fingerprint(session, alert_id=alert.id, fingerprint=fp, now=now)
         return True
-
-
-# --- what buttons on alerts do -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Handled:
-    done: bool  # this call marked it
-    alert: Alert | None  # None: no such alert
-
-
-def mark_handled(
-    sessions: SessionFactory, *, shop_id: int, key: str, actor: str, now: datetime
-) -> Handled:
-    """Mark a posted alert handled, exactly once however often clicked; the order's history
-    says who did it (a history entry, which would also make the outbox's next run re-render
-    the alert: `Outbox.refresh` does it at once)."""
-    with transaction(sessions) as session:
-        alert = queries.alert_by_key(session, key=key)
-        if alert is None or alert.shop_id != shop_id:
-            return Handled(False, None)
-        done = queries.handle_alert(session, key=key, actor=actor, now=now)
-        if done and alert.order_id is not None:
-            queries.add_event(
-                session,
-                order_id=alert.order_id,
-                at=now,
-                actor=actor,
-                kind=EventKind.ALERT_HANDLED,
-                detail=alert.kind.replace("_", " "),
-            )
-        session.flush()
-        session.refresh(alert)
-        return Handled(done, alert)

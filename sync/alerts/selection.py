@@ -4,21 +4,28 @@ An alert is one (order, event): its `key` is `<kind>:<TikTok order id>` and the 
 holds each key once, so what is due is simply "the order is in this state and has no alert of
 this kind yet". After a crash the next run finds the same things due.
 
-    new_order         an order placed on Etsy (or shipped by TikTok) in the last NEW_WINDOW,
-                      with no alert of any kind yet (a failed one gets its failure alert instead)
-    new_orders        one summary standing for many new orders (more than BATCH_OVER a minute);
-                      each order it covers still gets its own `new_order` row, state `batched`,
-                      whose `batch_key` is the summary's key
-    placement_failed  could not be placed on Etsy (sku_unmatched, sku_ambiguous, …)
-    delivery_failed   TikTok cancelled it for a delivery reason (decided from the reason key)
-    order_cancelled   a buyer or system cancellation of an order whose units were reserved
-    digest            the daily digest, keyed by the local date
+    new_order           an order placed on Etsy (or shipped by TikTok) in the last NEW_WINDOW,
+                        with no alert of any kind yet (a failed one gets its failure alert)
+    new_orders          one summary standing for several new orders that arrive together (more
+                        than BATCH_OVER a minute); each order it covers still gets its own
+                        `new_order` row, state `batched`, whose `batch_key` is the summary's key
+    placement_failed    could not be placed on Etsy (sku_unmatched, sku_ambiguous, …)
+    placement_failures  one alert for several placement failures that arrive together on one
+                        problem (the same reason and failed SKUs); its orders' rows are
+                        `placement_failed`, `batched`, as a summary's are
+    delivery_failed     TikTok cancelled it for a delivery reason (decided from the reason key)
+    order_cancelled     a buyer or system cancellation of an order whose units were reserved
+    digest              the daily digest, keyed by the local date
 
-Selection is pure (`event_due`, `plan_new_orders`) over rows the queries load (`select_due`);
-the tests drive it with `now` passed in. `claim_single` and `claim_batch` build the rows whose
-insertion claims what is due.
+What arrives later is news of its own: it gets a message of its own (a single, or another
+summary or group), never a place in a message already posted.
+
+`event_due` is pure, over rows the queries load (`select_due`); how what is due goes out
+(summaries, failure groups, at most so many a run) is `planning`, pure too; the tests drive both
+with `now` passed in. The `claim_*` functions build the rows whose insertion claims what is due.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +36,16 @@ from storage import queries
 from storage.models import Alert, Order
 from storage.states import AlertKind, AlertState, Placement
 from sync import sections
+from sync.alerts.culprits import failing_skus
+from sync.alerts.planning import (
+    BATCH_OVER,
+    Due,
+    FailureGroup,
+    Plan,
+    group_failures,
+    plan_new_orders,
+    within_budget,
+)
 from sync.clock import as_utc
 
 ORDER_KINDS = (
@@ -41,8 +58,9 @@ SHOWN = (AlertState.POSTED, AlertState.HANDLED)  # alerts with a message to keep
 
 NEW_WINDOW = timedelta(hours=48)  # older orders seen for the first time are not "new"
 CANCEL_WINDOW = timedelta(days=7)  # cancellations older than this are history, not news
-BATCH_OVER = 5  # more new orders than this in BATCH_WINDOW: one summary
 BATCH_WINDOW = timedelta(minutes=1)
+POSTS_PER_RUN = 10  # new messages a run posts (about one a second); the rest wait a run
+RECONCILE_AFTER = timedelta(minutes=10)  # a claim this old was cut short: look, then post
 CANDIDATES = 500  # orders looked at per kind per run; the rest wait for the next run
 
 _SELLER = "SELLER"
@@ -52,13 +70,16 @@ _SETTLED = (Placement.PLACED, Placement.SKIPPED)
 
 @dataclass(frozen=True)
 class AlertRules:
-    """When alerts are due and when new orders are summarised. The defaults are the product's;
-    tests and benchmarks change them."""
+    """When alerts are due, when new orders are summarised, how many messages a run posts, and
+    when a claim left `posting` counts as cut short. The defaults are the product's; tests and
+    benchmarks change them."""
 
     new_window: timedelta = NEW_WINDOW
     cancel_window: timedelta = CANCEL_WINDOW
     batch_over: int = BATCH_OVER
     batch_window: timedelta = BATCH_WINDOW
+    posts_per_run: int = POSTS_PER_RUN
+    reconcile_after: timedelta = RECONCILE_AFTER
 
 
 def key_for(kind: str, subject: str) -> str:
@@ -69,9 +90,19 @@ def subject_of(key: str) -> str:
     return key.partition(":")[2]
 
 
+def _instant(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
 def batch_key(now: datetime) -> str:
     """The key of a summary posted at `now` (one per instant: a later one is another summary)."""
-    return key_for(AlertKind.NEW_ORDERS, now.strftime("%Y%m%dT%H%M%S.%fZ"))
+    return key_for(AlertKind.NEW_ORDERS, _instant(now))
+
+
+def group_key(now: datetime, first_order: str) -> str:
+    """The key of a failure group claimed at `now` whose first order is `first_order` (an order
+    is in one group at most, so no two groups share a key)."""
+    return key_for(AlertKind.PLACEMENT_FAILURES, f"{_instant(now)}.{first_order}")
 
 
 # --- pure selection ----------------------------------------------------------------------
@@ -119,32 +150,6 @@ def event_due(
     ):
         return AlertKind.NEW_ORDER
     return None
-
-
-@dataclass(frozen=True)
-class Due:
-    kind: str
-    key: str
-    order_id: int
-    tiktok_order_id: str
-
-
-@dataclass(frozen=True)
-class Plan:
-    singles: tuple[Due, ...]  # one message each
-    batch: tuple[Due, ...] = ()  # new orders shown together in one summary
-
-
-def plan_new_orders(
-    due: Sequence[Due], *, recent: int, batch_over: int = BATCH_OVER
-) -> tuple[tuple[Due, ...], tuple[Due, ...]]:
-    """(singles, batch): new orders get a message each while few arrive; when more than
-    `batch_over` arrive within the batch window (`recent` already had their own message in it),
-    the rest go into one summary."""
-    new = [d for d in due if d.kind == AlertKind.NEW_ORDER]
-    if len(new) + recent > batch_over:
-        return (), tuple(new)
-    return tuple(new), ()
 
 
 # --- what is due now -------------------------------------------------------------------------
@@ -209,12 +214,45 @@ def select_due(
             due.append(
                 Due(kind, key_for(kind, order.tiktok_order_id), order.id, order.tiktok_order_id)
             )
+    due = _with_problems(session, shop_id=shop_id, due=due, orders=orders)
     recent = queries.count_alerts_since(
         session, shop_id=shop_id, kinds=(AlertKind.NEW_ORDER,), since=now - rules.batch_window
     )
     singles, batch = plan_new_orders(due, recent=recent, batch_over=rules.batch_over)
-    others = tuple(d for d in due if d.kind != AlertKind.NEW_ORDER)
-    return Plan(singles=others + singles, batch=batch)
+    groups, failures = group_failures(due)
+    others = tuple(
+        d for d in due if d.kind not in (AlertKind.NEW_ORDER, AlertKind.PLACEMENT_FAILED)
+    )
+    plan = Plan(singles=failures + others + singles, batch=batch, groups=groups)
+    return within_budget(plan, rules.posts_per_run)
+
+
+def _with_problems(
+    session: Session, *, shop_id: int, due: list[Due], orders: Sequence[Order]
+) -> list[Due]:
+    """`due`, its placement failures told what failed (reason, SKUs, detail)."""
+    failed = {d.order_id for d in due if d.kind == AlertKind.PLACEMENT_FAILED}
+    if not failed:
+        return due
+    by_id = {order.id: order for order in orders}
+    lines = queries.lines_of(session, order_ids=sorted(failed))
+    mappings = queries.sku_mappings(session, shop_id=shop_id)
+    told = []
+    for d in due:
+        if d.order_id in failed:
+            order = by_id[d.order_id]
+            skus = failing_skus(order.failure_detail, lines[d.order_id], mappings)
+            d = Due(
+                d.kind,
+                d.key,
+                d.order_id,
+                d.tiktok_order_id,
+                reason=order.failure_reason,
+                skus=skus,
+                detail=order.failure_detail,
+            )
+        told.append(d)
+    return told
 
 
 # --- the rows that claim an alert -----------------------------------------------------------
@@ -238,20 +276,20 @@ def claim_single(due: Due, *, shop_id: int, now: datetime) -> Alert:
 
 
 def claim_members(
-    batch: Sequence[Due], *, shop_id: int, now: datetime, summary_key: str
+    members: Sequence[Due], *, shop_id: int, now: datetime, summary_key: str
 ) -> list[Alert]:
-    """One `batched` row per new order a summary shows (its key in `batch_key`)."""
+    """One `batched` row per order a summary or a group shows (its key in `batch_key`)."""
     return [
         _claim(
             d.key,
-            AlertKind.NEW_ORDER,
+            d.kind,
             shop_id=shop_id,
             now=now,
             order_id=d.order_id,
             state=AlertState.BATCHED,
             batch_key=summary_key,
         )
-        for d in batch
+        for d in members
     ]
 
 
@@ -260,6 +298,22 @@ def claim_batch(batch: Sequence[Due], *, shop_id: int, now: datetime) -> list[Al
     key = batch_key(now)
     summary = _claim(key, AlertKind.NEW_ORDERS, shop_id=shop_id, now=now)
     return [summary, *claim_members(batch, shop_id=shop_id, now=now, summary_key=key)]
+
+
+def claim_group(group: FailureGroup, *, shop_id: int, now: datetime) -> list[Alert]:
+    """The rows that claim the alert of a failure group: the group's first (with what it is
+    about), then one per order in it."""
+    key = group_key(now, group.members[0].tiktok_order_id)
+    head = _claim(
+        key,
+        AlertKind.PLACEMENT_FAILURES,
+        shop_id=shop_id,
+        now=now,
+        failure_reason=group.reason,
+        failure_detail=group.members[0].detail,
+        failed_skus=json.dumps(list(group.skus)) if group.skus else None,
+    )
+    return [head, *claim_members(group.members, shop_id=shop_id, now=now, summary_key=key)]
 
 
 def claim_digest(day: str, *, shop_id: int, now: datetime) -> Alert:

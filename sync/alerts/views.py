@@ -1,20 +1,25 @@
-"""What an alert, a summary of new orders and the daily digest show, loaded from the database.
+"""What an alert, a summary of new orders, a failure group and the daily digest show, loaded
+from the database.
 
 The views hold rows only; `commands.alerts` turns them into words. No buyer contact data is
 stored, so none is here.
 """
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from sqlmodel import Session
 
 from storage import queries
 from storage.models import Alert, FetchState, Order, OrderEvent, OrderLine, Reservation
-from storage.states import AlertKind
+from storage.states import AlertKind, Placement
 from sync import sections
+from sync.alerts.culprits import failing_skus
+from sync.alerts.selection import NEW_WINDOW
 
-MEMBERS_SHOWN = 10  # orders a summary message lists; "View all" shows the rest
+MEMBERS_SHOWN = 10  # orders a summary or group message lists; "View all" shows the rest
+GROUPS = (AlertKind.NEW_ORDERS, AlertKind.PLACEMENT_FAILURES)  # alerts that stand for orders
 
 
 @dataclass(frozen=True)
@@ -31,39 +36,66 @@ class AlertView:
     events: list[OrderEvent] = field(default_factory=list)  # newest first
     members: list[Order] = field(default_factory=list)  # a summary's orders, oldest first
     member_count: int = 0
+    window: timedelta | None = None  # a summary: how new its orders are (created within)
+    # A placement failure, or a group of them: the reason, detail and TikTok SKUs that failed.
+    failure_reason: str | None = None
+    failure_detail: str | None = None
+    failed_skus: tuple[str, ...] = ()
+    failing: int = 0  # a group: how many of its orders still fail
 
 
 def _oldest_first(orders: list[Order]) -> list[Order]:
     return sorted(orders, key=lambda o: (o.created_at, o.id))
 
 
-def load_view(session: Session, alert: Alert) -> AlertView:
+def load_view(session: Session, alert: Alert, *, new_window: timedelta = NEW_WINDOW) -> AlertView:
     base = {
         "key": alert.key,
         "kind": alert.kind,
         "state": alert.state,
         "handled_by": alert.handled_by,
     }
-    if alert.kind == AlertKind.NEW_ORDERS:
+    if alert.kind in GROUPS:
         members = queries.summary_members(session, shop_id=alert.shop_id, batch_key=alert.key)
+        more = {"window": new_window} if alert.kind == AlertKind.NEW_ORDERS else {}
+        if alert.kind == AlertKind.PLACEMENT_FAILURES:
+            more = {
+                "failure_reason": alert.failure_reason,
+                "failure_detail": alert.failure_detail,
+                "failed_skus": tuple(json.loads(alert.failed_skus or "[]")),
+                "failing": sum(1 for o in members if o.placement == Placement.FAILED),
+            }
         return AlertView(
-            **base, members=_oldest_first(members[:MEMBERS_SHOWN]), member_count=len(members)
+            **base,
+            members=_oldest_first(members)[:MEMBERS_SHOWN],
+            member_count=len(members),
+            **more,
         )
     order = session.get(Order, alert.order_id) if alert.order_id else None
     if order is None:
         return AlertView(**base)
+    lines = queries.lines_of(session, order_ids=[order.id])[order.id]
+    failed: dict = {}
+    if alert.kind == AlertKind.PLACEMENT_FAILED and order.placement == Placement.FAILED:
+        mappings = queries.sku_mappings(session, shop_id=alert.shop_id)
+        failed = {
+            "failure_reason": order.failure_reason,
+            "failure_detail": order.failure_detail,
+            "failed_skus": failing_skus(order.failure_detail, lines, mappings),
+        }
     return AlertView(
         **base,
         order=order,
-        lines=queries.lines_of(session, order_ids=[order.id])[order.id],
+        lines=lines,
         reservations=queries.reservations_of(session, order_ids=[order.id])[order.id],
         events=queries.events_of(session, order_id=order.id, limit=20),
+        **failed,
     )
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Every order a `new_orders` summary stands for (what "View all" lists)."""
+    """Every order a summary or a failure group stands for (what "View all" lists)."""
 
     key: str
     orders: list[Order]  # oldest first
@@ -71,10 +103,12 @@ class Summary:
     reservations: dict[int, list[Reservation]]
 
 
-def load_summary(session: Session, *, shop_id: int, key: str) -> Summary | None:
-    """The orders a `new_orders` summary stands for, or None for an unknown summary."""
+def load_summary(
+    session: Session, *, shop_id: int, key: str, kind: str = AlertKind.NEW_ORDERS
+) -> Summary | None:
+    """The orders the `kind` alert `key` stands for, or None for an unknown one."""
     alert = queries.alert_by_key(session, key=key)
-    if alert is None or alert.kind != AlertKind.NEW_ORDERS or alert.shop_id != shop_id:
+    if alert is None or alert.kind != kind or alert.shop_id != shop_id:
         return None
     orders = _oldest_first(queries.summary_members(session, shop_id=shop_id, batch_key=key))
     ids = [order.id for order in orders]

@@ -52,7 +52,7 @@ def test_a_new_and_a_failed_order_each_get_one_alert_and_none_repeats(
     assert len(posted) == 2
     (new,) = [m for m in posted if fine in m.text]
     (failed,) = [m for m in posted if failing in m.text]
-    assert button_ids(new) == [actions.VIEW_ORDER, actions.CANCEL_START]
+    assert button_ids(new) == [actions.CANCEL_START, actions.VIEW_ORDER]
     assert {actions.RETRY_PLACEMENT, actions.MAP_SKU_START, actions.CANCEL_START} <= set(
         button_ids(failed)
     )
@@ -94,7 +94,7 @@ def test_a_cancel_updates_the_alert_in_place(core, shops, slack_api, poster):
     assert dispatcher.dispatch().updated == []  # unchanged since: no further edit
 
 
-def test_many_new_orders_make_one_summary_that_grows_in_place(core, shops, slack_api, poster):
+def test_many_new_orders_make_one_summary_and_later_ones_a_new_one(core, shops, slack_api, poster):
     skus = unique_skus(shops, 3)
     first_wave = [shops.tiktok.add_order(skus=[skus[i % 3]])["id"] for i in range(7)]
     engine = core.services.engine
@@ -106,20 +106,26 @@ def test_many_new_orders_make_one_summary_that_grows_in_place(core, shops, slack
     (summary,) = alerts(slack_api)
     assert len(report.posted) == 1 and report.posted[0].startswith("new_orders:")
     assert button_ids(summary) == [actions.VIEW_ALL_NEW]
-    assert "7 new TikTok orders" in summary.text
+    assert "7 new TikTok orders in the last 48 h" in summary.text
     second_wave = [shops.tiktok.add_order(skus=[skus[0]])["id"] for _ in range(2)]
     engine.fetch()
-    grown = dispatcher.dispatch()
-    assert grown.posted == [] and grown.updated == [report.posted[0]]
-    (summary,) = alerts(slack_api)
-    assert "9 new TikTok orders" in summary.text and summary.edits == 1
+    later = dispatcher.dispatch()
+    (again,) = later.posted
+    assert again.startswith("new_orders:") and later.updated == []  # news: a new message
+    first, second = alerts(slack_api)
+    assert "7 new TikTok orders" in first.text and first.edits == 0
+    assert "2 new TikTok orders" in second.text
+    assert not slack_api.calls("chat.update")
     assert build_outbox(core.services, poster).dispatch().posted == []  # each order is covered once
 
     view = execute(
         ViewAllNew(report.posted[0]), Context(core.services, Actor("U0SOMEONE", is_admin=False))
     )
     (table,) = [block for block in view.blocks if isinstance(block, Table)]
-    assert view.ok and sorted(row[0] for row in table.rows) == sorted(first_wave + second_wave)
+    assert view.ok and sorted(row[0] for row in table.rows) == sorted(first_wave)
+    other = execute(ViewAllNew(again), Context(core.services, Actor("U1", is_admin=False)))
+    (table,) = [block for block in other.blocks if isinstance(block, Table)]
+    assert sorted(row[0] for row in table.rows) == sorted(second_wave)
     unknown = execute(ViewAllNew("new_orders:nope"), Context(core.services, Actor("U1", False)))
     assert not unknown.ok
 
@@ -195,14 +201,14 @@ class RefusingOnce:
     def render(self, reply):
         return self._poster.render(reply)
 
-    def post(self, payload):
-        return self._poster.post(payload)
+    def post(self, payload, *, key):
+        return self._poster.post(payload, key=key)
 
-    def update(self, channel, ts, payload):
+    def update(self, channel, ts, payload, *, key):
         if not self.refused:
             self.refused += 1
             raise PostRefused("ratelimited")
-        self._poster.update(channel, ts, payload)
+        self._poster.update(channel, ts, payload, key=key)
 
 
 def test_a_refused_update_is_tried_again_on_the_next_run(core, shops, slack_api, poster):

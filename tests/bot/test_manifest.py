@@ -118,7 +118,11 @@ def test_the_slash_command_is_the_one_the_listener_binds(manifest):
 
 
 def test_scopes_are_the_few_the_features_need(manifest):
-    assert manifest["oauth_config"]["scopes"] == {"bot": ["commands", "chat:write"]}
+    assert manifest["oauth_config"]["scopes"] == {
+        "bot": ["commands", "chat:write", "channels:history", "groups:history"]
+    }
+    for scope in ("channels:history", "groups:history"):  # said why, in the file
+        assert f"{scope}" in MANIFEST.read_text().split("_metadata:")[0]
 
 
 def test_settings(manifest):

@@ -110,7 +110,7 @@ ALERTS = [
         [f"New order {OID}"],
         {"Items": "MUG-1 ×1 → listing 7 / ETSY-MUG", "Status": "Awaiting Shipment"},
         [],
-        [actions.VIEW_ORDER, actions.CANCEL_START],
+        [actions.CANCEL_START, actions.VIEW_ORDER],
         id="new-order",
     ),
     pytest.param(
@@ -156,7 +156,7 @@ ALERTS = [
             "Status": "Failed · Awaiting Shipment · sku_unmatched",
         },
         [Byline("Retried by ", "U0ADMIN", " at 2026-05-04 11:00 UTC")],
-        [actions.CANCEL_START, actions.RETRY_PLACEMENT, actions.MAP_SKU_START, actions.VIEW_ORDER],
+        [actions.RETRY_PLACEMENT, actions.MAP_SKU_START, actions.CANCEL_START, actions.VIEW_ORDER],
         id="placement-failed-and-retried",
     ),
     pytest.param(

@@ -31,9 +31,11 @@ from commands.types import (
     MarkHandled,
     Restock,
     Retry,
+    RetryAll,
     Show,
     Status,
     Unmap,
+    ViewAllFailed,
     ViewAllNew,
 )
 from sync.sections import Section
@@ -236,6 +238,8 @@ def one_of_each(order_id: str) -> dict:
         Retry: Retry(order_id),
         Restock: Restock(order_id),
         MarkHandled: MarkHandled(f"new_order:{order_id}"),
+        RetryAll: RetryAll(f"placement_failures:{order_id}"),
+        ViewAllFailed: ViewAllFailed(f"placement_failures:{order_id}"),
     }
     assert set(samples) == set(get_args(Command))  # a new command gets a sample here
     return samples

@@ -16,8 +16,10 @@ from commands.types import (
     MarkHandled,
     Restock,
     Retry,
+    RetryAll,
     Show,
     Status,
+    ViewAllFailed,
     ViewAllNew,
 )
 from sync.sections import Section
@@ -39,6 +41,8 @@ BUTTONS = [
     (actions.PAGE, "awaiting-shipment|3", Status(Section.AWAITING_SHIPMENT, 3)),
     (actions.PAGE, "all|2", Status(None, 2)),
     (actions.VIEW_ALL_NEW, "new_orders:7", ViewAllNew("new_orders:7")),
+    (actions.RETRY_ALL, "placement_failures:7", RetryAll("placement_failures:7")),
+    (actions.VIEW_ALL_FAILED, "placement_failures:7", ViewAllFailed("placement_failures:7")),
     (actions.FETCH_NOW, "fetch", Fetch()),
     (actions.MAPPINGS_PAGE, "2", Mappings(2)),
 ]

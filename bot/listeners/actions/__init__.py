@@ -8,7 +8,9 @@ from bot.listeners.actions.mappings_page import mappings_page_run
 from bot.listeners.actions.mark_handled import mark_handled_run
 from bot.listeners.actions.page import page_run
 from bot.listeners.actions.restock import restock_run
+from bot.listeners.actions.retry_all import retry_all_run
 from bot.listeners.actions.retry_placement import retry_placement_run
+from bot.listeners.actions.view_all_failed import view_all_failed_run
 from bot.listeners.actions.view_all_new import view_all_new_run
 from bot.listeners.actions.view_order import view_order_run
 from bot.listeners.run import ack_click
@@ -31,5 +33,7 @@ def register(app: App) -> None:
         (ids.FETCH_NOW, fetch_now_run),
         (ids.MARK_HANDLED, mark_handled_run),
         (ids.VIEW_ALL_NEW, view_all_new_run),
+        (ids.RETRY_ALL, retry_all_run),
+        (ids.VIEW_ALL_FAILED, view_all_failed_run),
     ):
         app.action(action_pattern(action_id))(ack=ack_click, lazy=[run])

@@ -3,7 +3,18 @@ behind it: on messages in a channel or ephemeral, on App Home and in modals."""
 
 from commands import actions, policy
 from commands.context import Actor
-from commands.types import Cancel, Fetch, Map, MarkHandled, Restock, Retry, Show, Status, Unmap
+from commands.types import (
+    Cancel,
+    Fetch,
+    Map,
+    MarkHandled,
+    Restock,
+    Retry,
+    RetryAll,
+    Show,
+    Status,
+    Unmap,
+)
 from tests.utils.ids import ADMIN, CHANNEL, GUEST
 from tests.utils.slack_flows import click, responses
 
@@ -70,6 +81,7 @@ def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack
         (actions.RESTOCK, order_id, Restock),
         (actions.MAP_SKU_START, "SKU-1", Map),
         (actions.MARK_HANDLED, f"delivery_failed:{order_id}", MarkHandled),
+        (actions.RETRY_ALL, f"placement_failures:{order_id}", RetryAll),
     ]
     # every admin-only command that has a button (unmap is typed only)
     assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY) - {Unmap}

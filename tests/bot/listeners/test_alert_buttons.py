@@ -156,3 +156,49 @@ def test_view_all_lists_every_order_of_a_summary(core, shops, http_runner, pilot
     (answer,) = replies(slack_api, "v")
     assert answer["response_type"] == "ephemeral"
     assert all(order_id in str(answer) for order_id in ids)
+
+
+# A failure group: Retry all for admins only, once however often clicked, the group's message
+# updated in place; View all for anyone, privately.
+
+
+def test_retry_all_and_view_all_from_the_group_alert(core, shops, http_runner, pilot, slack_api):
+    ids = [shops.tiktok.add_order(skus=["PIN-SOLDOUT"])["id"] for _ in range(3)]
+    core.services.engine.fetch()
+    (key,) = pilot.outbox.dispatch().posted
+    (group,) = alerts(slack_api)
+    assert group.text == "3 orders could not be placed: not enough Etsy stock of PIN-SOLDOUT"
+    assert button_ids(group) == [actions.RETRY_ALL, actions.VIEW_ALL_FAILED]
+
+    def press(action_id: str, user: str, reply_key: str) -> dict:
+        answer = click(
+            http_runner.url,
+            action_id,
+            key,
+            user=user,
+            response_url=slack_api.response_url(reply_key),
+            ts=group.ts,
+        )
+        assert answer.status == 200
+        (reply,) = replies(slack_api, reply_key)
+        return reply
+
+    refused = press(actions.RETRY_ALL, GUEST, "g")
+    assert "Only orderbot admins can retry placements" in str(refused)
+    listed = press(actions.VIEW_ALL_FAILED, GUEST, "v")
+    assert listed["response_type"] == "ephemeral" and all(i in str(listed) for i in ids)
+
+    listing = next(k[0] for k in shops.etsy.quantities() if k[1] == "PIN-SOLDOUT")
+    shops.etsy.set_quantity(listing, "PIN-SOLDOUT", 10)  # restocked on Etsy
+    done = press(actions.RETRY_ALL, ADMIN, "a")
+    again = press(actions.RETRY_ALL, ADMIN, "b")
+
+    assert "Retried 3 order(s): 3 placed, 0 still failed." in str(done)
+    assert "fails any more" in str(again)
+    assert stock(shops, "PIN-SOLDOUT") == 7  # each order's unit taken once
+    (update,) = slack_api.wait_for(lambda: slack_api.calls("chat.update"))
+    assert update.body["ts"] == group.ts
+    (shown,) = [m for m in alerts(slack_api) if m.ts == group.ts]
+    assert "None of the 3 fails any more." in str(shown.blocks)
+    assert button_ids(shown) == [actions.VIEW_ALL_FAILED]
+    assert len(alerts(slack_api)) == 1  # fixed in place: no new message

@@ -36,13 +36,13 @@ class Channel:
         self.updates: list[tuple[str, str, dict]] = []
         self.refusing: str | None = None
 
-    def post(self, payload):
+    def post(self, payload, *, key):
         if self.refusing:
             raise PostRefused(self.refusing)
         self.posts.append(payload)
         return self.channel, f"{len(self.posts)}.000"
 
-    def update(self, channel, ts, payload):
+    def update(self, channel, ts, payload, *, key):
         if self.refusing:
             raise PostRefused(self.refusing)
         self.updates.append((channel, ts, payload))
@@ -141,18 +141,21 @@ def test_a_summary_finds_its_orders_by_its_batch_key(sessions, shop_id):
     assert sorted(m.key for m in members) == sorted(f"new_order:{oid}" for oid in wave)
     assert {m.state for m in members} == {AlertState.BATCHED}
     grown = add_orders(sessions, shop_id, 2, at=NOW + timedelta(seconds=20))
-    report = box.dispatch(NOW + timedelta(seconds=20))  # the same minute: the summary grows
-    assert (report.posted, report.updated) == ([], [summary])
-    assert channel.updates[-1][2]["count"] == 9
+    report = box.dispatch(NOW + timedelta(seconds=20))  # the same minute: news of its own
+    (again,) = report.posted
+    assert again.startswith("new_orders:") and again != summary and report.updated == []
+    assert channel.updates == [] and channel.posts[-1]["count"] == 2
 
     later = add_orders(sessions, shop_id, 6, at=NOW + timedelta(minutes=2))
     (other,) = box.dispatch(NOW + timedelta(minutes=2)).posted
     with sessions() as session:
         first = load_summary(session, shop_id=shop_id, key=summary)
-        second = load_summary(session, shop_id=shop_id, key=other)
+        second = load_summary(session, shop_id=shop_id, key=again)
+        third = load_summary(session, shop_id=shop_id, key=other)
         assert load_summary(session, shop_id=shop_id + 1, key=summary) is None
-    assert [o.tiktok_order_id for o in first.orders] == wave + grown
-    assert [o.tiktok_order_id for o in second.orders] == later
+    assert [o.tiktok_order_id for o in first.orders] == wave
+    assert [o.tiktok_order_id for o in second.orders] == grown
+    assert [o.tiktok_order_id for o in third.orders] == later
 
 
 def test_a_refused_alert_waits_longer_each_time_and_keeps_its_error(sessions, shop_id):
@@ -180,7 +183,7 @@ def test_a_refused_alert_waits_longer_each_time_and_keeps_its_error(sessions, sh
     assert len(channel.posts) == 1
 
 
-def test_a_refused_digest_gives_its_claim_up_and_a_later_try_posts_it(sessions, shop_id):
+def test_a_refused_digest_is_tried_again_by_the_next_runs_and_posted_once(sessions, shop_id):
     channel = Channel()
     box = outbox(sessions, shop_id, channel)
     (failed,) = add_orders(sessions, shop_id, 1, section="failed", placement="failed")
@@ -188,9 +191,11 @@ def test_a_refused_digest_gives_its_claim_up_and_a_later_try_posts_it(sessions, 
     channel.refusing = "channel_not_found"
 
     assert not box.post_digest(now=NOW, zone=tokyo)
-    assert row(sessions, "digest:2026-05-04") is None
+    stored = row(sessions, "digest:2026-05-04")
+    assert (stored.state, stored.last_error) == (AlertState.PENDING, "channel_not_found")
     channel.refusing = None
-    assert box.post_digest(now=NOW, zone=tokyo)
+    assert not box.post_digest(now=NOW + timedelta(minutes=1), zone=tokyo)  # still its claim
+    assert box.dispatch(NOW + timedelta(seconds=31)).posted == ["digest:2026-05-04"]
     assert not box.post_digest(now=NOW + timedelta(hours=1), zone=tokyo)  # one a day
     assert channel.posts == [{"day": "2026-05-04", "failed": [failed]}]
     assert row(sessions, "digest:2026-05-04").ts == "1.000"
@@ -276,13 +281,13 @@ def test_an_alert_run_asked_for_during_another_waits_for_it(core, shops, poster,
         render = staticmethod(poster.render)
         update = staticmethod(poster.update)
 
-        def post(self, payload):
+        def post(self, payload, *, key):
             if not runs:  # the order changes while its alert is being posted, and a kick comes
                 engine.cancel(order_id, "seller_cancel_reason_out_of_stock", actor=ADMIN)
                 runs.append(threading.Thread(target=lambda: (outbox.dispatch(), second_ran.set())))
                 runs[0].start()
                 second_ran.wait(timeout=1)  # returns at once only if the kick ran alongside
-            return poster.post(payload)
+            return poster.post(payload, key=key)
 
     outbox = build_outbox(core.services, ChangedWhilePosting())
     assert outbox.dispatch().posted == [f"new_order:{order_id}"]

@@ -139,7 +139,7 @@ def due(n: int, kind=AlertKind.NEW_ORDER) -> list[Due]:
         (6, 0, 0, 6),
         (3, 2, 3, 0),
         (3, 3, 0, 3),
-        (1, 5, 0, 1),
+        (1, 5, 1, 0),  # one order alone is never a summary
     ],
 )
 def test_few_new_orders_go_one_by_one_many_in_one_summary(arriving, recent, singles, batched):
