@@ -13,3 +13,11 @@ FETCH_NOW = "fetch_now"
 
 CANCEL_FORM = "order_cancel_form"
 MAP_SKU_FORM = "sku_map_form"
+
+# A grid row's overflow menu: each option's value is "<action_id>|<value>" of the button it
+# stands for (`menu_value`), so one listener serves every row and every choice.
+ROW_MENU = "order_menu"
+
+
+def menu_value(action_id: str, value: str) -> str:
+    return f"{action_id}|{value}"

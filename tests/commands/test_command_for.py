@@ -38,6 +38,7 @@ BUTTONS = [
     (actions.PAGE, "all|2", Status(None, 2)),
     (actions.VIEW_ALL_NEW, "new_orders:7", ViewAllNew("new_orders:7")),
     (actions.FETCH_NOW, "fetch", Fetch()),
+    (actions.ROW_MENU, f"{actions.VIEW_ORDER}|{OID}", Show(OID)),
 ]
 
 
