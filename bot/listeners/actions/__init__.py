@@ -5,6 +5,7 @@ from bot.listeners.actions.cancel_start import cancel_start_run
 from bot.listeners.actions.fetch_now import fetch_now_run
 from bot.listeners.actions.map_sku_start import map_sku_start_run
 from bot.listeners.actions.mark_handled import mark_handled_run
+from bot.listeners.actions.order_menu import order_menu_run
 from bot.listeners.actions.page import page_run
 from bot.listeners.actions.restock import restock_run
 from bot.listeners.actions.retry_placement import retry_placement_run
@@ -29,5 +30,6 @@ def register(app: App) -> None:
         (ids.FETCH_NOW, fetch_now_run),
         (ids.MARK_HANDLED, mark_handled_run),
         (ids.VIEW_ALL_NEW, view_all_new_run),
+        (ids.ROW_MENU, order_menu_run),
     ):
         app.action(action_pattern(action_id))(ack=ack_click, lazy=[run])
