@@ -158,7 +158,7 @@ _SENTENCES = {
     EventKind.DELIVERY_FAILED: _delivery_failed,
     EventKind.RESTOCK: lambda _detail: "Restock asked",
     EventKind.RESTORED: _after_prefix("gave back on Etsy:", "Stock given back"),
-    EventKind.RESTORE_FAILED: _sentence,
+    EventKind.RESTORE_FAILED: lambda detail: _sentence(detail) or "Stock not given back",
     EventKind.AUTO_COMPLETED: _after_prefix("", "Completed automatically"),
     EventKind.ALERT_HANDLED: lambda detail: (
         "Alert marked handled" + (f" ({detail})" if detail else "")

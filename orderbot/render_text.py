@@ -53,11 +53,21 @@ def _block(block: Block, width: int) -> str:
             )
             return _table(("When", "Who", "What"), rows, width)
         case Actions(buttons):
-            return " ".join(f"[{_clean(button.label)}]" for button in buttons)
+            return _buttons([f"[{_clean(button.label)}]" for button in buttons], width)
         case Byline(before, actor, after):
             who = f"@{actor}" if block.mentions else actor or ""
             return _wrap(before + who + after, width)
     raise TypeError(f"unknown block {block!r}")
+
+
+def _buttons(labels: list[str], width: int) -> str:
+    """Buttons on as few lines as fit, never one split over two."""
+    lines = [""]
+    for label in labels:
+        if lines[-1] and _width(lines[-1]) + 1 + _width(label) > width:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {label}" if lines[-1] else label
+    return "\n".join(lines)
 
 
 def _wrap(text: str, width: int) -> str:
