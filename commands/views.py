@@ -256,8 +256,8 @@ def order_detail(
         ("Price", price(order)),
         ("On Etsy", placement_text(order, was_on_hold=was_on_hold(events))),
     ]
-    if cancelled:
-        facts.append(("Cancel reason", cancellation_text(order)))
+    if cancelled and order.failure_reason not in sections.DELIVERY_FAILURES:
+        facts.append(("Cancel reason", cancellation_text(order)))  # else "Why" tells it
     if order.failure_reason and (
         not cancelled or order.failure_reason in sections.DELIVERY_FAILURES
     ):
@@ -324,6 +324,9 @@ def placement_text(order: Order, *, was_on_hold: bool = False) -> str:
         if was_on_hold:
             return "nothing was reserved (it was on hold)"
         return "nothing was reserved (cancelled before it was placed)"
+    owed_back = order.placement == "placed" and order.tiktok_status == sections.CANCELLED
+    if owed_back and order.failure_reason not in sections.DELIVERY_FAILURES:
+        return "being given back (the order is cancelled)"  # the next settle gives it back
     return {
         "waiting": "not yet (waiting for payment or the hold period)",
         "pending": "queued for placement",

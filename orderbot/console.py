@@ -157,10 +157,9 @@ class ConsoleSession:
             return refuse(f"No button [{label}] on the last reply (its buttons: {shown}).")
         if button.confirm is not None:
             self._confirming = button
-            confirm = button.confirm
             question = (
-                f"{confirm.title} {confirm.text} Type yes to {confirm.confirm.lower()}, "
-                "anything else to leave it."
+                f"{button.confirm.title} {button.confirm.text} Type yes to go ahead, anything "
+                "else to leave it."
             )
             return Reply(text=question, ok=False)  # asking changed nothing: the last reply stays
         return self._run(button)

@@ -13,7 +13,7 @@ from commands.parse import parse
 from commands.replies import History, KeyValues, Table
 from commands.types import Cancel, Fetch, Help, Show, Status
 from orderbot.render_text import render_text
-from storage.models import OrderEvent
+from storage.models import Order, OrderEvent
 from storage.states import EventKind, FailureReason
 from sync.sections import Section
 
@@ -131,3 +131,17 @@ def test_the_fetch_summary_says_what_it_read_and_why_orders_failed(core, shops):
     facts = dict(next(b for b in again.blocks if isinstance(b, KeyValues)).items)
     seen = int(facts["Orders seen"].split()[0])
     assert seen == 0 or facts["Orders seen"] == f"{seen} ({seen} re-read, unchanged)"
+
+
+def test_a_cancelled_order_whose_stock_is_still_out_says_it_is_being_given_back():
+    def order(**fields):
+        return Order(
+            tiktok_order_id="1", tiktok_status="CANCELLED", fulfilled_by="SELLER", **fields
+        )
+
+    assert views.placement_text(order(placement="placed")) == (
+        "being given back (the order is cancelled)"
+    )
+    lost = order(placement="placed", failure_reason="package_lost")
+    assert views.placement_text(lost) == "stock reserved"  # a failed delivery waits for Restock
+    assert views.placement_text(order(placement="restored")) == "stock given back"
