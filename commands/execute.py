@@ -177,7 +177,7 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
     done = ctx.services.engine.cancel(order.tiktok_order_id, reason.key, actor=ctx.actor.id)
     text = (
         f"Order {done.tiktok_order_id} cancelled on TikTok Shop ({reason.label}). "
-        f"Etsy stock: {views.placement_text(done, was_on_hold=held)}."
+        f"Etsy stock: {views.stock_text(done, was_on_hold=held)}."
     )
     return Reply(text=text, blocks=(Paragraph(text),), public=True)
 

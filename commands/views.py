@@ -254,7 +254,7 @@ def order_detail(
         ("Fulfilled by", fulfilled_by(order)),
         ("Created", when(order.created_at)),
         ("Price", price(order)),
-        ("On Etsy", placement_text(order, was_on_hold=was_on_hold(events))),
+        ("On Etsy", stock_text(order, was_on_hold=was_on_hold(events))),
     ]
     if cancelled and order.failure_reason not in sections.DELIVERY_FAILURES:
         facts.append(("Cancel reason", cancellation_text(order)))  # else "Why" tells it
@@ -324,9 +324,6 @@ def placement_text(order: Order, *, was_on_hold: bool = False) -> str:
         if was_on_hold:
             return "nothing was reserved (it was on hold)"
         return "nothing was reserved (cancelled before it was placed)"
-    owed_back = order.placement == "placed" and order.tiktok_status == sections.CANCELLED
-    if owed_back and order.failure_reason not in sections.DELIVERY_FAILURES:
-        return "being given back (the order is cancelled)"  # the next settle gives it back
     return {
         "waiting": "not yet (waiting for payment or the hold period)",
         "pending": "queued for placement",
@@ -336,6 +333,15 @@ def placement_text(order: Order, *, was_on_hold: bool = False) -> str:
         "restored": "stock given back",
         "restock": "giving stock back",
     }.get(order.placement, order.placement)
+
+
+def stock_text(order: Order, *, was_on_hold: bool = False) -> str:
+    """`placement_text`, and for a cancelled order whose units are still out (the settle that
+    gives them back runs next, or another worker holds the stock) that they are on their way."""
+    owed_back = order.placement == "placed" and order.tiktok_status == sections.CANCELLED
+    if owed_back and order.failure_reason not in sections.DELIVERY_FAILURES:
+        return "being given back (the order is cancelled)"
+    return placement_text(order, was_on_hold=was_on_hold)
 
 
 def fetch_summary(summary: FetchSummary) -> Reply:

@@ -139,9 +139,9 @@ def test_a_cancelled_order_whose_stock_is_still_out_says_it_is_being_given_back(
             tiktok_order_id="1", tiktok_status="CANCELLED", fulfilled_by="SELLER", **fields
         )
 
-    assert views.placement_text(order(placement="placed")) == (
+    assert views.stock_text(order(placement="placed")) == (
         "being given back (the order is cancelled)"
     )
     lost = order(placement="placed", failure_reason="package_lost")
-    assert views.placement_text(lost) == "stock reserved"  # a failed delivery waits for Restock
-    assert views.placement_text(order(placement="restored")) == "stock given back"
+    assert views.stock_text(lost) == "stock reserved"  # a failed delivery waits for Restock
+    assert views.stock_text(order(placement="restored")) == "stock given back"
