@@ -18,6 +18,7 @@ from commands.replies import (
     Paragraph,
     Reply,
     SelectField,
+    Table,
 )
 from commands.types import Command, Fetch, Help, Invalid
 from orderbot.render_text import render_text
@@ -84,11 +85,13 @@ def without_form(reply: Reply) -> Reply:
     select = next((f for f in form.fields if isinstance(f, SelectField)), None)
     if not form.typed or select is None:
         return refuse(f"{reply.text}: that needs a form, which orderbot exec cannot show.")
-    text = f"{reply.text}: orderbot exec cannot ask, so give it in the command. One of:"
-    commands = "\n".join(
-        f'orderbot exec "{form.typed.format(choice=label.lower())}"' for _, label in select.options
+    text = f"{reply.text}: orderbot exec cannot ask, so give it in the command."
+    commands = tuple(
+        (f'orderbot exec "{form.typed.format(choice=label.lower())}"',)
+        for _, label in select.options
     )
-    return Reply(text=text, blocks=(Paragraph(text), Paragraph(commands)), ok=False)
+    # A table's first column is never wrapped: each command stays whole, ready to copy.
+    return Reply(text=text, blocks=(Paragraph(text), Table(("Run one of",), commands)), ok=False)
 
 
 CONSOLE_HELP = (
