@@ -18,3 +18,11 @@ CANCEL_FORM = "order_cancel_form"
 MAP_SKU_FORM = "sku_map_form"
 # The Map form's Etsy SKU field: a search (Slack's external select) the app answers.
 ETSY_SKU_FIELD = "etsy_sku"
+
+# A grid row's overflow menu: each option's value is "<action_id>|<value>" of the button it
+# stands for (`menu_value`), so one listener serves every row and every choice.
+ROW_MENU = "order_menu"
+
+
+def menu_value(action_id: str, value: str) -> str:
+    return f"{action_id}|{value}"

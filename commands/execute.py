@@ -1,8 +1,8 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, views
+from commands import actions, failure_groups, mappings, policy, views, words
 from commands.context import Context
-from commands.parse import USAGE
+from commands.parse import EXAMPLE_NOTE, USAGE
 from commands.replies import (
     Actions,
     Button,
@@ -37,7 +37,7 @@ from commands.types import (
 )
 from storage import queries
 from sync import alerts, cancel_reasons, sections
-from sync.engine import EngineError
+from sync.engine import EngineError, OrderNotFound
 from sync.errors import MarketplaceError
 
 CANCELLABLE = sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}
@@ -49,6 +49,9 @@ def execute(command: Command, ctx: Context) -> Reply:
         return refusal
     try:
         return _HANDLERS[type(command)](command, ctx)
+    except OrderNotFound as exc:
+        order_id = getattr(command, "order_id", None)
+        return refuse(words.not_found(order_id) if order_id else str(exc))
     except EngineError as exc:
         return refuse(str(exc))
     except MarketplaceError as exc:
@@ -65,16 +68,18 @@ def _help(_command: Help, _ctx: Context) -> Reply:
         blocks=(
             Heading("orderbot — TikTok Shop orders, placed on Etsy"),
             KeyValues(USAGE),
+            Paragraph(EXAMPLE_NOTE),
         ),
     )
 
 
 def _invalid(command: Invalid, _ctx: Context) -> Reply:
-    return Reply(
-        text=command.message,
-        blocks=(Paragraph(command.message), Paragraph("Type /orders help for the commands.")),
-        ok=False,
-    )
+    # A message may start with the command's name ("show needs an order id"): a sentence.
+    message = command.message[:1].upper() + command.message[1:]
+    blocks = [Paragraph(message)]
+    if "/orders help" not in message:  # one pointer to help is enough
+        blocks.append(Paragraph("Type /orders help for the commands."))
+    return Reply(text=message, blocks=tuple(blocks), ok=False)
 
 
 def _fetch(_command: Fetch, ctx: Context) -> Reply:
@@ -114,7 +119,7 @@ def _show(command: Show, ctx: Context) -> Reply:
             session, shop_id=services.shop_id, tiktok_order_id=command.order_id
         )
         if order is None:
-            return refuse(f"No order {command.order_id} is known. Run /orders fetch first?")
+            return refuse(words.not_found(command.order_id))
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
         reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)
@@ -125,7 +130,7 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
     order = ctx.services.engine.order(command.order_id)
     if order.tiktok_status not in CANCELLABLE:
         return refuse(
-            f"Order {order.tiktok_order_id} is {views.status_text(order)}; TikTok lets a "
+            f"Order {order.tiktok_order_id} is {views.tiktok_status_text(order)}; TikTok lets a "
             "seller cancel only orders that have not shipped (unpaid, on hold or awaiting "
             "shipment)."
         )
@@ -145,6 +150,8 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
                         "reason", "Reason", tuple((reason.key, reason.label) for reason in choices)
                     ),
                 ),
+                pick="to cancel with that reason, or anything else to keep the order",
+                typed=f"/orders cancel {order.tiktok_order_id} {{choice}}",
             ),
         )
     reason = cancel_reasons.resolve(command.reason, order.tiktok_status)
@@ -173,10 +180,11 @@ def _cancel(command: Cancel, ctx: Context) -> Reply:
                 ),
             ),
         )
+    held = order.tiktok_status in sections.NOT_YET_SHIPPABLE
     done = ctx.services.engine.cancel(order.tiktok_order_id, reason.key, actor=ctx.actor.id)
     text = (
         f"Order {done.tiktok_order_id} cancelled on TikTok Shop ({reason.label}). "
-        f"Etsy stock: {views.placement_text(done)}."
+        f"Etsy stock: {views.stock_text(done, was_on_hold=held)}."
     )
     return Reply(text=text, blocks=(Paragraph(text),), public=True)
 
@@ -211,8 +219,8 @@ def _map(command: Map, ctx: Context) -> Reply:
     still = [o for o in orders if o.placement == "failed"]
     queued = len(orders) - len(placed) - len(still)  # another worker is placing them
     text = (
-        f"{head} Retried {len(orders)} order(s): {len(placed)} placed, {len(still)} still failed"
-        + (f", {queued} queued." if queued else ".")
+        f"{head} Retried {words.plural(len(orders), 'order')}: {len(placed)} placed, "
+        f"{len(still)} still failed" + (f", {queued} queued." if queued else ".")
     )
     rows = tuple(
         (o.tiktok_order_id, views.placement_text(o), o.failure_detail or "") for o in orders
@@ -279,22 +287,9 @@ def _view_all_new(command: ViewAllNew, ctx: Context) -> Reply:
         summary = alerts.load_summary(session, shop_id=services.shop_id, key=command.alert_key)
     if summary is None:
         return refuse("That summary of new orders is no longer known.")
-    rows = tuple(
-        (
-            order.tiktok_order_id,
-            views.fulfilled_by(order),
-            views.line_items(summary.lines[order.id], summary.reservations[order.id]),
-            views.when(order.created_at),
-            views.price(order),
-            views.status_text(order),
-        )
-        for order in summary.orders
-    )
-    title = f"{len(rows)} new orders"
-    return Reply(
-        text=title,
-        blocks=(Heading(title), Table(views.GRID_COLUMNS, rows)),
-    )
+    table = views.grid_table(summary.orders, summary.lines, summary.reservations)
+    title = words.plural(len(table.rows), "new order")
+    return Reply(text=title, blocks=(Heading(title), table))
 
 
 _HANDLERS = {

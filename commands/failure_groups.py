@@ -3,7 +3,7 @@ as its orders get fixed), and its buttons' commands, Retry all and View all. Its
 ordinary `map`, which already retries every order that failed on that SKU.
 """
 
-from commands import actions, views
+from commands import actions, views, words
 from commands.alert_layout import alert, map_buttons
 from commands.context import Context
 from commands.replies import Block, Button, Heading, KeyValues, Paragraph, Reply, Table
@@ -108,7 +108,10 @@ def retry_all(command: RetryAll, ctx: Context) -> Reply:
     services.alert_changed(command.alert_key)  # the group's message shows the outcome now
     placed = [o for o in retried if o.placement in (Placement.PLACED, Placement.PLACING)]
     still = [o for o in retried if o.placement == Placement.FAILED]
-    text = f"Retried {len(retried)} order(s): {len(placed)} placed, {len(still)} still failed."
+    text = (
+        f"Retried {words.plural(len(retried), 'order')}: {len(placed)} placed, "
+        f"{len(still)} still failed."
+    )
     rows = tuple(
         (o.tiktok_order_id, views.placement_text(o), o.failure_detail or "") for o in retried
     )

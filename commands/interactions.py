@@ -41,6 +41,10 @@ _ONE_VALUE: dict[str, Callable[[str], Command]] = {
 }
 
 
+# What a grid row's menu may offer (each option stands for one of these buttons).
+_MENU_ACTIONS = (actions.VIEW_ORDER, actions.CANCEL_START, actions.RETRY_PLACEMENT)
+
+
 @dataclass(frozen=True)
 class FieldErrors:
     """A form to send back unrun: the kind of command it would run, and what to fix per field."""
@@ -61,6 +65,9 @@ def command_for(action_id: str, value: str) -> Command | None:
         if value.isdigit() and 1 <= int(value) <= parse.MAX_PAGE:
             return Mappings(int(value))
         return None
+    if action_id == actions.ROW_MENU:  # "<action_id>|<value>" of a button it stands for
+        inner, _, inner_value = value.partition("|")
+        return command_for(inner, inner_value) if inner in _MENU_ACTIONS else None
     if action_id == actions.CANCEL_CONFIRM:  # "<order_id>|<reason_key>"
         order_id, _, reason = value.partition("|")
         return Cancel(order_id, reason) if order_id and reason else None

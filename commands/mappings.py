@@ -1,7 +1,7 @@
 """SKU mappings as people see them: the list (`/orders map` alone), and the Etsy SKUs the Map
 form's search offers (`options`)."""
 
-from commands import actions, policy, views
+from commands import actions, policy, views, words
 from commands.context import Context
 from commands.replies import Actions, Button, Paragraph, Reply, Table
 from commands.types import Map, Mappings
@@ -28,7 +28,8 @@ def mapping_list(command: Mappings, ctx: Context) -> Reply:
     pages = -(-total // PAGE_SIZE)
     if not rows:
         return Reply(
-            text=f"There are {pages} page(s) of mappings; page {command.page} is past the end.",
+            text=f"There are {words.plural(pages, 'page')} of mappings; page {command.page} "
+            "is past the end.",
             ok=False,
         )
     text = f"SKU mappings: {total} (page {command.page} of {pages})"

@@ -24,10 +24,14 @@ from commands.types import (
 from sync.sections import ALL, VALID_SLUGS, Section, parse_slug
 
 MAX_TEXT = 3000  # longer text is a paste, not a command: refused without echoing it
-MAX_ORDER_ID_DIGITS = 24  # TikTok's are 18-19 digits; room for growth, not for garbage
+MAX_ORDER_ID_DIGITS = 24  # TikTok's are 18 digits; room for growth, not for garbage
 MAX_SKU = 200
 MAX_PAGE = 10_000
-EXAMPLE_ID = "576461413038785752"
+EXAMPLE_ID = "576460000000000001"  # the first order of the demo's sandbox shop
+EXAMPLE_NOTE = (
+    f"Order {EXAMPLE_ID} in the examples is an order of the demo shop (orderbot demo); "
+    "elsewhere use an order id of your own (18 digits, as TikTok Shop shows it)."
+)
 
 # (name, syntax, what it does, example or "")
 _SUBCOMMANDS = (
@@ -90,6 +94,10 @@ _USAGE_LINE = {
 }
 
 _QUOTES = "\"'`“”‘’„‚«»"
+# Hyphens and dashes a keyboard or a phone may type for "-" (in-transit, on–hold).
+_DASHES = dict.fromkeys(
+    map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"
+)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))  # zero-width spaces, BOM; not ZWJ
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _DIGITS = re.compile(r"[0-9]+")
@@ -105,7 +113,7 @@ def parse(text: str) -> Command:
     if bad is not None:
         return Invalid(f"The command contains a control character (U+{ord(bad):04X}); retype it.")
     words = text.translate(_INVISIBLE).split()  # str.split also splits on NBSP and tabs
-    if words and words[0].lower() == "/orders":
+    if words and words[0].lower() in ("/orders", "orders"):  # typed with or without the slash
         words = words[1:]
     if not words:
         return Help()
@@ -133,10 +141,16 @@ def status(args: list[str]) -> Command:
     """`status` with these words after it (also the reading of a paging button's value)."""
     if not args:
         return Status(None)
-    words = [_unquote(word) for word in args]
+    words = [_unquote(word).translate(_DASHES) for word in args]
     whole = parse_slug(" ".join(words))
     if whole is not None:
         return Status(_section(whole))
+    extra = _past_the_page(words)
+    if extra:
+        return Invalid(
+            f"status takes a section and one page number; {_echo(extra)} is more than that. "
+            f"{_USAGE_LINE['status']}"
+        )
     slug_words, page_word = words[:-1], words[-1]
     if slug_words and slug_words[-1].lower() == "page":
         slug_words = slug_words[:-1]
@@ -146,6 +160,19 @@ def status(args: list[str]) -> Command:
     if head is not None:
         return _paged(_section(head), page_word)
     return Invalid(f"Unknown section {_echo(' '.join(words))}. Sections: {', '.join(VALID_SLUGS)}.")
+
+
+def _past_the_page(words: list[str]) -> str:
+    """The words after a section (or none) and a page number, e.g. "3" in `all 2 3`."""
+    for i, word in enumerate(words):
+        if _INTEGER.fullmatch(word):
+            head = words[:i]
+            if head and head[-1].lower() == "page":
+                head = head[:-1]
+            if not head or parse_slug(" ".join(head)) is not None:
+                return " ".join(words[i + 1 :])
+            return ""
+    return ""
 
 
 def _section(slug: Section | str) -> Section | None:
@@ -218,7 +245,7 @@ def _order_id(word: str) -> str | Invalid:
     if len(order_id) > MAX_ORDER_ID_DIGITS:
         return Invalid(
             f"{_echo(word)} is not a TikTok order id — it is {len(order_id)} digits long; "
-            f"they are about 19, e.g. {EXAMPLE_ID}."
+            f"they are 18, e.g. {EXAMPLE_ID}."
         )
     return order_id
 

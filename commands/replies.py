@@ -44,8 +44,13 @@ class KeyValues:
 
 @dataclass(frozen=True)
 class Table:
+    """Rows under named columns. The first column names the row (an order id, a SKU, a time):
+    renderers never cut it. `menus`, when given, holds one row's actions per row (Slack shows
+    them as the row's overflow menu; each button's value is already what the menu sends)."""
+
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    menus: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,26 @@ class Byline:
         return bool(self.actor and _SLACK_USER.match(self.actor))
 
 
-Block = Heading | Paragraph | KeyValues | Table | Actions | Byline
+@dataclass(frozen=True)
+class Entry:
+    """One line of an order's history: when, who (a Slack user id, shown as a mention, or who
+    it was in words) and what happened, as a sentence."""
+
+    when: str
+    actor: str
+    text: str
+
+    @property
+    def mentions(self) -> bool:
+        return bool(_SLACK_USER.match(self.actor))
+
+
+@dataclass(frozen=True)
+class History:
+    entries: tuple[Entry, ...]
+
+
+Block = Heading | Paragraph | KeyValues | Table | Actions | Byline | History
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,10 @@ class Form:
     private_metadata: str
     intro: str
     fields: tuple[SelectField | TextField | SearchField, ...]
+    # Where no dialog can open (a terminal): what typing an option's number does, and the
+    # command text that answers the form at once, "{choice}" standing for an option's label.
+    pick: str = ""  # e.g. "to cancel with that reason, or anything else to keep the order"
+    typed: str = ""  # e.g. "/orders cancel 576460000000000001 {choice}"
 
 
 @dataclass(frozen=True)

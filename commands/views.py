@@ -2,9 +2,21 @@
 
 from datetime import datetime
 
-from commands import actions
-from commands.replies import Actions, Button, Confirm, Heading, KeyValues, Paragraph, Reply, Table
+from commands import actions, words
+from commands.replies import (
+    Actions,
+    Button,
+    Confirm,
+    Entry,
+    Heading,
+    History,
+    KeyValues,
+    Paragraph,
+    Reply,
+    Table,
+)
 from storage.models import Order, OrderEvent, OrderLine, Reservation
+from storage.states import EventKind
 from sync import sections
 from sync.engine import FetchSummary
 from sync.engine.cancel_claims import CANCEL_CLAIM_EXPIRES_AFTER
@@ -18,6 +30,7 @@ GRID_COLUMNS = (
     "Price",
     "Order Status",
 )
+WHY = "Why"
 PAGE_SIZE = 20
 
 
@@ -35,13 +48,71 @@ def fulfilled_by(order: Order) -> str:
     return "TikTok" if order.fulfilled_by == "TIKTOK" else "Seller"
 
 
-def status_text(order: Order) -> str:
-    text = order.tiktok_status.replace("_", " ").title()
+def tiktok_status_text(order: Order) -> str:
+    """TikTok's status of the order, in words (orderbot's own reasons are `reason_text`)."""
+    text = words.tiktok_status(order.tiktok_status)
     if order.partial:
         text += " (partial)"
-    if order.failure_reason:
-        text += f" · {order.failure_reason}"
     return text
+
+
+def status_text(order: Order) -> str:
+    """TikTok's status with orderbot's reason code after it, as the channel alerts show it
+    (commands.alerts); replies show the two apart (`grid_table`, `order_detail`)."""
+    text = tiktok_status_text(order)
+    return f"{text} · {order.failure_reason}" if order.failure_reason else text
+
+
+_INITIATORS = {"BUYER": "the buyer", "SELLER": "you", "SYSTEM": "TikTok", "OPERATOR": "TikTok"}
+
+
+def cancellation_text(order: Order) -> str:
+    """Why the order was cancelled and by whom, e.g. `Out of stock (by you)`."""
+    text = order.cancel_reason or words.cancel_reason(order.cancel_reason_key) or "no reason given"
+    by = _INITIATORS.get((order.cancel_initiator or "").upper())
+    return f"{text} (by {by})" if by else text
+
+
+def reason_text(order: Order) -> str:
+    """What orderbot says about the order beyond TikTok's status ("" when nothing): why it is in
+    Failed, or why it was cancelled (an earlier placement failure no longer matters then)."""
+    if order.tiktok_status == sections.CANCELLED and (
+        order.failure_reason not in sections.DELIVERY_FAILURES
+    ):
+        return "Cancelled: " + cancellation_text(order)
+    if order.failure_reason:
+        return words.reason(order.failure_reason)
+    return ""
+
+
+def grid_table(
+    orders: list[Order],
+    lines: dict[int, list[OrderLine]],
+    reservations: dict[int, list[Reservation]],
+    *,
+    menus: bool = False,
+) -> Table:
+    """Orders as grid rows. TikTok's status and orderbot's reason stay apart: a "Why" column
+    follows Order Status when an order on the page has a reason. `menus`: each row's actions."""
+    rows = [
+        (
+            order.tiktok_order_id,
+            fulfilled_by(order),
+            line_items(lines[order.id], reservations[order.id]),
+            when(order.created_at),
+            price(order),
+            tiktok_status_text(order),
+            reason_text(order).removeprefix("Cancelled: "),
+        )
+        for order in orders
+    ]
+    with_why = any(row[-1] for row in rows)
+    columns = (*GRID_COLUMNS, WHY) if with_why else GRID_COLUMNS
+    return Table(
+        columns,
+        tuple(row if with_why else row[:-1] for row in rows),
+        menus=tuple(row_menu(order) for order in orders) if menus else (),
+    )
 
 
 def line_items(lines: list[OrderLine], reservations: list[Reservation]) -> str:
@@ -93,25 +164,20 @@ def grid(
                 else "No orders yet. Run /orders fetch to bring in TikTok Shop orders."
             )
         else:
-            empty = f"{title} has {total} orders over {pages} pages; page {page} is past the end."
+            empty = (
+                f"{title} has {words.plural(total, 'order')} on {words.plural(pages, 'page')}; "
+                f"page {page} is past the end."
+            )
         blocks += [Heading(title), Paragraph(empty)]
+        if total:
+            back = Button(f"Go to page {pages}", actions.PAGE, f"{_slug(section)}|{pages}")
+            blocks.append(Actions((back,)))
         return Reply(text=f"{title}: {empty}", blocks=tuple(blocks))
-    rows = tuple(
-        (
-            order.tiktok_order_id,
-            fulfilled_by(order),
-            line_items(lines[order.id], reservations[order.id]),
-            when(order.created_at),
-            price(order),
-            status_text(order),
-        )
-        for order in orders
-    )
     blocks += [
-        Heading(f"{title} — page {page} of {pages} ({total} orders)"),
-        Table(GRID_COLUMNS, rows),
+        Heading(f"{title} — page {page} of {pages} ({words.plural(total, 'order')})"),
+        grid_table(orders, lines, reservations, menus=True),
     ]
-    slug = section.value if section else sections.ALL
+    slug = _slug(section)
     buttons = []
     if page > 1:
         buttons.append(Button("Previous", actions.PAGE, f"{slug}|{page - 1}"))
@@ -120,8 +186,26 @@ def grid(
     if buttons:
         blocks.append(Actions(tuple(buttons)))
     return Reply(
-        text=f"{title}: {total} orders (page {page} of {pages})",
+        text=f"{title}: {words.plural(total, 'order')} (page {page} of {pages})",
         blocks=tuple(blocks),
+    )
+
+
+def _slug(section: Section | None) -> str:
+    return section.value if section else sections.ALL
+
+
+def row_menu(order: Order) -> tuple[Button, ...]:
+    """A grid row's actions (its overflow menu in Slack), so acting on an order needs no copied
+    id. Ship… joins them here once shipping lands."""
+    oid = order.tiktok_order_id
+    items = [("View", actions.VIEW_ORDER)]
+    if order.tiktok_status in sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}:
+        items.append(("Cancel…", actions.CANCEL_START))
+    if order.placement == "failed" and order.failure_reason in sections.PLACEMENT_FAILURES:
+        items.append(("Retry placement", actions.RETRY_PLACEMENT))
+    return tuple(
+        Button(label, actions.ROW_MENU, actions.menu_value(action, oid)) for label, action in items
     )
 
 
@@ -164,19 +248,23 @@ def order_buttons(order: Order, lines: list[OrderLine] = ()) -> tuple[Button, ..
 def order_detail(
     order: Order, lines: list[OrderLine], reservations: list[Reservation], events: list[OrderEvent]
 ) -> Reply:
+    cancelled = order.tiktok_status == sections.CANCELLED
     facts = [
         ("Section", Section(order.section).title),
-        ("TikTok status", status_text(order)),
+        ("TikTok status", tiktok_status_text(order)),
         ("Fulfilled by", fulfilled_by(order)),
         ("Created", when(order.created_at)),
         ("Price", price(order)),
-        ("On Etsy", placement_text(order)),
+        ("On Etsy", stock_text(order, was_on_hold=was_on_hold(events))),
     ]
-    if order.failure_reason:
-        facts.append(("Why", f"{order.failure_reason}: {order.failure_detail or ''}".strip(": ")))
-    if order.cancel_reason or order.cancel_reason_key:
-        by = f" (by {order.cancel_initiator.lower()})" if order.cancel_initiator else ""
-        facts.append(("Cancel reason", f"{order.cancel_reason or order.cancel_reason_key}{by}"))
+    if cancelled and order.failure_reason not in sections.DELIVERY_FAILURES:
+        facts.append(("Cancel reason", cancellation_text(order)))  # else "Why" tells it
+    if order.failure_reason and (
+        not cancelled or order.failure_reason in sections.DELIVERY_FAILURES
+    ):
+        why, detail = words.reason(order.failure_reason), order.failure_detail or ""
+        shown = detail if why.lower() in detail.lower() else ": ".join(filter(None, (why, detail)))
+        facts.append(("Why", shown))
     if order.cancel_requested_at and order.tiktok_status != sections.CANCELLED:
         facts.append(("Cancel asked", cancel_claim_text(order)))
     if order.delivered_at:
@@ -190,7 +278,8 @@ def order_detail(
         for line in lines
     )
     history = tuple(
-        (when(event.at), event.actor, f"{event.kind} {event.detail}".strip()) for event in events
+        Entry(when(event.at), words.actor(event.actor), words.event(event))
+        for event in in_order(events)
     )
     blocks: list = [
         Heading(f"Order {order.tiktok_order_id}"),
@@ -199,7 +288,7 @@ def order_detail(
         Table(("SKU", "Item", "Price"), items) if items else Paragraph("No line items."),
         Paragraph("Etsy: " + line_items(lines, reservations)),
         Heading("History"),
-        Table(("When", "Who", "What"), history) if history else Paragraph("No history yet."),
+        History(history) if history else Paragraph("No history yet."),
     ]
     buttons = order_buttons(order, lines)
     if buttons:
@@ -215,31 +304,72 @@ def cancel_claim_text(order: Order) -> str:
     request never finishes (`sync.engine.cancel_claims`)."""
     checked = order.cancel_requested_at + CANCEL_CLAIM_EXPIRES_AFTER
     return (
-        f"by {order.cancel_requested_by} at {when(order.cancel_requested_at)}; TikTok's answer "
-        f"is not recorded yet (checked with TikTok from {when(checked)} if it never comes)"
+        f"by {words.actor(order.cancel_requested_by)} at {when(order.cancel_requested_at)}; "
+        f"TikTok's answer is not recorded yet (checked with TikTok from {when(checked)} if it "
+        "never comes)"
     )
 
 
-def placement_text(order: Order) -> str:
+def in_order(events: list[OrderEvent]) -> list[OrderEvent]:
+    """Oldest first, by the second, then as recorded: TikTok stamps its changes in whole
+    seconds, so within a second the order of recording is the true one (a cancel request
+    comes before TikTok's status change that it caused, which lands at its second's start)."""
+    return sorted(events, key=lambda e: (e.at.replace(microsecond=0), e.id or 0))
+
+
+def was_on_hold(events: list[OrderEvent]) -> bool:
+    """The order was cancelled while unpaid or on hold (so nothing was ever placed)."""
+    held = {sections.UNPAID, sections.ON_HOLD}
+    for event in events:
+        before, _, after = event.detail.partition(" → ")
+        if event.kind == EventKind.STATUS and before in held and after == sections.CANCELLED:
+            return True
+    return False
+
+
+def placement_text(order: Order, *, was_on_hold: bool = False) -> str:
+    """Where the order stands with Etsy, in words. `was_on_hold`: it was cancelled while
+    unpaid or on hold (the order row alone does not tell)."""
+    if order.placement == "skipped":
+        if order.fulfilled_by == "TIKTOK":
+            return "not placed: TikTok ships it from its own warehouse"
+        if order.failure_reason in sections.PLACEMENT_FAILURES:
+            return "nothing was reserved (placement had failed)"
+        if was_on_hold:
+            return "nothing was reserved (it was on hold)"
+        return "nothing was reserved (cancelled before it was placed)"
     return {
         "waiting": "not yet (waiting for payment or the hold period)",
         "pending": "queued for placement",
         "placing": "being placed",
         "placed": "stock reserved",
         "failed": "not placed",
-        "skipped": "not placed (fulfilled by TikTok or cancelled first)"
-        if order.fulfilled_by != "TIKTOK"
-        else "not placed: TikTok ships it from its own warehouse",
         "restored": "stock given back",
         "restock": "giving stock back",
     }.get(order.placement, order.placement)
 
 
+def stock_text(order: Order, *, was_on_hold: bool = False) -> str:
+    """`placement_text`, and for a cancelled order whose units are still out (the settle that
+    gives them back runs next, or another worker holds the stock) that they are on their way."""
+    owed_back = order.placement == "placed" and order.tiktok_status == sections.CANCELLED
+    if owed_back and order.failure_reason not in sections.DELIVERY_FAILURES:
+        return "being given back (the order is cancelled)"
+    return placement_text(order, was_on_hold=was_on_hold)
+
+
 def fetch_summary(summary: FetchSummary) -> Reply:
     failed = sum(summary.failed.values())
-    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(summary.failed.items()))
+    by_reason = sorted(summary.failed.items(), key=lambda item: (-item[1], item[0]))
+    reasons = ", ".join(f"{words.reason(reason)}: {n}" for reason, n in by_reason)
+    # What was read besides the new and changed: re-read, unchanged (the overlap every fetch
+    # reads again so that nothing is missed).
+    same = max(summary.orders - summary.new - summary.updated, 0)
     facts = [
-        ("Orders seen", str(summary.orders)),
+        (
+            "Orders seen",
+            f"{summary.orders} ({same} re-read, unchanged)" if same else str(summary.orders),
+        ),
         ("New", str(summary.new)),
         ("Changed", str(summary.updated)),
         ("Placed on Etsy", str(summary.placed)),
@@ -260,8 +390,8 @@ def fetch_summary(summary: FetchSummary) -> Reply:
         shown = ", ".join(summary.skipped[:10]) + (" …" if len(summary.skipped) > 10 else "")
         blocks.append(
             Paragraph(
-                f"{len(summary.skipped)} order(s) from TikTok could not be read and were "
-                f"skipped (see the log): {shown}"
+                f"{words.plural(len(summary.skipped), 'order')} from TikTok could not be read "
+                f"and were skipped (see the log): {shown}"
             )
         )
     blocks.append(KeyValues(tuple(facts)))

@@ -86,11 +86,15 @@ def exec_(
     ] = False,
 ) -> None:
     """Execute one `/orders …` command as the operator (never asks for confirmation)."""
-    reply = _run_once(text)
+    asked = _run_once(text)
+    reply = console.without_form(asked)  # exec cannot ask: it says what to type instead
     if as_json:
-        from bot.render import message
+        from bot.render import form_modal, message
 
-        print(json.dumps(message(reply), indent=2, ensure_ascii=False))
+        payload = message(reply)
+        if asked.form is not None:
+            payload["modal"] = form_modal(asked.form)  # what Slack would open
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         console.show(reply, out)
     if not reply.ok:
@@ -100,7 +104,11 @@ def exec_(
 @app.command()
 def demo(
     orders: Annotated[
-        int, typer.Option(help="How many TikTok orders the sandbox starts with")
+        int,
+        typer.Option(
+            help="How many random TikTok orders the sandbox starts with, besides the ones "
+            "staged in every section"
+        ),
     ] = 60,
     run: Annotated[
         list[str] | None,
@@ -115,7 +123,9 @@ def demo(
 
 @app.command()
 def sandbox(
-    orders: Annotated[int, typer.Option(help="How many TikTok orders to seed")] = 60,
+    orders: Annotated[
+        int, typer.Option(help="How many random TikTok orders to seed (besides the staged ones)")
+    ] = 60,
 ) -> None:
     """Run only the sandbox marketplaces and print their URLs and credentials."""
     from orderbot.demo import serve_sandbox

@@ -15,6 +15,8 @@ from orderbot import console
 from orderbot.compose import build_core
 from orderbot.console_alerts import ConsoleAlerts
 from orderbot.runtime import autopilot, schedule_of
+from orderbot.sandbox_console import HELP as SANDBOX_HELP
+from orderbot.sandbox_console import sandbox_commands
 from orderbot.settings import Settings
 from sandbox.marketplaces import Marketplaces
 
@@ -34,7 +36,7 @@ DEMO_ALERTS_EVERY = timedelta(seconds=2)
 
 def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
     with tempfile.TemporaryDirectory(prefix="orderbot-demo-") as folder, Marketplaces() as shops:
-        shops.tiktok.seed_orders(orders)
+        later = shops.seed_demo(orders)
         settings = demo_settings(shops.environment(), f"sqlite:///{Path(folder) / 'demo.db'}")
         core = build_core(settings)
         schedule = schedule_of(settings, alerts_every=DEMO_ALERTS_EVERY, fetch_at_start=False)
@@ -43,12 +45,15 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
         hook = None
         stack = contextlib.ExitStack()
         try:
+            total = len(shops.tiktok.orders())
             out.print(
                 f"Sandbox: TikTok Shop at {shops.tiktok.url}, Etsy at {shops.etsy.url}; "
-                f"{orders} TikTok orders, {len(shops.catalog.listings)} Etsy listings.",
+                f"{total} TikTok orders ({orders} random, the rest staged in every section), "
+                f"{len(shops.catalog.listings)} Etsy listings.",
                 markup=False,
             )
-            console.show(console.run_text("fetch", core.services, out), out)
+            first = console.run_text("fetch", core.services, out)
+            console.show(first, out)
             # From here TikTok's pushes reach orderbot's webhook endpoint on loopback, and the
             # scheduler fetches, refreshes, completes and posts alerts (printed as text).
             hook = start_webhook_server(pilot.webhook)
@@ -57,21 +62,31 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
             out.print(
                 f"Scheduler running (fetch every {settings.fetch_interval_minutes:g} min); TikTok "
                 f"webhooks go to {shops.tiktok.webhook_url}; alerts print here as [alert n], "
-                "their buttons as [n: Label] (type one to press it).",
+                "their buttons as [n: Label] (type one to press it). `sandbox` lists the "
+                "controls that move orders along.",
                 markup=False,
             )
+            shops.play_later(later)  # a buyer cancels, a parcel is lost: TikTok pushes both
             pilot.jobs.kick_alerts()
             slack = connect_slack(core, out)
             if slack is not None:
                 stack.callback(slack.close)
+            session = console.ConsoleSession(
+                core.services,
+                out,
+                last=first,  # its buttons can be pressed
+                local=sandbox_commands(shops.tiktok),
+                local_help=SANDBOX_HELP,
+                alerts=alerts,
+            )
             if texts:
                 for text in texts:
                     out.print(f"\n> {text}", markup=False)
                     with alerts.holding():
-                        console.show(console.run_text(text, core.services, out), out)
+                        console.show(session.answer(text), out)
                     pilot.jobs.kick_alerts()
                 return 0
-            console.interactive(core.services, out, alerts=alerts)
+            console.interactive(session, out)
             return 0
         finally:
             stack.close()
@@ -102,7 +117,7 @@ def connect_slack(core, out: Console):
 
 def serve_sandbox(*, orders: int, out: Console) -> None:
     with Marketplaces() as shops:
-        shops.tiktok.seed_orders(orders)
+        shops.seed_demo(orders)
         out.print("Sandbox marketplaces are running. Point orderbot at them with:\n", markup=False)
         for name, value in shops.environment().items():
             out.print(f"{name}={value}", markup=False, highlight=False)

@@ -1,7 +1,9 @@
 """A `Reply` as plain terminal text (for `orderbot exec` and the demo console).
 
 Like Slack, the summary `text` is shown only when there are no blocks. Strings come from users
-and marketplaces, so control characters are replaced before they reach the terminal.
+and marketplaces, so control characters are replaced before they reach the terminal. Nothing is
+cut: a table too wide for the terminal wraps its cells (never its first column, which names the
+row), and one too wide even for that shows each row as a block of its own.
 """
 
 import textwrap
@@ -13,6 +15,7 @@ from commands.replies import (
     Byline,
     Form,
     Heading,
+    History,
     KeyValues,
     Paragraph,
     Reply,
@@ -21,7 +24,8 @@ from commands.replies import (
 )
 
 _GAP = "  "
-_MIN_COLUMN = 3  # room for one character and the ellipsis
+_MIN_WRAP = 14  # a column wrapped narrower than this reads badly: rows become blocks instead
+_RECORD_INDENT = "  "
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -43,12 +47,27 @@ def _block(block: Block, width: int) -> str:
             return _key_values(items, width)
         case Table(columns, rows):
             return _table(columns, rows, width)
+        case History(entries):
+            rows = tuple(
+                (e.when, f"@{e.actor}" if e.mentions else e.actor, e.text) for e in entries
+            )
+            return _table(("When", "Who", "What"), rows, width)
         case Actions(buttons):
-            return " ".join(f"[{_clean(button.label)}]" for button in buttons)
+            return _buttons([f"[{_clean(button.label)}]" for button in buttons], width)
         case Byline(before, actor, after):
             who = f"@{actor}" if block.mentions else actor or ""
             return _wrap(before + who + after, width)
     raise TypeError(f"unknown block {block!r}")
+
+
+def _buttons(labels: list[str], width: int) -> str:
+    """Buttons on as few lines as fit, never one split over two."""
+    lines = [""]
+    for label in labels:
+        if lines[-1] and _width(lines[-1]) + 1 + _width(label) > width:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {label}" if lines[-1] else label
+    return "\n".join(lines)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -70,13 +89,19 @@ def _key_values(items: tuple[tuple[str, str], ...], width: int) -> str:
 
 def _table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], width: int) -> str:
     # A cell may hold several lines (an order's line items); each becomes its own text line.
-    header = [[_clean(column).replace("\n", " ")] for column in columns]
-    body = [[_clean(cell).split("\n") for cell in row] for row in rows]
-    widths = [
-        max(_width(line) for cell in [header[i], *(row[i] for row in body)] for line in cell)
+    header = [_clean(column).replace("\n", " ") for column in columns]
+    body = [[_clean(cell) for cell in row] for row in rows]
+    natural = [
+        max(
+            _width(line)
+            for text in [header[i], *(row[i] for row in body)]
+            for line in text.split("\n")
+        )
         for i in range(len(columns))
     ]
-    _shrink(widths, width - len(_GAP) * (len(columns) - 1))
+    widths = _fit(natural, width - len(_GAP) * (len(columns) - 1))
+    if widths is None:
+        return _records(header, body, width)
     out = _table_row(header, widths)
     out.append(_GAP.join("─" * w for w in widths))
     for row in body:
@@ -84,24 +109,72 @@ def _table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], width: i
     return "\n".join(out)
 
 
-def _shrink(widths: list[int], room: int) -> None:
-    """Narrow the widest columns first until the table fits (or nothing can shrink)."""
+def _fit(natural: list[int], room: int) -> list[int] | None:
+    """Column widths within `room`: the first column whole, the widest others narrowed first,
+    none below `_MIN_WRAP` (or its natural width); None when that cannot fit."""
+    widths = list(natural)
+    floors = [natural[0], *(min(w, _MIN_WRAP) for w in natural[1:])]
+    if sum(floors) > room:
+        return None
     while sum(widths) > room:
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if widths[widest] <= _MIN_COLUMN:
-            return
+        widest = max(range(1, len(widths)), key=lambda i: widths[i] - floors[i])
         widths[widest] -= 1
+    return widths
 
 
-def _table_row(cells: list[list[str]], widths: list[int]) -> list[str]:
-    height = max((len(cell) for cell in cells), default=1)
+def _records(header: list[str], body: list[list[str]], width: int) -> str:
+    """Each row as a block: its first cell, then every other cell under its column's name."""
+    room = width - len(_RECORD_INDENT)
+    blocks = []
+    for row in body:
+        items = tuple(zip(header[1:], row[1:], strict=True))
+        facts = _key_values(items, room).split("\n") if items else []
+        blocks.append("\n".join([row[0], *(_RECORD_INDENT + line for line in facts)]))
+    return "\n\n".join(blocks)
+
+
+def _table_row(cells: list[str], widths: list[int]) -> list[str]:
+    wrapped = [_wrap_cell(cell, w) for cell, w in zip(cells, widths, strict=True)]
+    height = max((len(lines) for lines in wrapped), default=1)
     return [
         _GAP.join(
-            _pad(_fit(cell[i] if i < len(cell) else "", w), w)
-            for cell, w in zip(cells, widths, strict=True)
+            _pad(lines[i] if i < len(lines) else "", w)
+            for lines, w in zip(wrapped, widths, strict=True)
         ).rstrip()
         for i in range(height)
     ]
+
+
+def _wrap_cell(text: str, width: int) -> list[str]:
+    """The cell's lines within `width` terminal columns: at spaces, else inside a long word."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if _width(candidate) <= width:
+                current = candidate
+                continue
+            if current:
+                out.append(current)
+            while _width(word) > width:
+                head = _take(word, width)
+                out.append(head)
+                word = word[len(head) :]
+            current = word
+        out.append(current)
+    return out
+
+
+def _take(text: str, width: int) -> str:
+    """The longest start of `text` within `width` columns (at least one character)."""
+    used, n = 0, 0
+    for ch in text:
+        if used + _char_width(ch) > width and n:
+            break
+        used += _char_width(ch)
+        n += 1
+    return text[:n]
 
 
 def _form(form: Form, width: int) -> str:
@@ -114,6 +187,8 @@ def _form(form: Form, width: int) -> str:
                 f"  {number}. {_clean(text)}"
                 for number, (_, text) in enumerate(field.options, start=1)
             )
+            if form.pick:
+                lines.append(_wrap(f"Type 1–{len(field.options)} {form.pick}.", width))
         elif field.initial:
             lines.append(f"{label}: {_clean(field.initial)}")
         else:
@@ -142,18 +217,6 @@ def _char_width(ch: str) -> int:
 def _width(text: str) -> int:
     """Terminal columns: wide (CJK, most emoji) characters take two."""
     return sum(map(_char_width, text))
-
-
-def _fit(text: str, width: int) -> str:
-    if _width(text) <= width:
-        return text
-    out, used = "", 0
-    for ch in text:
-        if used + _char_width(ch) > width - 1:
-            break
-        out += ch
-        used += _char_width(ch)
-    return out + "…"
 
 
 def _pad(text: str, width: int) -> str:

@@ -2,7 +2,7 @@
 
 from sandbox.clock import SandboxClock
 from sandbox.etsy import EtsySandbox
-from sandbox.seed import make_catalog
+from sandbox.seed import LATER, make_catalog, showcase_orders
 from sandbox.tiktok import TikTokSandbox
 
 
@@ -38,6 +38,25 @@ class Marketplaces:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def seed_demo(self, n: int) -> dict[str, str]:
+        """`n` random TikTok orders, then the showcase (sandbox.seed.SHOWCASE): an order in
+        each section. Returns {order id: what `play_later` will do to it}."""
+        self.tiktok.seed_orders(n)
+        later = {}
+        for spec, staged in showcase_orders(self.catalog, int(self.clock.now())):
+            order_id = self.tiktok.add_order(**spec)["id"]
+            if staged.then is not None:
+                getattr(self.tiktok, staged.then)(order_id)
+            if staged.later is not None:
+                later[order_id] = staged.later
+        return later
+
+    def play_later(self, later: dict[str, str]) -> None:
+        """What happens to showcase orders once orderbot has placed them (TikTok pushes it)."""
+        for order_id, name in later.items():
+            method, args = LATER[name]
+            getattr(self.tiktok, method)(order_id, *args)
 
     def environment(self) -> dict[str, str]:
         """Settings (SPEC §7 names) that point orderbot at these emulators, with fresh tokens."""

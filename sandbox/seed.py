@@ -313,3 +313,56 @@ def _tiktok_stock(
         else:
             stock[row["sku_id"]] = [{"warehouse_id": TIKTOK_WAREHOUSES[0], "quantity": quantity}]
     return stock, split
+
+
+# The demo's showcase: an order for each stage a newcomer should see (SPEC §2), added after
+# the random orders so those keep their ids. `then`: a simulation control TikTok applies at
+# once; `later`: one applied once orderbot has placed the order (so its stock comes back, or
+# its delivery fails). `sku`: "" for a plentiful SKU of its own.
+@dataclass(frozen=True)
+class Staged:
+    status: str
+    hours_old: float
+    fulfilment: str = "FULFILLMENT_BY_SELLER"
+    then: str | None = None
+    later: str | None = None
+    sku: str = ""
+
+
+SHOWCASE = (
+    Staged("AWAITING_COLLECTION", 26),
+    Staged("IN_TRANSIT", 50),
+    Staged("DELIVERED", 100),
+    Staged("COMPLETED", 21 * 24),
+    Staged("AWAITING_SHIPMENT", 3, then="buyer_cancel"),  # cancelled before it was placed
+    Staged("AWAITING_SHIPMENT", 5, fulfilment="FULFILLMENT_BY_TIKTOK"),  # never placed on Etsy
+    Staged("ON_HOLD", 0.2),  # within TikTok's hour of buyer's remorse
+    Staged("AWAITING_SHIPMENT", 6, sku=MAPPABLE[0]),  # fails until mapped to TOTE-CANVAS
+    Staged("AWAITING_SHIPMENT", 8, later="buyer_cancel"),  # placed, then its stock comes back
+    Staged("IN_TRANSIT", 60, later="lost"),  # placed, then the parcel is lost: Restock
+)
+LATER = {  # a `later` name -> the emulator method and its arguments after the order id
+    "buyer_cancel": ("buyer_cancel", ()),
+    "lost": ("system_cancel", ("package_lost",)),
+}
+
+
+def showcase_orders(catalog: Catalog, now: int) -> list[tuple[dict, Staged]]:
+    """The showcase as (`add_order` arguments, its stage) pairs. Pure."""
+    plentiful = [
+        sku
+        for sku in catalog.cases["unique"]
+        if sku not in catalog.cases["low_stock"] and sku not in catalog.cases["two_warehouses"]
+    ]
+    return [
+        (
+            {
+                "skus": [staged.sku or plentiful[n % len(plentiful)]],
+                "status": staged.status,
+                "fulfillment_type": staged.fulfilment,
+                "create_time": now - int(staged.hours_old * 3600),
+            },
+            staged,
+        )
+        for n, staged in enumerate(SHOWCASE)
+    ]

@@ -13,6 +13,7 @@ from commands.replies import (
     Button,
     Byline,
     Heading,
+    History,
     KeyValues,
     Paragraph,
     Table,
@@ -27,6 +28,11 @@ _GRID_CELL = 28  # widest cell in a monospace grid
 _TABLE_CELL = 1_000
 _EMPTY_CELL = "—"
 _BYLINE_ACTOR = 200  # an actor in words (a Slack user id is far shorter)
+_SHORT_CELL = 48  # a row's cell this short (label included) may share a line ...
+_ROW_LINE = 72  # ... that stays this short (about a line of a Slack message on a desktop)
+_CELL_GAP = " · "
+_LONG_VALUE = 60  # key-values most of whose values are longer go one to a line
+_ROOM_AROUND_ROWS = 8  # headings, counts, paging: the blocks a grid reply has besides its rows
 
 
 def action_pattern(action_id: str) -> re.Pattern[str]:
@@ -56,8 +62,12 @@ class _Renderer:
                     out.extend(paragraph(text))
                 case KeyValues(items=items):
                     out.extend(self.key_values(items))
+                case Table(columns=columns, rows=rows, menus=menus) if menus:
+                    out.extend(self.menu_rows(columns, rows, menus))
                 case Table(columns=columns, rows=rows):
                     out.extend(self.table(columns, rows))
+                case History():
+                    out.extend(history(block))
                 case Actions(buttons=buttons):
                     out.extend(self.actions(buttons))
                 case Byline():
@@ -67,6 +77,9 @@ class _Renderer:
         return out
 
     def key_values(self, items: Sequence[tuple[str, str]]) -> list[dict]:
+        long = sum(len(value) > _LONG_VALUE for _, value in items)
+        if len(items) >= 3 and long * 2 > len(items):
+            return key_value_lines(items)  # two half-width columns would cramp long values
         fields = []
         for key, value in items:
             label = f"*{escape_cut(key, 200)}*\n"
@@ -85,6 +98,49 @@ class _Renderer:
             self.table_used = True
             return table_block(columns, rows)
         return grid_sections(columns, rows)
+
+    def menu_rows(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        menus: Sequence[Sequence[Button]],
+    ) -> list[dict]:
+        """A table whose rows carry actions: a section per row (a `table` block holds no
+        elements), its first cell in bold, each other cell under its column's name (short ones
+        share a line), the row's actions as the section's overflow menu; a divider between
+        rows, while the surface has blocks to spare."""
+        dividers = 2 * len(rows) + _ROOM_AROUND_ROWS <= limits.MESSAGE_BLOCKS
+        out: list[dict] = []
+        for index, row in enumerate(rows):
+            cells = _cells(row, len(columns))
+            labelled = [
+                (f"*{escape_cut(column, 200)}:* ", cell)
+                for column, cell in zip(columns[1:], cells[1:], strict=True)
+                if cell
+            ]
+            text = _cut_lines(_row_lines(f"*{escape_cut(cells[0], _BYLINE_ACTOR)}*", labelled))
+            section: dict = {"type": "section", "text": mrkdwn(text)}
+            menu = self.overflow(menus[index] if index < len(menus) else ())
+            if menu is not None:
+                section["accessory"] = menu
+            if dividers and index:
+                out.append({"type": "divider"})
+            out.append(section)
+        return out
+
+    def overflow(self, buttons: Sequence[Button]) -> dict | None:
+        options = [
+            {"text": plain(b.label, limits.OPTION_TEXT), "value": b.value}
+            for b in buttons
+            if len(b.value) <= limits.OPTION_VALUE
+        ][: limits.OVERFLOW_OPTIONS]
+        if not options:
+            return None
+        return {
+            "type": "overflow",
+            "action_id": self.unique_action_id(buttons[0].action_id),
+            "options": options,
+        }
 
     def actions(self, buttons: Sequence[Button]) -> list[dict]:
         elements = [e for e in (self.button(b) for b in buttons) if e is not None]
@@ -147,6 +203,71 @@ def byline(line: Byline) -> dict:
     room = (limits.SECTION_TEXT - len(who)) // 2
     text = escape_cut(line.before, room) + who + escape_cut(line.after, room)
     return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def key_value_lines(items: Sequence[tuple[str, str]]) -> list[dict]:
+    """Key-values one to a line, the key in bold, as few sections as the text needs."""
+    lines = [
+        f"*{escape_cut(key, 200)}* — {escape_cut(value or _EMPTY_CELL, limits.FIELD_TEXT)}"
+        for key, value in items
+    ]
+    return [
+        {"type": "section", "text": mrkdwn(piece)}
+        for piece in chunks("\n".join(lines), limits.SECTION_TEXT)
+    ]
+
+
+def history(block: History) -> list[dict]:
+    """One line per entry, whole (Slack wraps them): the time in code, who (a Slack user as a
+    mention), what happened. As many sections as the text needs."""
+    lines = []
+    for entry in block.entries:
+        who = (
+            f"<@{entry.actor}>" if entry.mentions else f"*{escape_cut(entry.actor, _BYLINE_ACTOR)}*"
+        )
+        lines.append(f"`{escape(entry.when)}`  {who} — {escape(entry.text)}")
+    out, current = [], ""
+    for line in lines:
+        line = line if len(line) <= limits.SECTION_TEXT else line[: limits.SECTION_TEXT - 1] + "…"
+        if current and len(current) + 1 + len(line) > limits.SECTION_TEXT:
+            out.append({"type": "section", "text": mrkdwn(current)})
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        out.append({"type": "section", "text": mrkdwn(current)})
+    return out
+
+
+def _row_lines(first: str, labelled: list[tuple[str, str]]) -> list[str]:
+    """A row's lines: short one-line cells join the line before them, the rest start their own;
+    a cell's further lines follow it as they are."""
+    lines = [first]
+    for label, cell in labelled:
+        head, *rest = cell.split("\n")
+        piece = label + escape(head)
+        short = not rest and _shown(piece) <= _SHORT_CELL
+        if short and _shown(lines[-1]) + len(_CELL_GAP) + _shown(piece) <= _ROW_LINE:
+            lines[-1] += _CELL_GAP + piece
+        else:
+            lines.append(piece)
+        lines.extend(escape(line) for line in rest)
+    return lines
+
+
+def _shown(mrkdwn_text: str) -> int:
+    """About how many characters Slack shows for a line of our mrkdwn (no `*`, entities as one)."""
+    return len(re.sub(r"&(?:amp|lt|gt);", "&", mrkdwn_text.replace("*", "")))
+
+
+def _cut_lines(lines: list[str]) -> str:
+    """Escaped lines joined within a section's limit; whole lines are dropped from the end."""
+    text = ""
+    for line in lines:
+        candidate = f"{text}\n{line}" if text else line
+        if len(candidate) > limits.SECTION_TEXT:
+            return text or line[: limits.SECTION_TEXT - 1] + "…"
+        text = candidate
+    return text
 
 
 def context_note(text: str) -> dict:

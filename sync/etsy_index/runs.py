@@ -31,13 +31,13 @@ class Refresh:
         head = {
             RefreshKind.INCREMENTAL: "incremental",
             RefreshKind.FULL: f"full walk ({self.why})",
-            RefreshKind.CHECKED: f"checked {self.read} listing(s) by id ({self.why})",
+            RefreshKind.CHECKED: f"checked {_count(self.read, 'listing')} by id ({self.why})",
         }[self.kind]
-        changed = f"{len(self.changes.listings)} listing(s) changed"
+        changed = f"{_count(len(self.changes.listings), 'listing')} changed"
         if self.changes.dropped:
             changed += f", {len(self.changes.dropped)} dropped"
         stop = "" if self.complete else ", stopped early: Etsy quota low"
-        return f"{head}: {changed} ({self.calls} Etsy call(s){stop})"
+        return f"{head}: {changed} ({_count(self.calls, 'Etsy call')}{stop})"
 
 
 @dataclass
@@ -62,3 +62,7 @@ class IndexPass:
 
     def note(self) -> str | None:
         return "; ".join(refresh.text() for refresh in self.done) or None
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

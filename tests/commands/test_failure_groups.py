@@ -194,7 +194,7 @@ def test_a_mapping_fixes_the_whole_group_and_its_message_says_so(core, shops):
     assert mapping.value == "TT-TOTE-CANVAS"
 
     mapped = run(core, Map("TT-TOTE-CANVAS", "TOTE-CANVAS"))
-    assert mapped.ok and "Retried 3 order(s): 3 placed" in mapped.text
+    assert mapped.ok and "Retried 3 orders: 3 placed" in mapped.text
     report = outbox.dispatch()
 
     assert report.updated == [key] and report.posted == []  # fixed in place, no new alert
@@ -227,7 +227,7 @@ def test_retry_all_places_every_order_still_failing_once_and_is_for_admins(core,
     done = run(core, RetryAll(key))
     again = run(core, RetryAll(key))  # a second click
 
-    assert done.ok and done.public and done.text == "Retried 2 order(s): 2 placed, 0 still failed."
+    assert done.ok and done.public and done.text == "Retried 2 orders: 2 placed, 0 still failed."
     assert not again.ok and "fails any more" in again.text
     assert all(core.services.engine.order(i).placement == "placed" for i in ids)
     assert stock(shops, "PIN-SOLDOUT") == 3  # two units reserved, once each

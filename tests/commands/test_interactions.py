@@ -45,6 +45,7 @@ BUTTONS = [
     (actions.VIEW_ALL_FAILED, "placement_failures:7", ViewAllFailed("placement_failures:7")),
     (actions.FETCH_NOW, "fetch", Fetch()),
     (actions.MAPPINGS_PAGE, "2", Mappings(2)),
+    (actions.ROW_MENU, f"{actions.VIEW_ORDER}|{OID}", Show(OID)),
 ]
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from commands import actions, views
 from commands.interactions import command_for
-from commands.replies import Actions, Heading, KeyValues, Paragraph, Table
+from commands.replies import Actions, Heading, History, KeyValues, Paragraph, Table
 from commands.types import Cancel, Map, Restock, Retry, Status
 from storage import queries
 from sync.engine import FetchSummary
@@ -61,10 +61,10 @@ def test_the_grid_shows_one_row_per_order_and_pages_with_buttons(core, shops):
     counts = [block.text for block in reply.blocks if isinstance(block, Paragraph)][0]
     assert "Failed 45" in counts and "Delivered 1" in counts and "On Hold 0" in counts
     (table,) = [block for block in reply.blocks if isinstance(block, Table)]
-    assert table.columns == views.GRID_COLUMNS
+    assert table.columns == (*views.GRID_COLUMNS, "Why")  # TikTok's status, then the reason
     assert [row[0] for row in table.rows] == [order.tiktok_order_id for order, *_ in orders]
     assert table.rows[0][1:3] == ("Seller", "TT-GHOST-1 ×1 → not placed")
-    assert table.rows[0][5] == "Awaiting Shipment · sku_unmatched"
+    assert table.rows[0][5:] == ("Awaiting Shipment", "SKU not on Etsy")
     assert reply.text == "Failed: 45 orders (page 2 of 3)"
     (paging,) = [block for block in reply.blocks if isinstance(block, Actions)]
     assert commands_of(paging.buttons) == [Status(Section.FAILED, 1), Status(Section.FAILED, 3)]
@@ -80,7 +80,7 @@ def test_a_failed_order_offers_retry_and_a_mapping_per_sku(core, shops):
 
     facts = dict(next(b for b in reply.blocks if isinstance(b, KeyValues)).items)
     assert facts["Section"] == "Failed" and facts["On Etsy"] == "not placed"
-    assert facts["Why"].startswith("sku_unmatched: ")
+    assert facts["Why"].startswith("SKU not on Etsy: ")
     (buttons,) = [block for block in reply.blocks if isinstance(block, Actions)]
     assert commands_of(buttons.buttons) == [
         Cancel(order_id),
@@ -88,8 +88,8 @@ def test_a_failed_order_offers_retry_and_a_mapping_per_sku(core, shops):
         Map("TT-GHOST-1"),
         Map("TT-TOTE-CANVAS"),
     ]
-    history = [block for block in reply.blocks if isinstance(block, Table)][-1]
-    assert any("placement_failed" in row[2] for row in history.rows), history.rows
+    (history,) = [block for block in reply.blocks if isinstance(block, History)]
+    assert any(e.text.startswith("Could not be placed") for e in history.entries), history
 
 
 def test_a_lost_parcel_offers_restock_behind_a_confirmation(core, shops):
@@ -134,11 +134,11 @@ def test_a_fetch_summary_counts_failures_by_reason_and_links_to_them():
     assert reply.ok and reply.text == "Fetch finished: 12 new, 9 placed, 3 failed in 4.2 s"
     assert reply.blocks[0] == Heading("Fetch finished")
     skipped = next(b.text for b in reply.blocks if isinstance(b, Paragraph))
-    assert skipped.startswith("12 order(s) from TikTok could not be read") and skipped.endswith(
+    assert skipped.startswith("12 orders from TikTok could not be read") and skipped.endswith(
         "8, 9 …"
     )
     facts = dict(next(b for b in reply.blocks if isinstance(b, KeyValues)).items)
-    assert facts["Failed"] == "3 (insufficient_stock 1, sku_unmatched 2)"
+    assert facts["Failed"] == "3 (SKU not on Etsy: 2, Not enough stock on Etsy: 1)"
     (link,) = next(b for b in reply.blocks if isinstance(b, Actions)).buttons
     assert command_for(link.action_id, link.value) == Status(Section.FAILED, 1)
 

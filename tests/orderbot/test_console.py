@@ -4,13 +4,14 @@ import io
 
 from rich.console import Console
 
-from orderbot.console import interactive
+from orderbot.console import ConsoleSession, interactive
 from tests.utils.catalog import stock
 
 
 def run_console(core, lines: list[str]) -> str:
     buffer = io.StringIO()
-    interactive(core.services, Console(file=buffer, width=200), lines=lines)
+    out = Console(file=buffer, width=200)
+    interactive(ConsoleSession(core.services, out), out, lines=lines)
     return buffer.getvalue()
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from commands.replies import Actions, Button, Paragraph, Reply
 from orderbot.autopilot import build_outbox
-from orderbot.console import interactive
+from orderbot.console import ConsoleSession, interactive
 from orderbot.console_alerts import PROMPT, ConsoleAlerts, numbered
 from tests.utils.catalog import stock
 
@@ -74,17 +74,16 @@ def test_alert_buttons_press_as_in_slack_and_bad_presses_are_answered(core, shop
     assert "[alert 1]" in shown and "[1: Restock on Etsy] [1: Mark handled] [1: View]" in shown
 
     interactive(
-        core.services,
+        ConsoleSession(core.services, out, alerts=alerts),
         out,
         lines=["[1: Mark handled]", "[1: Nope]", "[99: View]", "[1: view]"],
-        alerts=alerts,
     )
     text = buffer.getvalue()[len(shown) :]
     assert f"Marked the alert for order {order_id} handled." in text
     assert "Alert 1 has no button [Nope] (now: [1: Restock on Etsy]" in text
     assert "No alert 99 has been shown." in text
     assert "Line items" in text and "History" in text  # [1: view] showed the order
-    assert "alert_handled" in text  # … whose history says it was handled
+    assert "Alert marked handled" in text  # … whose history says it was handled
     outbox.dispatch()  # the history grew: the alert is shown again, its buttons the new ones
     assert "[alert 1, updated]" in buffer.getvalue()
     assert alerts.button("[1: Mark handled]") == (

@@ -48,13 +48,13 @@ def test_table_columns_align_with_header_and_separator():
     ]
 
 
-def test_long_cells_are_truncated_to_fit_width():
+def test_long_cells_wrap_to_fit_width_and_lose_nothing():
     table = Table(("ID", "Line Items"), (("1", "MUG-" * 60), ("2", "short")))
     lines = render_text(Reply("", blocks=(table,)), width=40).split("\n")
     assert all(len(line) <= 40 for line in lines)
-    assert lines[2].endswith("…")
-    assert lines[2].startswith("1   MUG-MUG")
-    assert lines[3] == "2   short"
+    assert lines[2].startswith("1   MUG-MUG") and "…" not in "".join(lines)
+    assert "".join(line[4:] for line in lines[2:-1]) == "MUG-" * 60
+    assert lines[-1] == "2   short"
 
 
 def test_wide_characters_keep_columns_aligned():

@@ -30,7 +30,7 @@ def test_a_second_fetch_process_uses_the_index_the_first_one_built(shops, tmp_pa
     second = fetch_in_a_new_process(env, tmp_path)
 
     assert "full walk (first build)" in first
-    assert "incremental: 0 listing(s) changed (3 Etsy call(s))" in second
+    assert "incremental: 0 listings changed (3 Etsy calls)" in second
     calls = [c for c in shops.etsy.calls if c.path.startswith("/v3/application/")]
     assert len(calls) == 3
     assert {c.query["state"] for c in calls} == {"active", "sold_out", "inactive"}

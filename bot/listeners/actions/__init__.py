@@ -6,6 +6,7 @@ from bot.listeners.actions.fetch_now import fetch_now_run
 from bot.listeners.actions.map_sku_start import map_sku_start_run
 from bot.listeners.actions.mappings_page import mappings_page_run
 from bot.listeners.actions.mark_handled import mark_handled_run
+from bot.listeners.actions.order_menu import order_menu_run
 from bot.listeners.actions.page import page_run
 from bot.listeners.actions.restock import restock_run
 from bot.listeners.actions.retry_all import retry_all_run
@@ -35,5 +36,6 @@ def register(app: App) -> None:
         (ids.VIEW_ALL_NEW, view_all_new_run),
         (ids.RETRY_ALL, retry_all_run),
         (ids.VIEW_ALL_FAILED, view_all_failed_run),
+        (ids.ROW_MENU, order_menu_run),
     ):
         app.action(action_pattern(action_id))(ack=ack_click, lazy=[run])

@@ -36,7 +36,7 @@ def test_paging_replaces_the_users_own_grid(slack, slack_api, spy):
     click(slack, slack_api, spy, actions.PAGE, "all|2", is_ephemeral=True)
     (reply,) = responses(slack_api)
     assert reply["replace_original"] is True
-    assert any(b["type"] == "table" for b in reply["blocks"])
+    assert any(b.get("accessory", {}).get("type") == "overflow" for b in reply["blocks"])
     (paging,) = [b for b in reply["blocks"] if b["type"] == "actions"]
     assert paging["elements"][0]["value"] == "all|1"  # Previous
     assert spy.commands() == [Status(None, 2)]
@@ -110,8 +110,8 @@ def test_paging_from_app_home_opens_a_modal_and_pages_inside_it(slack, slack_api
     click(slack, slack_api, spy, actions.PAGE, "all|1", surface="home")
     slack_api.wait_for(lambda: slack_api.calls("views.open"))
     (modal,) = slack_api.views()
-    assert "table" not in [b["type"] for b in modal["blocks"]]  # a monospace grid instead
-    assert "```" in str(modal["blocks"])
+    assert "table" not in [b["type"] for b in modal["blocks"]]  # a section per order instead
+    assert any(b.get("accessory", {}).get("type") == "overflow" for b in modal["blocks"])
     click(slack, slack_api, spy, actions.PAGE, "all|1", surface="modal", view=modal)
     (update,) = slack_api.wait_for(lambda: slack_api.calls("views.update"))
     assert update.body["view_id"] == modal["id"]

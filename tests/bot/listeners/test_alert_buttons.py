@@ -193,7 +193,7 @@ def test_retry_all_and_view_all_from_the_group_alert(core, shops, http_runner, p
     done = press(actions.RETRY_ALL, ADMIN, "a")
     again = press(actions.RETRY_ALL, ADMIN, "b")
 
-    assert "Retried 3 order(s): 3 placed, 0 still failed." in str(done)
+    assert "Retried 3 orders: 3 placed, 0 still failed." in str(done)
     assert "fails any more" in str(again)
     assert stock(shops, "PIN-SOLDOUT") == 7  # each order's unit taken once
     (update,) = slack_api.wait_for(lambda: slack_api.calls("chat.update"))

@@ -22,22 +22,18 @@ def test_help_is_answered_privately(slack, slack_api, spy):
     assert spy.commands()[0].__class__.__name__ == "Help"
 
 
-def test_status_shows_counts_and_the_grid_as_a_table(slack, slack_api, spy, world):
+def test_status_shows_counts_and_a_section_per_order_with_its_menu(slack, slack_api, spy, world):
     command(slack, slack_api, spy, "status all")
     (reply,) = responses(slack_api)
-    types = [b["type"] for b in reply["blocks"]]
-    assert "table" in types
-    table = reply["blocks"][types.index("table")]
-    assert [c["text"] for c in table["rows"][0]] == [
-        "TTS order ID",
-        "Fulfilled By",
-        "Line Items",
-        "Created At",
-        "Price",
-        "Order Status",
-    ]
+    rows = [b for b in reply["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
     assert len(world.shops.tiktok.orders()) > 20
-    assert len(table["rows"]) == 1 + 20  # header + a page of orders
+    assert len(rows) == 20  # a page of orders, each a section with its overflow menu
+    text = rows[0]["text"]["text"]
+    for column in ("Fulfilled By", "Line Items", "Created At", "Price", "Order Status"):
+        assert f"*{column}:*" in text
+    menu = rows[0]["accessory"]
+    assert menu["action_id"] == actions.ROW_MENU
+    assert [o["text"]["text"] for o in menu["options"]][0] == "View"
     (paging,) = [b for b in reply["blocks"] if b["type"] == "actions"]
     assert [(e["action_id"], e["value"]) for e in paging["elements"]] == [(actions.PAGE, "all|2")]
     assert spy.commands() == [Status(None, 1)]

@@ -133,7 +133,7 @@ def test_a_refresh_reads_only_what_changed_and_says_what(make_index, etsy, catal
     with index.sessions() as session:
         (row,) = queries.sku_entries(session, shop_id=index.shop_id, skus=[sku])
     assert (row.quantity, row.changed_at) == (before - 1, refreshed_at)
-    assert "incremental: 1 listing(s) changed (3 Etsy call(s))" in run.note()
+    assert "incremental: 1 listing changed (3 Etsy calls)" in run.note()
 
 
 def test_a_pass_reads_the_last_changes_second_again_until_it_is_over(
