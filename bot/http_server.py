@@ -1,9 +1,15 @@
-"""The HTTP runner: one WSGI app, served by waitress.
+"""The HTTP runner: WSGI apps served by waitress, with limits that a few clients cannot exhaust.
 
-POST /slack/events    slash commands, interactivity and events (Bolt verifies the signature)
+POST /slack/events    slash commands, interactivity and events (Bolt verifies the signature);
+                      not served without a Bolt app (Socket Mode)
 POST /tiktok/webhook  TikTok Shop pushes, handed to the `webhook` callable when one is given
 GET  /healthz         the `health` callable's mapping as JSON: 200 when its "ok" is true, else 503
-GET  /metrics         Prometheus text exposition of the default registry
+GET  /metrics         Prometheus text exposition of the default registry, on a server of its own
+                      (`start_metrics_server`, loopback by default): not on the public port
+
+Every server refuses a body over `MAX_BODY` at its Content-Length header, closes a connection
+idle for `IDLE_TIMEOUT_S` and holds at most `CONNECTION_LIMIT` connections (waitress's defaults
+are 1 GiB, 120 s and 100: a hundred silent sockets stopped the service).
 """
 
 import contextlib
@@ -30,6 +36,9 @@ Health = Callable[[], Mapping[str, Any]]
 Webhook = Callable[[Mapping[str, str], bytes], tuple[int, Mapping[str, Any]]]
 
 MAX_BODY = 1 << 20  # no Slack or TikTok request comes near a mebibyte
+IDLE_TIMEOUT_S = 10  # a connection with no request in progress is closed after this long
+CONNECTION_LIMIT = 250  # open connections; past it waitress accepts no more until some close
+THREADS = 8  # requests handled at once (Bolt acks on them; lazy listeners run on Bolt's pool)
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +113,9 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
-def make_wsgi(app: App, *, health: Health, webhook: Webhook | None = None):
-    """The WSGI application behind `serve` (tests may call it directly or serve it on port 0)."""
-    slack = _TimedSlackHandler(app, path="/slack/events")
+def make_wsgi(app: App | None, *, health: Health, webhook: Webhook | None = None):
+    """The WSGI application behind `serve` (tests may call it directly or serve it on port 0);
+    without `app`, no Slack endpoint (Socket Mode takes Slack's requests over its socket)."""
 
     def healthz(start_response):
         try:
@@ -115,13 +124,6 @@ def make_wsgi(app: App, *, health: Health, webhook: Webhook | None = None):
             log.exception("health check failed")
             return _json(start_response, 503, {"ok": False, "error": "health check failed"})
         return _json(start_response, 200 if report.get("ok") else 503, report)
-
-    def metrics_page(start_response):
-        body = generate_latest(REGISTRY)
-        start_response(
-            "200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))]
-        )
-        return [body]
 
     def tiktok(environ, start_response):
         try:
@@ -139,13 +141,29 @@ def make_wsgi(app: App, *, health: Health, webhook: Webhook | None = None):
         return _json(start_response, status, payload)
 
     routes: dict[str, tuple[set[str], Callable]] = {
-        "/slack/events": ({"POST"}, slack),
         "/healthz": ({"GET", "HEAD"}, lambda environ, start: healthz(start)),
-        "/metrics": ({"GET", "HEAD"}, lambda environ, start: metrics_page(start)),
     }
+    if app is not None:
+        routes["/slack/events"] = ({"POST"}, _TimedSlackHandler(app, path="/slack/events"))
     if webhook is not None:
         routes["/tiktok/webhook"] = ({"POST"}, tiktok)
+    return _routed(routes)
 
+
+def metrics_wsgi():
+    """`GET /metrics` alone, for `start_metrics_server`."""
+
+    def metrics_page(environ, start_response):
+        body = generate_latest(REGISTRY)
+        start_response(
+            "200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    return _routed({"/metrics": ({"GET", "HEAD"}, metrics_page)})
+
+
+def _routed(routes: Mapping[str, tuple[set[str], Callable]]):
     def application(environ, start_response):
         route = routes.get(environ.get("PATH_INFO", ""))
         if route is None:
@@ -188,26 +206,51 @@ class RunningServer:
         server.task_dispatcher.shutdown()
 
 
+def waitress_options(*, threads: int = THREADS, idle_timeout_s: int = IDLE_TIMEOUT_S) -> dict:
+    """What every orderbot server runs with."""
+    return {
+        "threads": threads,
+        "ident": "orderbot",
+        # Refused at the header: waitress answers 413 when Content-Length >= this (and stops a
+        # chunked body there), before reading or spooling it.
+        "max_request_body_size": MAX_BODY + 1,
+        "channel_timeout": idle_timeout_s,
+        "cleanup_interval": 1,  # how often idle connections are looked for (default 30 s)
+        "connection_limit": CONNECTION_LIMIT,
+    }
+
+
+def _start(wsgi, *, name: str, host: str, port: int, **options) -> RunningServer:
+    server = waitress.create_server(wsgi, host=host, port=port, **waitress_options(**options))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    return RunningServer(server, thread)
+
+
 def start_server(
-    app: App,
+    app: App | None,
     *,
     health: Health,
     webhook: Webhook | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
-    threads: int = 8,
+    threads: int = THREADS,
+    idle_timeout_s: int = IDLE_TIMEOUT_S,
 ) -> RunningServer:
     """Serve in the background; port 0 picks a free port (see `.url`)."""
-    server = waitress.create_server(
+    return _start(
         make_wsgi(app, health=health, webhook=webhook),
+        name="orderbot-http",
         host=host,
         port=port,
         threads=threads,
-        ident="orderbot",
+        idle_timeout_s=idle_timeout_s,
     )
-    thread = threading.Thread(target=server.run, name="orderbot-http", daemon=True)
-    thread.start()
-    return RunningServer(server, thread)
+
+
+def start_metrics_server(*, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    """`GET /metrics` in the background, on loopback unless told otherwise."""
+    return _start(metrics_wsgi(), name="orderbot-metrics", host=host, port=port, threads=2)
 
 
 def serve(
@@ -217,13 +260,12 @@ def serve(
     health: Health,
     webhook: Webhook | None = None,
     host: str = "0.0.0.0",
-    threads: int = 8,
+    threads: int = THREADS,
 ) -> None:
     """Serve until interrupted (production: `orderbot run` without an app token)."""
     waitress.serve(
         make_wsgi(app, health=health, webhook=webhook),
         host=host,
         port=port,
-        threads=threads,
-        ident="orderbot",
+        **waitress_options(threads=threads),
     )

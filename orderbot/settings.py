@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     etsy_rate_per_s: float = Field(10.0, gt=0, alias="ORDERBOT_ETSY_RATE")
 
     port: int = Field(3000, alias="PORT")
+    # GET /metrics has a port of its own, on loopback unless told otherwise: not public.
+    metrics_port: int = Field(9464, ge=0, le=65535, alias="ORDERBOT_METRICS_PORT")
+    metrics_host: str = Field("127.0.0.1", alias="ORDERBOT_METRICS_HOST")
 
     @field_validator("secret_key")
     @classmethod

@@ -28,7 +28,7 @@ def free_port() -> int:
 @pytest.fixture
 def running(shops, tmp_path):
     slack = SlackSandbox().start()
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'run.db'}")
     env = {
         **os.environ,
@@ -37,10 +37,11 @@ def running(shops, tmp_path):
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.url,
         "ORDERBOT_ADMINS": "UADMIN",
+        "ORDERBOT_METRICS_PORT": str(metrics_port),
     }
     env.pop("SLACK_APP_TOKEN", None)
     process, base = start_orderbot_run(env, port, tmp_path)
-    yield base, slack
+    yield base, slack, f"http://127.0.0.1:{metrics_port}"
     process.terminate()
     process.wait(timeout=10)
     slack.stop()
@@ -76,7 +77,7 @@ def slash(slack, text: str) -> str:
 
 
 def test_run_serves_slack_health_and_metrics(running):
-    base, slack = running
+    base, slack, metrics_base = running
     health = httpx.get(f"{base}/healthz").json()
     assert health["ok"] is True and health["database"] == "ok"
 
@@ -98,7 +99,8 @@ def test_run_serves_slack_health_and_metrics(running):
     forged["x-slack-signature"] = "v0=" + "0" * 64
     assert httpx.post(f"{base}/slack/events", content=body, headers=forged).status_code == 401
 
-    metrics = httpx.get(f"{base}/metrics").text
+    assert httpx.get(f"{base}/metrics").status_code == 404  # not on the public port
+    metrics = httpx.get(f"{metrics_base}/metrics").text
     assert "orderbot" in metrics
 
 

@@ -145,13 +145,14 @@ def until(predicate, what: str, timeout: float = 30.0):
 
 class Instance:
     def __init__(self, name: str, env: dict[str, str], cwd: Path):
-        port = free_port()
+        port, metrics_port = free_port(), free_port()
         self.name, self.base = name, f"http://127.0.0.1:{port}"
+        self.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
         self.log_path = cwd / f"{name}.log"
         with self.log_path.open("wb") as log:  # a file: an undrained pipe would stall the bot
             self.process = subprocess.Popen(
                 [str(BIN), "run"],
-                env={**env, "PORT": str(port)},
+                env={**env, "PORT": str(port), "ORDERBOT_METRICS_PORT": str(metrics_port)},
                 cwd=cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -173,7 +174,7 @@ class Instance:
 
     def fetch_count(self) -> int:
         """Fetches this process ran (its /metrics)."""
-        text = httpx.get(f"{self.base}/metrics", timeout=5).text
+        text = httpx.get(self.metrics, timeout=5).text
         found = re.findall(r"^orderbot_fetches_total\{[^}]*\} (\S+)$", text, re.MULTILINE)
         return int(sum(float(value) for value in found))
 
