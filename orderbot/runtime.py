@@ -16,31 +16,24 @@ from bot.http_server import RunningServer, start_metrics_server, start_server
 from bot.schedule import Schedule
 from bot.settings import BotSettings
 from orderbot.autopilot import AlertChannel, Autopilot, build_autopilot
-from orderbot.compose import ConfigError, Core, build_core
-from orderbot.settings import Settings
+from orderbot.compose import ConfigError, Core, build_core, missing_settings
+from orderbot.settings import Settings, reveal
 from storage import queries
 
 log = logging.getLogger(__name__)
 
 
 def bot_settings(settings: Settings) -> BotSettings:
-    missing = [
-        name
-        for name, value in {
-            "SLACK_BOT_TOKEN": settings.slack_bot_token,
-            "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
-        }.items()
-        if not value
-    ]
+    missing = settings.missing_slack_settings()
     if missing:
-        raise ConfigError("orderbot run needs these Slack settings: " + ", ".join(missing))
+        raise missing_settings(missing)
     return BotSettings(
-        bot_token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
+        bot_token=reveal(settings.slack_bot_token),
+        signing_secret=reveal(settings.slack_signing_secret),
         api_url=settings.slack_api_url,
         admins=settings.admin_ids,
         alert_channel=settings.alert_channel,
-        app_token=settings.slack_app_token,
+        app_token=reveal(settings.slack_app_token),
     )
 
 
@@ -89,12 +82,15 @@ def autopilot(
         core,
         schedule=schedule or schedule_of(settings),
         app_key=settings.tiktok_app_key or "",
-        app_secret=settings.tiktok_app_secret or "",
+        app_secret=reveal(settings.tiktok_app_secret) or "",
         channel=channel,
     )
 
 
 def run(settings: Settings) -> None:
+    missing = settings.missing_slack_settings() + settings.missing_marketplace_settings()
+    if missing:  # all of them at once, not in two rounds
+        raise missing_settings(missing)
     slack = bot_settings(settings)
     check_slack_token(WebClient(base_url=slack.api_url, token=slack.bot_token))
     with contextlib.ExitStack() as stack:

@@ -24,7 +24,7 @@ def core_settings(shops, database_url: str, **extra):
     values = {
         **shops.environment(),
         "DATABASE_URL": database_url,
-        "ORDERBOT_SECRET_KEY": "test-secret-key-0123456789",
+        "ORDERBOT_SECRET_KEY": "test-secret-key-0123456789-abcdefghijkl",
         "ORDERBOT_ETSY_RATE": "1000",
         "ORDERBOT_TIKTOK_RATE": "1000",
         **extra,
@@ -41,8 +41,10 @@ def stock(shops, sku: str) -> int:
 
 def settings_environment(settings) -> dict[str, str]:
     """Settings as the environment variables (SPEC §7 names) a child process reads."""
+    from orderbot.settings import reveal
+
     return {
-        field.alias: str(getattr(settings, name))
+        field.alias: str(reveal(getattr(settings, name)))
         for name, field in type(settings).model_fields.items()
         if getattr(settings, name) is not None and field.alias
     }

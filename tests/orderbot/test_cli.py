@@ -11,6 +11,7 @@ from support import core_settings
 from typer.testing import CliRunner
 
 from orderbot.cli import app
+from orderbot.settings import reveal
 
 BIN = Path(sys.executable).parent / "orderbot"
 BUYER_DATA = ("address_line1", "phone_number", "postal_code", "buyer_email", "full_address")
@@ -20,7 +21,7 @@ BUYER_DATA = ("address_line1", "phone_number", "postal_code", "buyer_email", "fu
 def env(shops, tmp_path, monkeypatch):
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'cli.db'}")
     values = {
-        field.alias: str(getattr(settings, name))
+        field.alias: str(reveal(getattr(settings, name)))
         for name, field in type(settings).model_fields.items()
         if getattr(settings, name) is not None and field.alias
     }

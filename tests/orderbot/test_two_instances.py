@@ -10,6 +10,7 @@ import pytest
 from support import core_settings, reset_postgres_schema
 
 from orderbot.compose import build_core
+from orderbot.settings import reveal
 from sandbox.marketplaces import Marketplaces
 from storage.db import make_engine, migrate
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 def environment(settings) -> dict[str, str]:
     values = {
-        field.alias: str(getattr(settings, name))
+        field.alias: str(reveal(getattr(settings, name)))
         for name, field in type(settings).model_fields.items()
         if getattr(settings, name) is not None and field.alias
     }

@@ -28,6 +28,7 @@ from support import core_settings, reset_postgres_schema
 
 from commands import actions
 from orderbot.compose import build_core
+from orderbot.settings import reveal
 from sandbox.marketplaces import Marketplaces
 from sandbox.slack import SlackSandbox
 from storage.db import make_engine, migrate, session_factory
@@ -247,7 +248,7 @@ def instances():
 def environment(shops, slack, database_url: str) -> dict[str, str]:
     settings = core_settings(shops, database_url)  # fresh tokens, shared by both instances
     values = {
-        field.alias: str(getattr(settings, name))
+        field.alias: str(reveal(getattr(settings, name)))
         for name, field in type(settings).model_fields.items()
         if getattr(settings, name) is not None and field.alias
     }

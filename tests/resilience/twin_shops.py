@@ -20,7 +20,7 @@ from sandbox.marketplaces import Marketplaces
 from storage import queries
 from storage.models import Lease, Order, StockIntent
 
-SECRET_KEY = "test-secret-key-0123456789"
+SECRET_KEY = "test-secret-key-0123456789-abcdefghijkl"
 FAST = "2000"  # requests per second, both ways: rate limits have tests of their own
 
 

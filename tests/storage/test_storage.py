@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from storage import queries
 from storage.db import transaction
 from storage.models import Order
-from storage.secrets import SecretBox
+from storage.secrets import SecretBox, SecretKeyMismatch
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -86,5 +86,5 @@ def test_secret_box_round_trips_and_refuses_another_key():
     sealed = SecretBox("key-one").seal("token-value")
     assert "token-value" not in sealed
     assert SecretBox("key-one").open(sealed) == "token-value"
-    with pytest.raises(ValueError, match="ORDERBOT_SECRET_KEY"):
+    with pytest.raises(SecretKeyMismatch, match="ORDERBOT_SECRET_KEY"):
         SecretBox("key-two").open(sealed)

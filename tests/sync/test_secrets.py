@@ -16,7 +16,7 @@ def secrets_in_play(shops) -> set[str]:
     for call in shops.tiktok.calls:
         if call.query.get("sign"):
             values.add(call.query["sign"])
-    values.add("test-secret-key-0123456789")
+    values.add("test-secret-key-0123456789-abcdefghijkl")
     return {value for value in values if value and len(value) >= 8}
 
 
