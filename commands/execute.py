@@ -2,14 +2,13 @@
 
 from commands import actions, policy, views
 from commands.context import Context
-from commands.parse import USAGE
+from commands.offline import help_reply, invalid_reply
 from commands.replies import (
     Actions,
     Button,
     Confirm,
     Form,
     Heading,
-    KeyValues,
     Paragraph,
     Reply,
     SelectField,
@@ -55,21 +54,11 @@ def refuse(message: str) -> Reply:
 
 
 def _help(_command: Help, _ctx: Context) -> Reply:
-    return Reply(
-        text="orderbot: /orders commands",
-        blocks=(
-            Heading("orderbot — TikTok Shop orders, placed on Etsy"),
-            KeyValues(USAGE),
-        ),
-    )
+    return help_reply()
 
 
 def _invalid(command: Invalid, _ctx: Context) -> Reply:
-    return Reply(
-        text=command.message,
-        blocks=(Paragraph(command.message), Paragraph("Type /orders help for the commands.")),
-        ok=False,
-    )
+    return invalid_reply(command)
 
 
 def _fetch(_command: Fetch, ctx: Context) -> Reply:
