@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from bot.alerts import SlackPoster
 from bot.app import build_app
-from bot.http_server import RunningServer, start_metrics_server, start_server
+from bot.http_server import RunningServer, serve, start_metrics_server, start_server
 from bot.schedule import Schedule
 from bot.settings import BotSettings
 from orderbot.autopilot import AlertChannel, Autopilot, build_autopilot
@@ -120,8 +120,6 @@ def run(settings: Settings) -> None:
             )
             run_socket_mode(app, slack.app_token)
         else:
-            from bot.http_server import serve
-
             log.info(
                 "serving /slack/events, /tiktok/webhook and /healthz on port %s", settings.port
             )
