@@ -66,29 +66,6 @@ REPLY_TIMEOUT_S = 30.0
 # --- the app, in a child process ---------------------------------------------------------
 
 
-def serve_patched() -> None:
-    """Child, diagnostic only (never the default): `orderbot run` exactly, except that the
-    ack function runs on the HTTP thread, as with `App(process_before_response=True)`, instead
-    of being queued on Bolt's listener executor behind the lazy listeners. Bolt takes that flag
-    only in App(), which bot/app.py builds, so it is set on Bolt's runner here."""
-    import logging
-
-    import orderbot.runtime as runtime
-    from orderbot import logs
-    from orderbot.settings import Settings
-
-    real_build_app = runtime.build_app
-
-    def build_app(**kwargs):
-        app = real_build_app(**kwargs)
-        app._listener_runner.process_before_response = True
-        return app
-
-    runtime.build_app = build_app
-    logs.configure(logging.INFO)
-    runtime.run(Settings())
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -256,9 +233,7 @@ def summarize(samples: list[dict], sandbox: TimedSlack) -> dict:
 def start_app(args, env: dict, workdir: str, app_log) -> tuple[subprocess.Popen, str]:
     """`orderbot run` in HTTP mode (no SLACK_APP_TOKEN), as production starts it."""
     script = Path(sys.executable).parent / "orderbot"
-    if args.ack_in_request_thread:
-        argv = [sys.executable, __file__, "--serve-patched"]
-    elif script.exists():
+    if script.exists():
         argv = [str(script), "run"]
     else:
         argv = [sys.executable, "-c", "from orderbot.cli import main; main()", "run"]
@@ -356,17 +331,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--ack-in-request-thread",
-        action="store_true",
-        help="diagnostic only: ack on the HTTP thread, as App(process_before_response=True)",
-    )
-    parser.add_argument("--serve-patched", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_patched:
-        serve_patched()
-        return
-
     result = run(args)
     steady_run, burst_run = result["steady"], result["burst"]
     ack_p99 = steady_run["ack"]["p99_ms"]
@@ -391,7 +356,6 @@ def main() -> None:
                 "users": args.users,
                 "seconds": args.seconds,
                 "burst": args.burst,
-                "ack_in_request_thread": args.ack_in_request_thread,
                 "backend": args.backend,
             },
             **result,

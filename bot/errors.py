@@ -2,6 +2,11 @@
 
 `handle_error` is the app-wide Bolt error handler (listeners and middleware). Bolt only logs what a
 lazy listener raises, so lazy listeners are wrapped in `guarded`, which answers the same way.
+
+Bolt calls the handler for errors raised in its own middleware too, signature verification
+included, with the body as sent. Only a request marked `VERIFIED` (by `build_app`'s middleware,
+which Bolt runs after verification, and in Socket Mode after the socket's own authentication) is
+answered: the response_url, channel, user and view of any other body are anyone's choice.
 """
 
 import inspect
@@ -19,6 +24,8 @@ ERROR_TEXT = (
     "Sorry, something went wrong on orderbot's side while handling that. It has been logged; "
     "please try again in a moment, or ask an admin to look at orderbot's logs."
 )
+
+VERIFIED = "orderbot_verified"  # in the Bolt context: the request passed Slack's verification
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +58,18 @@ def answer_error(
         logger.exception("could not tell the user about an error")
 
 
-def handle_error(error: Exception, body: dict, logger: logging.Logger, client, respond) -> None:
+def handle_error(
+    error: Exception, body: dict, logger: logging.Logger, client, respond, context
+) -> None:
     """Bolt's app-wide error handler."""
+    if not (context or {}).get(VERIFIED):
+        # Raised in Bolt's own checks, before orderbot read the request: whatever the body
+        # names is unverified. One line, no body, no answer, no metric.
+        logger.warning(
+            "a Slack request failed before orderbot read it (not answered): %s",
+            type(error).__name__,
+        )
+        return
     logger.error("unhandled error in a Slack listener", exc_info=error)
     metrics.ERRORS.inc()
     answer_error(body=body, client=client, respond=respond, logger=logger)
@@ -81,7 +98,7 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
         try:
             func(**{name: value for name, value in given.items() if name in wanted})
         except Exception as error:
-            handle_error(error, body, logger, client, respond)
+            handle_error(error, body, logger, client, respond, context)
 
     run.__name__ = func.__name__
     run.__qualname__ = func.__qualname__

@@ -32,6 +32,10 @@ def request_kind(body: Mapping[str, Any]) -> str:
     return "other"
 
 
+def observe_ack(body: Mapping[str, Any], seconds: float) -> None:
+    ACK_SECONDS.labels(request_kind(body)).observe(seconds)
+
+
 @contextmanager
 def timing_ack(body: Mapping[str, Any]) -> Iterator[None]:
     """Wraps `App.dispatch`, which returns once the listener has called ack()."""
@@ -39,4 +43,4 @@ def timing_ack(body: Mapping[str, Any]) -> Iterator[None]:
     try:
         yield
     finally:
-        ACK_SECONDS.labels(request_kind(body)).observe(time.perf_counter() - start)
+        observe_ack(body, time.perf_counter() - start)

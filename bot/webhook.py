@@ -22,7 +22,7 @@ from typing import Any
 
 import waitress
 
-from bot.http_server import MAX_BODY, RunningServer
+from bot.http_server import MAX_BODY, RunningServer, waitress_options
 from sync import webhook as pushes
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ def webhook_wsgi(webhook: Callable[[Mapping[str, str], bytes], tuple[int, Mappin
 def start_webhook_server(webhook, *, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Serve `webhook_wsgi(webhook)` on a background thread; port 0 picks a free port."""
     server = waitress.create_server(
-        webhook_wsgi(webhook), host=host, port=port, threads=4, ident="orderbot"
+        webhook_wsgi(webhook), host=host, port=port, **waitress_options(threads=4)
     )
     thread = threading.Thread(target=server.run, name="orderbot-webhook-http", daemon=True)
     thread.start()

@@ -2,14 +2,13 @@
 
 from commands import actions, failure_groups, mappings, policy, views, words
 from commands.context import Context
-from commands.parse import EXAMPLE_NOTE, USAGE
+from commands.offline import help_reply, invalid_reply
 from commands.replies import (
     Actions,
     Button,
     Confirm,
     Form,
     Heading,
-    KeyValues,
     Paragraph,
     Reply,
     SearchField,
@@ -63,23 +62,11 @@ def refuse(message: str) -> Reply:
 
 
 def _help(_command: Help, _ctx: Context) -> Reply:
-    return Reply(
-        text="orderbot: /orders commands",
-        blocks=(
-            Heading("orderbot — TikTok Shop orders, placed on Etsy"),
-            KeyValues(USAGE),
-            Paragraph(EXAMPLE_NOTE),
-        ),
-    )
+    return help_reply()
 
 
 def _invalid(command: Invalid, _ctx: Context) -> Reply:
-    # A message may start with the command's name ("show needs an order id"): a sentence.
-    message = command.message[:1].upper() + command.message[1:]
-    blocks = [Paragraph(message)]
-    if "/orders help" not in message:  # one pointer to help is enough
-        blocks.append(Paragraph("Type /orders help for the commands."))
-    return Reply(text=message, blocks=tuple(blocks), ok=False)
+    return invalid_reply(command)
 
 
 def _fetch(_command: Fetch, ctx: Context) -> Reply:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine as DbEngine
 
 from commands.context import Services
-from orderbot.settings import Settings
+from orderbot.settings import Settings, reveal
 from storage import queries
 from storage.db import make_engine, migrate, session_factory, transaction
+from storage.errors import ConfigError
 from storage.secrets import SecretBox
 from sync.clock import Clock, utc_now
 from sync.credentials import StoredTokens
@@ -19,8 +20,12 @@ from sync.tiktok.client import TikTokClient
 from sync.tokens import Tokens
 
 
-class ConfigError(Exception):
-    """Settings that cannot work; the message says which and why."""
+def missing_settings(names: list[str]) -> ConfigError:
+    return ConfigError(
+        f"these settings are missing (environment or .env): {', '.join(names)}. To try "
+        "orderbot without any account, run `orderbot demo`; `orderbot sandbox` runs local "
+        "marketplaces and prints the settings that point at them."
+    )
 
 
 class Relay:
@@ -75,9 +80,7 @@ def build_core(
     """`client_options` (e.g. `sleep`, `max_attempts`) go to both marketplace clients."""
     missing = settings.missing_marketplace_settings()
     if missing:
-        raise ConfigError(
-            "orderbot needs these settings (environment or .env): " + ", ".join(missing)
-        )
+        raise missing_settings(missing)
     db = open_database(settings.database_url)
     sessions = session_factory(db)
     with transaction(sessions) as session:
@@ -87,16 +90,18 @@ def build_core(
             etsy_shop_id=settings.etsy_shop_id,
             sections=[section.value for section in Section],
         ).id
-    box = SecretBox(settings.secret_key)
+    box = SecretBox(reveal(settings.secret_key), previous=reveal(settings.secret_key_previous))
     tiktok = TikTokClient(
         app_key=settings.tiktok_app_key,
-        app_secret=settings.tiktok_app_secret,
+        app_secret=reveal(settings.tiktok_app_secret),
         tokens=StoredTokens(
             sessions=sessions,
             shop_id=shop_id,
             platform="tiktok",
             box=box,
-            initial=Tokens(settings.tiktok_access_token, settings.tiktok_refresh_token, None),
+            initial=Tokens(
+                reveal(settings.tiktok_access_token), reveal(settings.tiktok_refresh_token), None
+            ),
             clock=clock,
         ),
         base_url=settings.tiktok_api_url,
@@ -108,13 +113,15 @@ def build_core(
     )
     etsy = EtsyClient(
         api_key=settings.etsy_api_key,
-        shared_secret=settings.etsy_shared_secret,
+        shared_secret=reveal(settings.etsy_shared_secret),
         tokens=StoredTokens(
             sessions=sessions,
             shop_id=shop_id,
             platform="etsy",
             box=box,
-            initial=Tokens(settings.etsy_access_token, settings.etsy_refresh_token, None),
+            initial=Tokens(
+                reveal(settings.etsy_access_token), reveal(settings.etsy_refresh_token), None
+            ),
             clock=clock,
         ),
         shop_id=settings.etsy_shop_id,

@@ -17,7 +17,7 @@ from orderbot.console_alerts import ConsoleAlerts
 from orderbot.runtime import autopilot, schedule_of
 from orderbot.sandbox_console import HELP as SANDBOX_HELP
 from orderbot.sandbox_console import sandbox_commands
-from orderbot.settings import Settings
+from orderbot.settings import Settings, reveal
 from sandbox.marketplaces import Marketplaces
 
 
@@ -101,14 +101,14 @@ def connect_slack(core, out: Console):
     """With SLACK_BOT_TOKEN and SLACK_APP_TOKEN set, the demo also answers /orders in Slack
     over Socket Mode (against the sandbox marketplaces); the handler, or None."""
     real = Settings()
-    if not (real.slack_bot_token and real.slack_app_token and real.slack_signing_secret):
+    if real.missing_slack_settings() or not reveal(real.slack_app_token):
         return None
     from bot.app import build_app
     from bot.socket_mode import socket_mode_handler
     from orderbot.runtime import bot_settings
 
     handler = socket_mode_handler(
-        build_app(services=core.services, settings=bot_settings(real)), real.slack_app_token
+        build_app(services=core.services, settings=bot_settings(real)), reveal(real.slack_app_token)
     )
     handler.connect()
     out.print("Connected to Slack over Socket Mode: /orders works there too.", markup=False)
@@ -121,7 +121,7 @@ def serve_sandbox(*, orders: int, out: Console) -> None:
         out.print("Sandbox marketplaces are running. Point orderbot at them with:\n", markup=False)
         for name, value in shops.environment().items():
             out.print(f"{name}={value}", markup=False, highlight=False)
-        out.print("ORDERBOT_SECRET_KEY=<any long random value>", markup=False)
+        out.print(f"ORDERBOT_SECRET_KEY={secrets.token_urlsafe(32)}", markup=False)
         out.print("\nCtrl-C stops them.", markup=False)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

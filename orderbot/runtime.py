@@ -1,43 +1,40 @@
 """`orderbot run`: the Bolt app, the HTTP or Socket Mode runner, wired to the core."""
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.alerts import SlackPoster
 from bot.app import build_app
+from bot.http_server import RunningServer, serve, start_metrics_server, start_server
 from bot.schedule import Schedule
 from bot.settings import BotSettings
 from bot.web_api import alerts_client
 from orderbot.autopilot import AlertChannel, Autopilot, build_autopilot
-from orderbot.compose import ConfigError, Core, build_core
-from orderbot.settings import Settings
+from orderbot.compose import ConfigError, Core, build_core, missing_settings
+from orderbot.settings import Settings, reveal
 from storage import queries
 
 log = logging.getLogger(__name__)
 
 
 def bot_settings(settings: Settings) -> BotSettings:
-    missing = [
-        name
-        for name, value in {
-            "SLACK_BOT_TOKEN": settings.slack_bot_token,
-            "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
-        }.items()
-        if not value
-    ]
+    missing = settings.missing_slack_settings()
     if missing:
-        raise ConfigError("orderbot run needs these Slack settings: " + ", ".join(missing))
+        raise missing_settings(missing)
     return BotSettings(
-        bot_token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
+        bot_token=reveal(settings.slack_bot_token),
+        signing_secret=reveal(settings.slack_signing_secret),
         api_url=settings.slack_api_url,
         admins=settings.admin_ids,
         alert_channel=settings.alert_channel,
-        app_token=settings.slack_app_token,
+        app_token=reveal(settings.slack_app_token),
     )
 
 
@@ -97,34 +94,80 @@ def autopilot(
         core,
         schedule=schedule or schedule_of(settings),
         app_key=settings.tiktok_app_key or "",
-        app_secret=settings.tiktok_app_secret or "",
+        app_secret=reveal(settings.tiktok_app_secret) or "",
         channel=channel,
     )
 
 
 def run(settings: Settings) -> None:
+    missing = settings.missing_slack_settings() + settings.missing_marketplace_settings()
+    if missing:  # all of them at once, not in two rounds
+        raise missing_settings(missing)
     slack = bot_settings(settings)
-    core = build_core(settings)
-    app = build_app(services=core.services, settings=slack)
-    channel = None
-    if slack.alert_channel:  # a client of its own: it waits out 429s on the scheduler's thread
-        client = alerts_client(slack.api_url, slack.bot_token)
-        channel = SlackPoster(client, slack.alert_channel)
-    pilot = autopilot(core, settings, channel=channel).start()
-    try:
+    check_slack_token(WebClient(base_url=slack.api_url, token=slack.bot_token))
+    with contextlib.ExitStack() as stack:
+        core = build_core(settings)
+        stack.callback(core.close)
+        app = build_app(services=core.services, settings=slack)
+        channel = None
+        if slack.alert_channel:  # a client of its own: it waits out 429s on the scheduler's thread
+            client = alerts_client(slack.api_url, slack.bot_token)
+            channel = SlackPoster(client, slack.alert_channel)
+        pilot = autopilot(core, settings, channel=channel).start()
+        stack.callback(pilot.stop)
+        metrics = serve_metrics(settings)
+        if metrics is not None:
+            stack.callback(metrics.stop)
+        health = health_check(core)
         if slack.app_token:
             from bot.socket_mode import run_socket_mode
 
+            # Slack's requests come over the socket; TikTok's pushes and health checks still
+            # need a port, with the same limits as in HTTP mode.
+            http = start_server(
+                None, health=health, webhook=pilot.webhook, host="0.0.0.0", port=settings.port
+            )
+            stack.callback(http.stop)
             log.info(
-                "connecting to Slack over Socket Mode (no HTTP endpoint: TikTok webhooks are "
-                "not received; moving orders are polled)"
+                "connecting to Slack over Socket Mode; serving /tiktok/webhook and /healthz on "
+                "port %s",
+                http.port,
             )
             run_socket_mode(app, slack.app_token)
         else:
-            from bot.http_server import serve
+            log.info(
+                "serving /slack/events, /tiktok/webhook and /healthz on port %s", settings.port
+            )
+            serve(app, port=settings.port, health=health, webhook=pilot.webhook)
 
-            log.info("serving /slack/events, /tiktok/webhook, /healthz and /metrics")
-            serve(app, port=settings.port, health=health_check(core), webhook=pilot.webhook)
-    finally:
-        pilot.stop()
-        core.close()
+
+def check_slack_token(client: WebClient) -> None:
+    """auth.test, once at start: a token Slack refuses is a configuration error, said now."""
+    try:
+        who = client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN (auth.test: {error})") from None
+    except OSError as exc:  # URLError included: Slack could not be reached
+        raise ConfigError(
+            f"cannot reach Slack at SLACK_API_URL {client.base_url} to check SLACK_BOT_TOKEN "
+            f"({getattr(exc, 'reason', exc)})"
+        ) from None
+    log.info("Slack accepted SLACK_BOT_TOKEN: bot %s in workspace %s", who["user"], who["team"])
+
+
+def serve_metrics(settings: Settings) -> RunningServer | None:
+    """GET /metrics on ORDERBOT_METRICS_HOST:ORDERBOT_METRICS_PORT; a port already taken (say,
+    by another instance on this host) costs the metrics, not the service."""
+    try:
+        server = start_metrics_server(host=settings.metrics_host, port=settings.metrics_port)
+    except OSError as exc:
+        log.warning(
+            "GET /metrics is not served: cannot listen on %s:%s (%s)",
+            settings.metrics_host,
+            settings.metrics_port,
+            exc.strerror or exc,
+        )
+        return None
+    log.info("serving GET /metrics at %s/metrics", server.url)
+    return server

@@ -1,10 +1,11 @@
 """What every listener that runs a command does, written once; each listener file calls it.
 
 The command a request asks for is read once, by `read_command` in the app's middleware. That runs
-before the ack and before Bolt copies the request for the lazy half (a value stored by the ack
-would race that copy), so both halves see the same command. The ack answers at once and refuses
-a non-admin there, so a refused request never reaches the core; the lazy half runs the command
-and shows its reply.
+before the ack, and Bolt copies the request's context for the lazy half after the ack, so both
+halves see the same command. The ack runs on the request's thread (`process_before_response`)
+and does nothing slow: it answers at once, refusing a non-admin's command or form in its body.
+The lazy half shows a refused click's refusal (a click's ack shows nothing), and otherwise runs
+the command and shows its reply; a refused request never reaches the core.
 """
 
 from collections.abc import Callable, Mapping
@@ -81,12 +82,9 @@ def run_command(
     return reply
 
 
-def ack_click(ack, body, client, respond, context) -> None:
-    """The ack of every button: at once, with a private refusal when the user may not."""
+def ack_click(ack) -> None:
+    """The ack of every button: at once (the lazy half refuses a user who may not)."""
     ack()
-    refused = refusal(context, body)
-    if refused is not None:
-        present(refused, body=body, client=client, respond=respond)
 
 
 def run_click(
@@ -98,15 +96,18 @@ def run_click(
     logger,
     in_place: bool = False,
 ) -> Reply | None:
-    """The lazy half of a button: its command run and the reply shown; None when the ack
-    refused it or the button is stale. A click is the user's answer to what we showed them,
-    so it runs confirmed (a command that asks first asks with a button of its own)."""
+    """The lazy half of a button: its command run and the reply shown; None when the user may
+    not (they are told privately) or the button is stale. A click is the user's answer to what
+    we showed them, so it runs confirmed (a command that asks first asks with a button of its
+    own)."""
     command = command_of(context)
     if command is None:
         present(STALE_BUTTON, body=body, client=client, respond=respond)
         return None
-    if refusal(context, body) is not None:
-        return None  # refused in the ack
+    refused = refusal(context, body)
+    if refused is not None:
+        present(refused, body=body, client=client, respond=respond)
+        return None
     return run_command(
         Deps.of(context),
         command,

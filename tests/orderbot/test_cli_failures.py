@@ -11,7 +11,7 @@ from storage import queries
 from tests.utils.processes import BIN
 from tests.utils.settings import core_settings, settings_environment
 
-OTHER_KEY = "another-secret-key-0123456789"
+OTHER_KEY = "another-secret-key-0123456789-abcdefghijkl"
 NAMED = "ORDERBOT_SECRET_KEY"  # what the error names, however it is worded
 
 

@@ -6,15 +6,14 @@ import json
 from typer.testing import CliRunner
 
 from orderbot.cli import app
-from tests.utils.settings import core_settings
+from tests.utils.settings import core_settings, settings_environment
 
 
 def environment(shops, tmp_path, monkeypatch) -> None:
     settings = core_settings(shops, f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.chdir(tmp_path)
-    for name, field in type(settings).model_fields.items():
-        if getattr(settings, name) is not None and field.alias:
-            monkeypatch.setenv(field.alias, str(getattr(settings, name)))
+    for name, value in settings_environment(settings).items():
+        monkeypatch.setenv(name, value)
 
 
 def test_a_cancel_without_a_reason_lists_the_commands_and_fails(shops, tmp_path, monkeypatch):

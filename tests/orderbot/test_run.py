@@ -29,13 +29,14 @@ def running(shops, slack_api, tmp_path):
     env.pop("SLACK_APP_TOKEN", None)
     run = OrderbotRun(env, tmp_path)
     try:
-        yield run.serving().base
+        served = run.serving()
+        yield served.base, served.metrics
     finally:
         run.stop()
 
 
 def test_run_serves_slack_health_and_metrics(running, slack_api):
-    base = running
+    base, metrics_base = running
     health = httpx.get(f"{base}/healthz").json()
     assert health["ok"] is True and health["database"] == "ok"
 
@@ -52,7 +53,8 @@ def test_run_serves_slack_health_and_metrics(running, slack_api):
         assert stale.status == 401
         assert slack.post(body, signature="v0=" + "0" * 64).status == 401
 
-    metrics = httpx.get(f"{base}/metrics").text
+    assert httpx.get(f"{base}/metrics").status_code == 404  # not on the public port
+    metrics = httpx.get(f"{metrics_base}/metrics").text
     assert "orderbot" in metrics
 
 

@@ -123,7 +123,7 @@ def unchained(runs: list[Fetch]) -> list[tuple[Fetch, Fetch]]:
 class Instance(OrderbotRun):
     def fetch_count(self) -> int:
         """Fetches this process ran (its /metrics)."""
-        text = httpx.get(f"{self.base}/metrics", timeout=5).text
+        text = httpx.get(f"{self.metrics}/metrics", timeout=5).text
         found = re.findall(r"^orderbot_fetches_total\{[^}]*\} (\S+)$", text, re.MULTILINE)
         return int(sum(float(value) for value in found))
 

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from pydantic import SecretStr
 
 from orderbot.compose import build_core
-from orderbot.settings import Settings
+from orderbot.settings import Settings, reveal
 from storage import queries
 from storage.db import make_engine, migrate
 from storage.models import FetchState
@@ -352,7 +353,7 @@ def refreshes(run: Run) -> dict[str, int]:
 
 
 def stored_tokens(run: Run) -> dict[str, tuple[str, str]]:
-    box = SecretBox(run.settings.secret_key)
+    box = SecretBox(reveal(run.settings.secret_key))
     result = {}
     with run.sessions() as session:
         for platform in ("tiktok", "etsy"):
@@ -378,8 +379,11 @@ def test_tokens_expiring_mid_run_are_refreshed_and_kept_for_the_next_process(sql
     assert refreshes(run) == {"tiktok": 1, "etsy": 1}
     first = run.settings
     stored = stored_tokens(run)
-    assert stored["tiktok"] != (first.tiktok_access_token, first.tiktok_refresh_token)
-    assert stored["etsy"] != (first.etsy_access_token, first.etsy_refresh_token)
+    assert stored["tiktok"] != (
+        reveal(first.tiktok_access_token),
+        reveal(first.tiktok_refresh_token),
+    )
+    assert stored["etsy"] != (reveal(first.etsy_access_token), reveal(first.etsy_refresh_token))
 
     # A new process with the same settings: the first refresh tokens are spent (the sandbox
     # rotates them), so only the stored ones can get it going again.
@@ -440,8 +444,8 @@ def test_a_new_authorisation_wins_over_spent_stored_tokens(sqlite_run):
     fresh = run.shops.etsy.issue_tokens()  # the seller authorises the app again
     run.settings = run.settings.model_copy(
         update={
-            "etsy_access_token": fresh["access_token"],
-            "etsy_refresh_token": fresh["refresh_token"],
+            "etsy_access_token": SecretStr(fresh["access_token"]),
+            "etsy_refresh_token": SecretStr(fresh["refresh_token"]),
         }
     )
     run.build()

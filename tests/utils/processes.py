@@ -12,6 +12,7 @@ import pytest
 
 BIN = Path(sys.executable).parent / "orderbot"
 _LISTENING = re.compile(rb"listening on port (\d+)")
+_METRICS = re.compile(rb"serving GET /metrics at (http://\S+)/metrics")
 
 
 def until(predicate, what: str, timeout: float = 30.0):
@@ -34,12 +35,14 @@ class OrderbotRun:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [str(BIN), "run"],
-                env={**env, "PORT": "0"},
+                # Both ports bound by the process itself: runs side by side never collide.
+                env={"ORDERBOT_METRICS_PORT": "0", **env, "PORT": "0"},
                 cwd=cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
         self.base = ""  # http://127.0.0.1:<port> once it serves
+        self.metrics = ""  # where GET /metrics is served (a port of its own), once it serves
 
     @property
     def pid(self) -> int:
@@ -67,6 +70,8 @@ class OrderbotRun:
         """Wait until it has logged its port and /healthz answers 200."""
         self.base = f"http://127.0.0.1:{until(self._port, f'{self.name} to bind', timeout)}"
         until(self.healthy, f"{self.name} to serve /healthz", timeout)
+        found = _METRICS.search(self.log_path.read_bytes())
+        self.metrics = found.group(1).decode() if found else ""
         return self
 
     def stop(self) -> None:

@@ -1,6 +1,6 @@
 """Settings for a test's sandbox shops and database, in process or as a child's environment."""
 
-SECRET_KEY = "test-secret-key-0123456789"
+SECRET_KEY = "test-secret-key-0123456789-abcdefghijkl"
 
 
 def core_settings(shops, database_url: str, **extra):
@@ -19,8 +19,10 @@ def core_settings(shops, database_url: str, **extra):
 
 def settings_environment(settings) -> dict[str, str]:
     """Settings as the environment variables (SPEC §7 names) a child process reads."""
+    from orderbot.settings import reveal
+
     return {
-        field.alias: str(getattr(settings, name))
+        field.alias: str(reveal(getattr(settings, name)))
         for name, field in type(settings).model_fields.items()
         if getattr(settings, name) is not None and field.alias
     }

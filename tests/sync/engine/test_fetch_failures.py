@@ -50,7 +50,9 @@ def stored_tokens(settings, shops):
 
 
 def test_a_fetch_that_crashes_is_a_failed_fetch_everywhere(settings, stored_tokens):
-    core = make_core(settings.model_copy(update={"secret_key": "another-secret-key-0123456789"}))
+    core = make_core(
+        settings.model_copy(update={"secret_key": "another-secret-key-0123456789-abcdefghijkl"})
+    )
     try:
         ok_before, errors_before = fetches("ok"), fetches("error")
 
