@@ -8,7 +8,7 @@ buttons alike: what fixes it, then Cancel…, Mark handled, and View last.
 
 from datetime import timedelta
 
-from commands import actions, failure_groups, views
+from commands import actions, failure_groups, views, words
 from commands.alert_layout import alert, map_buttons
 from commands.replies import (
     Block,
@@ -85,8 +85,26 @@ def _items(view: AlertView) -> str:
 
 
 def _status(order: Order) -> str:
-    title, status = sections.Section(order.section).title, views.status_text(order)
-    return title if status.lower() == title.lower() else f"{title} · {status}"
+    """The section, TikTok's status where it says more, and orderbot's reason, in words."""
+    title = sections.Section(order.section).title
+    parts = [title]
+    tiktok = views.tiktok_status_text(order)
+    if tiktok.lower() != title.lower():
+        parts.append(tiktok)
+    cancelled = order.tiktok_status == sections.CANCELLED
+    if order.failure_reason and not (
+        cancelled and order.failure_reason not in sections.DELIVERY_FAILURES
+    ):  # a cancellation's reason is told by its byline or its own alert
+        parts.append(words.reason(order.failure_reason))
+    return " · ".join(parts)
+
+
+def _first_failure(event) -> str:
+    return words.event(event) if event else "—"
+
+
+def _cancel_reason(order: Order) -> str:
+    return order.cancel_reason or words.cancel_reason(order.cancel_reason_key) or "no reason given"
 
 
 def _canceller(order: Order) -> str:
@@ -120,7 +138,7 @@ def _bylines(view: AlertView, order: Order) -> list[Byline]:
     """Who changed the order since: cancellations, retries, restocks, "handled"."""
     out: list[Byline] = []
     if order.tiktok_status == sections.CANCELLED and view.kind != AlertKind.ORDER_CANCELLED:
-        reason = order.cancel_reason or order.cancel_reason_key or "no reason given"
+        reason = _cancel_reason(order)
         if order.cancel_requested_by:
             out.append(Byline("Cancelled by ", _who(order.cancel_requested_by), f": {reason}"))
         else:
@@ -166,13 +184,22 @@ def _placement_failed(view: AlertView, order: Order) -> Reply:
     first = next((e for e in reversed(view.events) if e.kind == "placement_failed"), None)
     if failing:
         title = f"Order {oid} could not be placed on Etsy"
-        text = f"{title}: {order.failure_reason} — {order.failure_detail or ''}".rstrip(" —")
+        why = words.reason(order.failure_reason)
+        text = f"{title}: {why} — {order.failure_detail or ''}".rstrip(" —")
     else:
         title = f"Order {oid}: {views.placement_text(order)}"
         text = f"{title} (its placement had failed)"
     facts = (
-        ("Reason", order.failure_reason if failing else "resolved"),
-        ("Why", (order.failure_detail or "—") if failing else (first.detail if first else "—")),
+        (
+            "Reason",
+            words.reason(order.failure_reason)
+            if failing
+            else f"no longer failing: {views.placement_text(order)}",
+        ),
+        (
+            "Why",
+            (order.failure_detail or "—") if failing else (words.event(first) if first else "—"),
+        ),
         ("TikTok SKUs", ", ".join(views.tiktok_skus(view.lines)) or "—"),
         ("Price", views.price(order)),
         ("Status", _status(order)),
@@ -186,10 +213,10 @@ def _placement_failed(view: AlertView, order: Order) -> Reply:
 def _delivery_failed(view: AlertView, order: Order) -> Reply:
     oid = order.tiktok_order_id
     title = f"Delivery failed: order {oid}"
-    reason = order.failure_reason or "delivery_failed"
+    reason = words.reason(order.failure_reason or "delivery_failed")
     facts = (
         ("Reason", reason),
-        ("TikTok says", order.cancel_reason or order.cancel_reason_key or "—"),
+        ("TikTok says", _cancel_reason(order)),
         ("Items", ", ".join(views.tiktok_skus(view.lines)) or "—"),
         ("Etsy stock", _stock(view.reservations) or views.placement_text(order)),
         ("Status", _status(order)),
@@ -216,7 +243,7 @@ def _cancelled(view: AlertView, order: Order) -> Reply:
     title = f"Order {order.tiktok_order_id} cancelled by {_canceller(order)}"
     stock = _stock(view.reservations) or views.placement_text(order)
     facts = (
-        ("Reason", order.cancel_reason or order.cancel_reason_key or "—"),
+        ("Reason", _cancel_reason(order)),
         ("Etsy stock", stock),
         ("Price", views.price(order)),
     )
@@ -256,7 +283,7 @@ def _summary(view: AlertView) -> Reply:
 
 def digest_content(view: DigestView) -> Reply:
     failed_total = sum(view.failures.values())
-    reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(view.failures.items()))
+    reasons = ", ".join(f"{words.reason(r)} {n}" for r, n in sorted(view.failures.items()))
     head: list[Block] = [
         Heading(f"Daily digest — {view.day}"),
         Paragraph(views.counts_line(view.counts)),
@@ -269,7 +296,7 @@ def digest_content(view: DigestView) -> Reply:
                 tuple(
                     (
                         o.tiktok_order_id,
-                        o.failure_reason or "—",
+                        words.reason(o.failure_reason) or "—",
                         o.failure_detail or "—",
                         views.when(o.created_at),
                     )

@@ -56,13 +56,6 @@ def tiktok_status_text(order: Order) -> str:
     return text
 
 
-def status_text(order: Order) -> str:
-    """TikTok's status with orderbot's reason code after it, as the channel alerts show it
-    (commands.alerts); replies show the two apart (`grid_table`, `order_detail`)."""
-    text = tiktok_status_text(order)
-    return f"{text} · {order.failure_reason}" if order.failure_reason else text
-
-
 _INITIATORS = {"BUYER": "the buyer", "SELLER": "you", "SYSTEM": "TikTok", "OPERATOR": "TikTok"}
 
 

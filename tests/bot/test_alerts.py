@@ -56,7 +56,7 @@ def test_a_new_and_a_failed_order_each_get_one_alert_and_none_repeats(
     assert {actions.RETRY_PLACEMENT, actions.MAP_SKU_START, actions.CANCEL_START} <= set(
         button_ids(failed)
     )
-    assert "sku_unmatched" in words(failed) and "TT-GHOST-1" in words(failed)
+    assert "SKU not on Etsy" in words(failed) and "TT-GHOST-1" in words(failed)
     assert stored_alert(core, f"new_order:{fine}").ts == new.ts
 
     again = build_outbox(core.services, poster).dispatch()  # a restart: a new dispatcher, same DB
@@ -166,7 +166,7 @@ def test_a_failed_delivery_offers_restock_and_mark_handled(core, shops, slack_ap
     assert report.posted == [f"delivery_failed:{order_id}"]
     failed = next(m for m in alerts(slack_api) if m.text.startswith("Delivery failed"))
     assert button_ids(failed) == [actions.RESTOCK, actions.MARK_HANDLED, actions.VIEW_ORDER]
-    assert "returned_to_sender" in words(failed)
+    assert "Returned to sender" in words(failed)
     assert dispatcher.dispatch().posted == []
 
 

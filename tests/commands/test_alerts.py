@@ -147,13 +147,13 @@ ALERTS = [
             lines=[GHOST],
             events=[event("retry", "U0ADMIN", at=NOW - timedelta(hours=1))],
         ),
-        f"Order {OID} could not be placed on Etsy: sku_unmatched — "
+        f"Order {OID} could not be placed on Etsy: SKU not on Etsy — "
         "no Etsy listing has SKU TT-GHOST-1",
         [f"Order {OID} could not be placed on Etsy"],
         {
-            "Reason": "sku_unmatched",
+            "Reason": "SKU not on Etsy",
             "TikTok SKUs": "TT-GHOST-1",
-            "Status": "Failed · Awaiting Shipment · sku_unmatched",
+            "Status": "Failed · Awaiting Shipment · SKU not on Etsy",
         },
         [Byline("Retried by ", "U0ADMIN", " at 2026-05-04 11:00 UTC")],
         [actions.RETRY_PLACEMENT, actions.MAP_SKU_START, actions.CANCEL_START, actions.VIEW_ORDER],
@@ -168,14 +168,14 @@ ALERTS = [
         ),
         f"Order {OID}: stock reserved (its placement had failed)",
         [f"Order {OID}: stock reserved"],
-        {"Reason": "resolved", "Why": "no SKU"},
+        {"Reason": "no longer failing: stock reserved", "Why": "Could not be placed: no SKU"},
         [],
         [actions.CANCEL_START, actions.VIEW_ORDER],
         id="placement-failed-then-placed",
     ),
     pytest.param(
         view("placement_failed", order(**FAILED), state="handled", handled_by="U0ADMIN"),
-        f"Order {OID} could not be placed on Etsy: sku_unmatched — "
+        f"Order {OID} could not be placed on Etsy: SKU not on Etsy — "
         "no Etsy listing has SKU TT-GHOST-1",
         [f"Order {OID} could not be placed on Etsy"],
         {},
@@ -190,15 +190,15 @@ ALERTS = [
             lines=[LINE],
             reservations=[reservation("reserved")],
         ),
-        f"Delivery failed: order {OID} (package_lost); the units wait for a restock when the "
+        f"Delivery failed: order {OID} (Package lost); the units wait for a restock when the "
         "parcel is back",
         [f"Delivery failed: order {OID}"],
         {
-            "Reason": "package_lost",
-            "TikTok says": "package_lost",
+            "Reason": "Package lost",
+            "TikTok says": "Package lost",
             "Etsy stock": "reserved: ETSY-MUG ×2 (listing 7)",
         },
-        [Byline("Cancelled by TikTok: package_lost")],
+        [Byline("Cancelled by TikTok: Package lost")],
         [actions.RESTOCK, actions.MARK_HANDLED, actions.VIEW_ORDER],
         id="delivery-failed",
     ),
@@ -211,12 +211,12 @@ ALERTS = [
             reservations=[reservation("restored")],
             events=[event("restock", "orderbot", at=NOW - timedelta(minutes=30))],
         ),
-        f"Delivery failed: order {OID} (package_lost); the units wait for a restock when the "
+        f"Delivery failed: order {OID} (Package lost); the units wait for a restock when the "
         "parcel is back",
         [f"Delivery failed: order {OID}"],
         {"Etsy stock": "given back: ETSY-MUG ×2 (listing 7)"},
         [
-            Byline("Cancelled by TikTok: package_lost"),
+            Byline("Cancelled by TikTok: Package lost"),
             Byline("Restock asked by ", "orderbot", " at 2026-05-04 11:30 UTC"),
             Byline("Handled by ", "the orderbot operator"),
         ],
@@ -311,13 +311,13 @@ DIGESTS = [
         "Daily digest 2026-05-04: 1 failed, longest wait for shipment 1 d 5 h",
         [
             "Daily digest — 2026-05-04",
-            "Failed: 1 (sku_unmatched 1)",
+            "Failed: 1 (SKU not on Etsy 1)",
             "Waiting longest for shipment",
         ],
         [
             (
                 "576460000000000009",
-                "sku_unmatched",
+                "SKU not on Etsy",
                 "no Etsy listing has SKU TT-GHOST-1",
                 "2026-05-04 10:00 UTC",
             )

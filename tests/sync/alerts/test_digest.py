@@ -31,7 +31,7 @@ def test_the_digest_is_posted_once_per_local_day(core, shops, poster, slack_api)
     text = words(digest)
     assert f"Daily digest — {day}" in text
     assert "Awaiting Shipment 2" in text and "Failed 1" in text
-    assert "Failed: 1 (sku_unmatched 1)" in text and failing in text
+    assert "Failed: 1 (SKU not on Etsy 1)" in text and failing in text
     assert "Waiting longest for shipment" in text
     assert text.index(oldest) < text.index(newer)  # oldest first
     assert "1 d 5 h" in text  # how long the oldest has waited since it was paid
