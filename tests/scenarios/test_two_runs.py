@@ -161,6 +161,9 @@ def environment(shops, slack_api, database_url: str) -> dict[str, str]:
         "ORDERBOT_ALERT_CHANNEL": ALERT_CHANNEL,
         "ORDERBOT_ADMINS": ADMIN,
         "ORDERBOT_FETCH_INTERVAL_MINUTES": str(EVERY_S / 60),
+        # Each binds a free port of its own: the settings' default (9464) would be taken by
+        # the first, and the second would run without metrics.
+        "ORDERBOT_METRICS_PORT": "0",
     }
     env.pop("SLACK_APP_TOKEN", None)  # HTTP mode
     return env
