@@ -59,6 +59,7 @@ from storage.queries.orders import (
     orders_by_tiktok_ids,
     orders_in_sections,
     page_of_orders,
+    pending_order_keys,
     pending_orders,
     recount_sections,
     release_cancel_claim,
@@ -84,9 +85,11 @@ from storage.queries.shops import (
 )
 from storage.queries.stock import (
     close_intent,
+    held_reservations,
     move_reservations,
     open_intent,
     open_intents,
+    replan_intent,
     reservations_of_intent,
     reservations_owed_back,
 )
@@ -169,4 +172,8 @@ __all__ = [
     "summary_members",
     "take_over_lease",
     "take_stale_claim",
+    # placing
+    "held_reservations",
+    "pending_order_keys",
+    "replan_intent",
 ]

@@ -9,7 +9,7 @@ or a Slack action may have moved the order in between.
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -349,3 +349,24 @@ def failure_counts(session: Session, *, shop_id: int) -> dict[str, int]:
         .group_by(Order.failure_reason)
     )
     return {reason or "unknown": n for reason, n in rows.all()}
+
+
+# --- placing: pending orders walked in chunks --------------------------------------------
+
+
+def pending_order_keys(
+    session: Session, *, shop_id: int, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[datetime, int]]:
+    """(created_at, id) of the shop's pending orders, oldest first, after the key `after`
+    (keyset paging: a walk that moves the orders it reads neither skips nor repeats any)."""
+    query = select(Order.created_at, Order.id).where(
+        Order.shop_id == shop_id, Order.placement == Placement.PENDING
+    )
+    if after is not None:
+        created, order_id = after
+        # A row-value comparison, so both SQLite and PostgreSQL seek the index to the key.
+        query = query.where(
+            tuple_(col(Order.created_at), col(Order.id)) > tuple_(created, order_id)
+        )
+    rows = session.exec(query.order_by(Order.created_at, Order.id).limit(limit))
+    return [(created, order_id) for created, order_id in rows]

@@ -53,6 +53,8 @@ WRITTEN, DEACTIVATED = Written(), Deactivated()
 # An order whose restore completes ends Restored, unless its placement failed (it stays
 # Failed with its reason) or was retried meanwhile (it is being placed anew).
 RESTORABLE = (Placement.PLACED, Placement.SKIPPED, Placement.RESTOCK, Placement.RESTORED)
+# Reservations that hold nothing any more.
+ENDED = (ReservationState.RESTORED, ReservationState.ABANDONED)
 
 
 def journal_intent(
@@ -193,7 +195,8 @@ def after_reserve(
             ):
                 tally.fail(outcome.failure.reason)
             continue
-        mine = reservations[order_id]
+        # A retried order's earlier attempt left its reservations given back or abandoned.
+        mine = [r for r in reservations[order_id] if r.state not in ENDED]
         if not all(r.state in STILL_HELD for r in mine):
             continue  # a write to another listing is still to finish
         if not queries.move_placement(
@@ -282,18 +285,28 @@ def reconcile_intent(ctx: EngineContext, intent: StockIntent, tally: Tally) -> N
 
 def write_again(ctx: EngineContext, intent: StockIntent, inventory: dict, tally: Tally) -> None:
     """A write that never landed is made again, re-based on today's quantities."""
+    rebased = rebase_for_write(ctx, intent.id, inventory, tally)
+    if rebased is not None:
+        finish_intent(ctx, intent.id, put_inventory(ctx, rebased, inventory), tally)
+
+
+def rebase_for_write(
+    ctx: EngineContext, intent_id: int, inventory: dict, tally: Tally
+) -> StockIntent | None:
+    """Re-base an open intent on `inventory` (just read) and return it, ready to write; None
+    when it is finished instead (meanwhile, or now: the stock planned is no longer there)."""
     with transaction(ctx.sessions) as session:
-        stored = queries.open_intent(session, intent_id=intent.id)
+        stored = queries.open_intent(session, intent_id=intent_id)
         rebased = stored is not None and journal.rebase(stored, inventory)
     if stored is None:
-        return  # finished meanwhile
+        return None  # finished meanwhile
     if rebased:
-        apply_intent(ctx, intent.id, inventory, tally)
-        return
+        return stored
     reason = (
         FailureReason.INSUFFICIENT_STOCK
-        if intent.kind == IntentKind.RESERVE
+        if stored.kind == IntentKind.RESERVE
         else FailureReason.ETSY_ERROR
     )
-    detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
-    finish_intent(ctx, intent.id, Refused(Failure(reason, detail)), tally)
+    detail = f"Etsy listing {stored.listing_id} no longer has the stock planned"
+    finish_intent(ctx, intent_id, Refused(Failure(reason, detail)), tally)
+    return None
