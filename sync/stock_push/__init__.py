@@ -154,7 +154,10 @@ class StockPusher:
         if not self._index_built():
             report.skipped = "the Etsy SKU index is not built yet"
             return report
-        report.catalog = self.catalog.refresh()
+        try:
+            report.catalog = self.catalog.refresh()
+        except MarketplaceError as exc:  # push what the stored catalogue knows
+            log.warning("tiktok catalogue not refreshed: %s", exc)
         targets = self._match(report)
         with self.sessions() as session:
             latest = queries.latest_pushes(session, shop_id=self.shop_id)
