@@ -70,6 +70,7 @@ def put_tiktok_sku(
     session: Session,
     *,
     shop_id: int,
+    stored: TikTokSku | None,
     sku_id: str,
     product_id: str,
     product_status: str,
@@ -78,23 +79,22 @@ def put_tiktok_sku(
     quantity: int,
     read_at: datetime,
 ) -> None:
-    """Insert the SKU or update what TikTok showed of it (its `problem` is the pusher's)."""
+    """Insert the SKU, or bring `stored` (its row, loaded in this session) up to what TikTok
+    showed; its `problem` is the pusher's and stays. Only changed columns are written."""
     values = {
         "product_id": product_id,
         "product_status": product_status,
         "seller_sku": seller_sku,
         "warehouses": warehouses,
         "quantity": quantity,
-        "read_at": read_at,
     }
-    done = session.execute(
-        update(TikTokSku)
-        .where(col(TikTokSku.shop_id) == shop_id, col(TikTokSku.sku_id) == sku_id)
-        .values(**values)
-    )
-    if done.rowcount == 0:
-        session.add(TikTokSku(shop_id=shop_id, sku_id=sku_id, **values))
-        session.flush()
+    if stored is None:
+        session.add(TikTokSku(shop_id=shop_id, sku_id=sku_id, read_at=read_at, **values))
+        return
+    for name, value in values.items():
+        if getattr(stored, name) != value:
+            setattr(stored, name, value)
+    stored.read_at = read_at
 
 
 def drop_tiktok_skus(session: Session, *, shop_id: int, sku_ids: Collection[str]) -> None:
@@ -111,6 +111,7 @@ def set_sku_problem(session: Session, *, shop_id: int, sku_id: str, problem: str
         update(TikTokSku)
         .where(col(TikTokSku.shop_id) == shop_id, col(TikTokSku.sku_id) == sku_id)
         .values(problem=problem)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -167,6 +168,7 @@ def finish_push(
         update(StockPush)
         .where(col(StockPush.id) == push_id, col(StockPush.state) == from_state)
         .values(**values)
+        .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
 

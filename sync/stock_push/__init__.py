@@ -125,6 +125,7 @@ class StockPusher:
         self.lease_for = lease_for
         self.pipeline = pipeline
         self.catalog = Catalog(sessions=sessions, shop_id=shop_id, tiktok=tiktok, clock=clock)
+        self.last: PushReport | None = None  # this process's last cycle (the fetch summary)
 
     def after_fetch(self) -> PushReport | None:
         """The fetch's hook: a cycle when push is on. Never raises: a push problem is the
@@ -135,8 +136,9 @@ class StockPusher:
             report = self.cycle()
         except Exception as exc:
             log.error("stock push stopped: %s", one_line(exc), exc_info=exc)
-            return PushReport(stopped=one_line(exc))
+            report = PushReport(stopped=one_line(exc))
         log.info("stock push: %s", report.text())
+        self.last = report
         return report
 
     def cycle(self) -> PushReport:

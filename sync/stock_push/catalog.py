@@ -73,9 +73,14 @@ class Catalog:
         return CatalogRead(full=full, products=len(products), calls=calls)
 
     def _keep(self, session, products: dict[str, Product], now: datetime, forget_unseen: bool):
-        stored = queries.tiktok_skus(
-            session, shop_id=self.shop_id, product_ids=None if forget_unseen else list(products)
-        )
+        stored = {
+            row.sku_id: row
+            for row in queries.tiktok_skus(
+                session,
+                shop_id=self.shop_id,
+                product_ids=None if forget_unseen else list(products),
+            )
+        }
         seen = set()
         for product in products.values():
             for sku in product.skus:
@@ -83,6 +88,7 @@ class Catalog:
                 queries.put_tiktok_sku(
                     session,
                     shop_id=self.shop_id,
+                    stored=stored.get(sku.id),
                     sku_id=sku.id,
                     product_id=product.id,
                     product_status=str(product.status),
@@ -91,7 +97,7 @@ class Catalog:
                     quantity=sku.quantity,
                     read_at=now,
                 )
-        gone = [row.sku_id for row in stored if row.sku_id not in seen]
+        gone = [sku_id for sku_id in stored if sku_id not in seen]
         queries.drop_tiktok_skus(session, shop_id=self.shop_id, sku_ids=gone)
 
 
