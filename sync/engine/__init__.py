@@ -116,7 +116,8 @@ class Engine:
         """One fetch: store every changed order page by page, then place, restore, complete."""
         with operation("fetch"):
             summary = fetching.fetch(self.ctx, progress)
-            self.stock.after_fetch()  # after the fetch's settle: the index is fresh
+            pushed = self.stock.after_fetch()  # after the fetch's settle: the index is fresh
+            summary.stock_push = pushed.text() if pushed else None
             return summary
 
     def refresh_orders(self, tiktok_order_ids: list[str]) -> None:

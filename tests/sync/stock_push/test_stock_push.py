@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from commands.views import fetch_summary
 from orderbot.compose import build_core
 from storage import queries
 from storage.db import make_engine, migrate
@@ -239,3 +240,13 @@ def test_a_sku_tiktok_refuses_in_its_errors_fails_alone_and_is_retried_a_few_tim
         )
     assert len([p for p in tries if p.quantity == 0]) == RETRIES  # then it waits for Etsy
     assert [p.failures for p in reversed(tries) if p.quantity == 0] == list(range(1, RETRIES + 1))
+
+
+def test_the_fetch_summary_says_what_the_push_did(pushing, shops):
+    summary = pushing.services.engine.fetch()
+    pushed = len(pushes(pushing))
+    assert summary.stock_push.startswith(f"{pushed} of {pushed} SKU(s) pushed in ")
+    shown = dict(
+        item for block in fetch_summary(summary).blocks for item in getattr(block, "items", ())
+    )
+    assert shown["Stock push"] == summary.stock_push
