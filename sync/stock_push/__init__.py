@@ -34,7 +34,7 @@ from storage.states import PushState
 from sync.clock import Clock
 from sync.errors import AuthFailed, MarketplaceError, Unavailable, one_line
 from sync.etsy_index import EtsyIndex
-from sync.leases import Leases, new_holder
+from sync.leases import LeaseLost, Leases, new_holder
 from sync.skus import INDEXED_STATES
 from sync.stock_push.catalog import Catalog, CatalogRead, warehouses_of
 from sync.stock_push.planning import RETRIES, Target, by_product, etsy_sku_of, match, owed
@@ -95,6 +95,7 @@ class SkuStock:
 class _Cycle:
     report: PushReport
     latest: dict[str, StockPush]
+    lease: tuple[str, str]  # (name, holder): renewed before each call
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -146,11 +147,11 @@ class StockPusher:
         if not self.leases.take(name, holder, hold_for=self.lease_for):
             return PushReport(skipped="another worker is pushing stock")
         try:
-            return self._cycle()
+            return self._cycle((name, holder))
         finally:
             self.leases.release(name, holder)
 
-    def _cycle(self) -> PushReport:
+    def _cycle(self, lease: tuple[str, str]) -> PushReport:
         report = PushReport()
         self._cut_short()
         if not self._index_built():
@@ -165,7 +166,7 @@ class StockPusher:
             latest = queries.latest_pushes(session, shop_id=self.shop_id)
         todo = [target for target in targets if owed(target, latest.get(target.sku_id))]
         report.owed = len(todo)
-        run = _Cycle(report, latest)
+        run = _Cycle(report, latest, lease)
         groups = by_product(todo, SKUS_PER_UPDATE)
         if groups:
             with ThreadPoolExecutor(max_workers=min(self.pipeline, len(groups))) as pool:
@@ -227,6 +228,13 @@ class StockPusher:
         """One Update Inventory for SKUs of one product: recorded before, finished after."""
         if run.stop.is_set():
             return  # TikTok is down or refuses the credentials: the next cycle pushes these
+        name, holder = run.lease
+        try:
+            self.leases.renew(name, holder, hold_for=self.lease_for)
+        except LeaseLost:  # another worker took over a cycle it thought dead: it pushes now
+            run.stop.set()
+            run.report.stopped = "another worker took the stock push over"
+            return
         now = self.clock()
         with transaction(self.sessions) as session:
             rows = queries.add_pushes(

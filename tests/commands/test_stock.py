@@ -105,3 +105,18 @@ def test_show_lists_the_pushes_of_the_orders_skus(pushing, shops):
     rows = push_rows(run(pushing, Show(order_id)))
 
     assert rows and all(row[1] == sku for row in rows)
+
+
+def test_a_mapped_sku_is_pushed_and_found_by_either_name(pushing, shops):
+    engine = pushing.services.engine
+    engine.fetch()
+    assert "on no Etsy listing" in facts(run(pushing, Stock("TT-TOTE-CANVAS")))["Not pushed"]
+    engine.map_sku("TT-TOTE-CANVAS", "TOTE-CANVAS", actor=ids.ADMIN)
+    engine.fetch()
+
+    for name in ("TT-TOTE-CANVAS", "TOTE-CANVAS"):
+        reply = run(pushing, Stock(name))
+        assert "TT-TOTE-CANVAS (SKU id" in facts(reply)["TikTok"]
+        assert "Not pushed" not in facts(reply)
+        (row, *_) = push_rows(reply)
+        assert row[1:3] == ("TT-TOTE-CANVAS", f"TOTE-CANVAS {stock(shops, 'TOTE-CANVAS')}")

@@ -115,8 +115,12 @@ def test_a_fetch_with_nothing_changed_pushes_nothing(pushing, shops):
     engine.fetch()
     engine.fetch()  # reads back the products the first pushes touched
     shops.tiktok.reset_calls()
+    shops.etsy.reset_calls()
     engine.fetch()
     assert updates(shops) == []
+    # No Etsy call beyond the fetch's incremental index refresh (one page per state).
+    etsy = [c for c in shops.etsy.calls if c.path.startswith("/v3/application/")]
+    assert len(etsy) <= 3 and all(c.query.get("sort_on") == "updated" for c in etsy)
 
 
 def test_etsy_side_changes_are_followed_by_the_next_fetch_coalesced(pushing, shops):
