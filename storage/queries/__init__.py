@@ -109,6 +109,7 @@ from storage.queries.stock_push import (
     tiktok_skus,
     tiktok_skus_by_seller_sku,
     unmatched_tiktok_skus,
+    writes_since,
 )
 
 __all__ = [
@@ -206,4 +207,5 @@ __all__ = [
     "tiktok_skus",
     "tiktok_skus_by_seller_sku",
     "unmatched_tiktok_skus",
+    "writes_since",
 ]

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Alert, StockPush, TikTokCatalogMark, TikTokSku
-from storage.states import PushState
+from storage.models import Alert, StockIntent, StockPush, TikTokCatalogMark, TikTokSku
+from storage.states import IntentState, PushState
 
 # --- the catalogue -----------------------------------------------------------------------
 
@@ -241,3 +241,24 @@ def alert_keys_among(session: Session, *, keys: Collection[str]) -> set[str]:
     if not keys:
         return set()
     return set(session.exec(select(Alert.key).where(col(Alert.key).in_(list(keys)))))
+
+
+def writes_since(
+    session: Session, *, shop_id: int, listing_ids: Collection[int], since: datetime
+) -> list[StockIntent]:
+    """orderbot's own Etsy inventory writes on these listings that landed (`done`) since
+    `since`, oldest first."""
+    if not listing_ids:
+        return []
+    return list(
+        session.exec(
+            select(StockIntent)
+            .where(
+                StockIntent.shop_id == shop_id,
+                StockIntent.state == IntentState.DONE,
+                col(StockIntent.listing_id).in_(list(listing_ids)),
+                col(StockIntent.finished_at) > since,
+            )
+            .order_by(StockIntent.finished_at, StockIntent.id)
+        )
+    )

@@ -104,7 +104,6 @@ class Engine:
             sessions=sessions,
             shop_id=shop_id,
             tiktok=tiktok,
-            index=self.ctx.skus,
             leases=self.leases,
             clock=clock,
             enabled=stock_push,

@@ -7,8 +7,9 @@ Once per fetch (after its settle), with ORDERBOT_STOCK_PUSH on, under the lease
    so whether one went through does not matter: the SKU is simply owed a push again);
 2. the TikTok catalogue is refreshed incrementally (`catalog`);
 3. every live TikTok SKU is matched to its Etsy SKU in the stored SKU index, which the fetch's
-   incremental refresh has just brought up to date (no Etsy call here); the target is Etsy's
-   quantity less ORDERBOT_STOCK_BUFFER, never below 0 (`planning`);
+   incremental refresh has just brought up to date (no Etsy call here), and orderbot's own
+   writes since (the stock journal's landed intents); the target is Etsy's quantity less
+   ORDERBOT_STOCK_BUFFER, never below 0 (`planning`);
 4. SKUs whose target differs from what TikTok last took (or that never had a push) are set
    with one Update Inventory per product, pipelined within TikTok's rate limit (the client's
    limiter). Each push is recorded `pending` before the call and `done` / `failed` after it;
@@ -31,13 +32,20 @@ from storage import queries
 from storage.db import SessionFactory, transaction
 from storage.models import EtsySku, StockPush, TikTokSku, column_length
 from storage.states import PushState
-from sync.clock import Clock
+from sync.clock import Clock, as_utc
 from sync.errors import AuthFailed, MarketplaceError, Unavailable, one_line
-from sync.etsy_index import EtsyIndex
 from sync.leases import LeaseLost, Leases, new_holder
 from sync.skus import INDEXED_STATES
 from sync.stock_push.catalog import Catalog, CatalogRead, warehouses_of
-from sync.stock_push.planning import RETRIES, Target, by_product, etsy_sku_of, match, owed
+from sync.stock_push.planning import (
+    RETRIES,
+    Target,
+    by_product,
+    etsy_sku_of,
+    match,
+    owed,
+    written_since_read,
+)
 from sync.tiktok.client import TikTokClient
 from sync.tiktok.products import SKUS_PER_UPDATE, InventoryUpdate, SkuError
 
@@ -107,7 +115,6 @@ class StockPusher:
         sessions: SessionFactory,
         shop_id: int,
         tiktok: TikTokClient,
-        index: EtsyIndex,
         leases: Leases,
         clock: Clock,
         enabled: bool = False,
@@ -118,7 +125,6 @@ class StockPusher:
         self.sessions = sessions
         self.shop_id = shop_id
         self.tiktok = tiktok
-        self.index = index
         self.leases = leases
         self.clock = clock
         self.enabled = enabled
@@ -202,12 +208,23 @@ class StockPusher:
             mappings = queries.sku_mappings(session, shop_id=self.shop_id)
             wanted = {etsy_sku_of(sku, mappings) for sku in skus if sku.seller_sku}
             entries = queries.sku_entries(session, shop_id=self.shop_id, skus=wanted)
+            listings = queries.indexed_listings(
+                session, shop_id=self.shop_id, listing_ids={row.listing_id for row in entries}
+            )
+            read_at = {lid: as_utc(row.read_at) for lid, row in listings.items()}
+            writes = queries.writes_since(
+                session,
+                shop_id=self.shop_id,
+                listing_ids=list(read_at),
+                since=min(read_at.values(), default=self.clock()),
+            )
         found = match(
             skus,
             mappings=mappings,
             entries=entries,
             buffer=self.buffer,
             warehouses={sku.sku_id: warehouses_of(sku) for sku in skus},
+            written=written_since_read(writes, read_at),
         )
         bound = column_length(TikTokSku, "problem")
         with transaction(self.sessions) as session:

@@ -10,9 +10,12 @@ products (ACTIVATE) can be set: the others are left alone, and not alerted.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from storage.models import EtsySku, StockPush, TikTokSku
+from storage.models import EtsySku, StockIntent, StockPush, TikTokSku
 from storage.states import PushState
+from sync.clock import as_utc
+from sync.journal import changes_of
 from sync.skus import Ambiguous, Missing, SkuEntry, SkuIndex
 from sync.tiktok.products import ProductStatus, SkuInventory, WarehouseQuantity
 
@@ -63,12 +66,15 @@ def match(
     entries: Iterable[EtsySku],
     buffer: int,
     warehouses: Mapping[str, tuple[str, ...]],
+    written: Mapping[tuple[str, int], int] | None = None,
 ) -> Matches:
-    """`entries`: the index rows of the Etsy SKUs these take; `warehouses`: sku id → its own."""
+    """`entries`: the index rows of the Etsy SKUs these take; `warehouses`: sku id → its own;
+    `written`: (Etsy SKU, listing) → the quantity orderbot's own write left there since the
+    index read the listing (`written_since_read`)."""
     live = [sku for sku in skus if sku.product_status == ProductStatus.ACTIVATE]
     rows = list(entries)
     index = SkuIndex(SkuEntry(r.sku, r.listing_id, r.quantity, r.problem) for r in rows)
-    level = {(r.sku, r.listing_id): r.quantity for r in rows}
+    level = {(r.sku, r.listing_id): r.quantity for r in rows} | dict(written or {})
     takers: dict[str, list[TikTokSku]] = defaultdict(list)
     for sku in live:
         if sku.seller_sku:
@@ -130,3 +136,19 @@ def by_product(targets: Sequence[Target], per_call: int) -> list[list[Target]]:
         for _, group in sorted(grouped.items())
         for start in range(0, len(group), per_call)
     ]
+
+
+def written_since_read(
+    intents: Iterable[StockIntent], read_at: Mapping[int, datetime]
+) -> dict[tuple[str, int], int]:
+    """(Etsy SKU, listing) → the quantity orderbot's last landed write left, for writes the
+    index has not read yet (finished after it read the listing): a reservation or restore of
+    this fetch is followed by this fetch, not the next."""
+    written: dict[tuple[str, int], int] = {}
+    for intent in intents:  # oldest first: the last write wins
+        seen = read_at.get(intent.listing_id)
+        if seen is None or intent.finished_at is None or as_utc(intent.finished_at) <= seen:
+            continue
+        for change in changes_of(intent):
+            written[(change.sku, intent.listing_id)] = change.after
+    return written

@@ -1,12 +1,12 @@
 """Which TikTok SKUs take which Etsy quantity, and which are owed a push (pure)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.models import EtsySku, StockPush, TikTokSku
+from storage.models import EtsySku, StockIntent, StockPush, TikTokSku
 from storage.states import PushState
-from sync.stock_push.planning import RETRIES, Target, by_product, match, owed
+from sync.stock_push.planning import RETRIES, Target, by_product, match, owed, written_since_read
 
 NOW = datetime(2026, 5, 4, tzinfo=UTC)
 
@@ -136,3 +136,34 @@ def test_one_call_per_product_split_past_the_call_limit():
     targets = [target(product="P1", sku_id=str(i)) for i in range(5)] + [target(product="P2")]
     groups = by_product(targets, per_call=3)
     assert [(g[0].product_id, len(g)) for g in groups] == [("P1", 3), ("P1", 2), ("P2", 1)]
+
+
+def test_orderbots_own_writes_after_the_index_read_win_the_last_one_first():
+    def intent(listing_id, minutes, after):
+        return StockIntent(
+            shop_id=1,
+            listing_id=listing_id,
+            kind="reserve",
+            state="done",
+            product_ids_before="[]",
+            changes=f'[{{"sku": "A", "before": 9, "after": {after}}}]',
+            created_at=NOW,
+            finished_at=NOW + timedelta(minutes=minutes),
+        )
+
+    read_at = {10: NOW + timedelta(minutes=1), 11: NOW + timedelta(minutes=5)}
+    written = written_since_read(
+        [intent(10, 0, 8), intent(10, 2, 7), intent(10, 3, 6), intent(11, 4, 1)], read_at
+    )
+    assert written == {("A", 10): 6}  # listing 11 was read after its write
+    (target,) = matched([tiktok("1", "A")], [etsy("A", 10, 9)], buffer=1).targets
+    assert target.quantity == 8
+    found = match(
+        [tiktok("1", "A")],
+        mappings={},
+        entries=[etsy("A", 10, 9)],
+        buffer=1,
+        warehouses={"1": ("W1",)},
+        written=written,
+    )
+    assert found.targets[0].quantity == 5

@@ -143,14 +143,24 @@ def test_etsy_side_changes_are_followed_by_the_next_fetch_coalesced(pushing, sho
     assert sum(now[edited].values()) == 0  # zero is a target, not a deactivation
 
 
-def test_orderbots_own_reservation_is_pushed_by_the_next_fetch(pushing, shops):
+def test_orderbots_own_reservation_and_restore_are_pushed_by_the_fetch_that_made_them(
+    pushing, shops
+):
     engine = pushing.services.engine
     engine.fetch()
     (sku,) = unique_skus(shops, 1, at_least=5)
-    shops.tiktok.add_order(skus=[sku])
-    engine.fetch()  # places it: Etsy one lower
-    engine.fetch()  # the index sees the listing it changed
-    assert sum(tiktok_stock(shops)[sku].values()) == stock(shops, sku) - 1
+    shelf = stock(shops, sku)
+    order_id = shops.tiktok.add_order(skus=[sku, sku])["id"]
+    shops.etsy.sell(listing_of(shops, sku), sku, 1)  # and an Etsy sale before the fetch
+
+    engine.fetch()  # sees the sale, places the order: Etsy three lower
+
+    assert stock(shops, sku) == shelf - 3
+    assert sum(tiktok_stock(shops)[sku].values()) == shelf - 3 - 1
+    shops.tiktok.buyer_cancel(order_id)
+    engine.fetch()  # gives the two back
+    assert stock(shops, sku) == shelf - 1
+    assert sum(tiktok_stock(shops)[sku].values()) == shelf - 1 - 1
 
 
 def test_a_push_cut_short_is_pushed_again_with_etsys_current_quantity(pushing, shops, monkeypatch):
