@@ -24,7 +24,7 @@ PUSH_COLUMNS = ("When", "TikTok SKU", "Etsy", "Buffer", "Set TikTok to", "Result
 
 def stock(command: Stock, ctx: Context) -> Reply:
     report = ctx.services.engine.stock.stock_of(command.sku)
-    if not report.tiktok and not report.etsy:
+    if not report.tiktok and not report.etsy and report.tiktok_error is None:
         text = (
             f"{command.sku} is neither a TikTok SKU orderbot knows nor an Etsy SKU in the SKU "
             "index. Run /orders fetch to read both stores, or check the spelling."

@@ -21,6 +21,7 @@ that still fails is retried by the next cycles (`planning.RETRIES`), reported by
 (once per run of failures) and shown by `/orders stock`.
 """
 
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -349,12 +350,14 @@ class StockPusher:
                 limit=5,
             )
         now, error = None, None
-        if tiktok:
-            try:
+        try:
+            if not tiktok:  # not catalogued (push off, or new since): ask TikTok (one call)
+                tiktok = self._search(named)
+            if tiktok:
                 stock = self.tiktok.inventory_search(sku_ids=[row.sku_id for row in tiktok])
                 now = {entry.sku_id: entry.available for entry in stock}
-            except MarketplaceError as exc:
-                error = str(exc)
+        except MarketplaceError as exc:
+            error = str(exc)
         return SkuStock(
             sku=sku,
             tiktok=tiktok,
@@ -367,6 +370,27 @@ class StockPusher:
             enabled=self.enabled,
             buffer=self.buffer,
         )
+
+    def _search(self, seller_skus: set[str]) -> list[TikTokSku]:
+        """TikTok's SKUs with these seller SKUs, as catalogue rows (not stored)."""
+        found, read_at = [], self.clock()
+        for page in self.tiktok.search_products(seller_skus=sorted(seller_skus), status=None):
+            for product in page.products:
+                found += [
+                    TikTokSku(
+                        shop_id=self.shop_id,
+                        sku_id=sku.id,
+                        product_id=product.id,
+                        product_status=str(product.status),
+                        seller_sku=sku.seller_sku,
+                        warehouses=json.dumps([entry.warehouse_id for entry in sku.stock]),
+                        quantity=sku.quantity,
+                        read_at=read_at,
+                    )
+                    for sku in product.skus
+                    if sku.seller_sku in seller_skus
+                ]
+        return found
 
 
 def _refusal(answer: InventoryUpdate, sku_id: str) -> str | None:

@@ -94,7 +94,13 @@ def test_stock_says_when_push_is_off(core, shops):
     (sku,) = unique_skus(shops, 1)
     core.services.engine.fetch()
     reply = run(core, Stock(sku))
-    assert "off (ORDERBOT_STOCK_PUSH=off)" in facts(reply)["Stock push"]
+    shown = facts(reply)
+    assert "off (ORDERBOT_STOCK_PUSH=off)" in shown["Stock push"]
+    # Not catalogued with push off: TikTok is asked (seller SKU search, then its stock).
+    available = shops.tiktok.inventory(
+        next(s["id"] for p in shops.tiktok.products() for s in p["skus"] if s["seller_sku"] == sku)
+    )["total_available_quantity"]
+    assert f"{sku} (SKU id " in shown["TikTok"] and f"{available} available" in shown["TikTok"]
 
 
 def test_show_lists_the_pushes_of_the_orders_skus(pushing, shops):
