@@ -33,6 +33,7 @@ from storage import queries
 from storage.db import SessionFactory, transaction
 from storage.models import EtsySku, StockPush, TikTokSku, column_length
 from storage.states import PushState
+from sync import metrics
 from sync.clock import Clock, as_utc
 from sync.errors import AuthFailed, MarketplaceError, Unavailable, one_line
 from sync.leases import LeaseLost, Leases, new_holder
@@ -324,6 +325,9 @@ class StockPusher:
         with run.lock:
             run.report.pushed += done
             run.report.failed += failed
+        metrics.STOCK_PUSHES.labels("done").inc(done)
+        metrics.STOCK_PUSHES.labels("failed").inc(failed)
+        metrics.STOCK_PUSHES.labels("unknown").inc(len(pushes) - done - failed)
 
     # --- /orders stock -------------------------------------------------------------------
 
