@@ -8,7 +8,7 @@ buttons alike: what fixes it, then Cancel…, Mark handled, and View last.
 
 from datetime import timedelta
 
-from commands import actions, failure_groups, views, words
+from commands import actions, failure_groups, stock, views, words
 from commands.alert_layout import alert, map_buttons
 from commands.replies import (
     Block,
@@ -54,6 +54,8 @@ def content_of(view: AlertView) -> Reply:
         return _summary(view)
     if view.kind == AlertKind.PLACEMENT_FAILURES:
         return failure_groups.content_of(view)
+    if view.kind in (AlertKind.STOCK_PUSH_FAILED, AlertKind.STOCK_UNMATCHED):
+        return stock.alert_content(view)
     order = view.order
     if order is None:
         text = "This alert's order is no longer known."
@@ -302,6 +304,14 @@ def digest_content(view: DigestView) -> Reply:
                     )
                     for o in view.failed
                 ),
+            )
+        )
+    if view.pushes:
+        failed = view.pushes.get("failed", 0)
+        head.append(
+            Paragraph(
+                f"Stock pushed to TikTok in the last 24 h: {view.pushes.get('done', 0)} SKU(s)"
+                + (f", {failed} push(es) failed" if failed else "")
             )
         )
     last = view.last_fetch

@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, views, words
+from commands import actions, failure_groups, mappings, policy, stock, views, words
 from commands.context import Context
 from commands.offline import help_reply, invalid_reply
 from commands.replies import (
@@ -30,6 +30,7 @@ from commands.types import (
     RetryAll,
     Show,
     Status,
+    Stock,
     Unmap,
     ViewAllFailed,
     ViewAllNew,
@@ -110,7 +111,13 @@ def _show(command: Show, ctx: Context) -> Reply:
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
         reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)
-    return views.order_detail(order, lines, reservations, events)
+        pushes = queries.pushes_of_skus(
+            session,
+            shop_id=services.shop_id,
+            seller_skus={line.seller_sku for line in lines if line.seller_sku},
+            limit=5,
+        )
+    return stock.with_pushes(views.order_detail(order, lines, reservations, events), pushes)
 
 
 def _cancel(command: Cancel, ctx: Context) -> Reply:
@@ -295,4 +302,5 @@ _HANDLERS = {
     ViewAllNew: _view_all_new,
     RetryAll: failure_groups.retry_all,
     ViewAllFailed: failure_groups.view_all,
+    Stock: stock.stock,
 }

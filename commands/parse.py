@@ -19,6 +19,7 @@ from commands.types import (
     Retry,
     Show,
     Status,
+    Stock,
     Unmap,
 )
 from sync.sections import ALL, VALID_SLUGS, Section, parse_slug
@@ -80,6 +81,12 @@ _SUBCOMMANDS = (
         "/orders retry <order_id>",
         "try again to place an order that failed on Etsy",
         f"/orders retry {EXAMPLE_ID}",
+    ),
+    (
+        "stock",
+        "/orders stock <sku>",
+        "a SKU's quantity on Etsy and on TikTok, its listing and its last stock pushes",
+        "/orders stock MUG-01-RED",
     ),
 )
 
@@ -236,6 +243,13 @@ def _unmap(args: list[str]) -> Command:
     return checked if isinstance(checked, Invalid) else Unmap(checked)
 
 
+def _stock(args: list[str]) -> Command:
+    if len(args) != 1:
+        return Invalid(f"stock takes one SKU. {_USAGE_LINE['stock']}")
+    checked = sku(args[0])
+    return checked if isinstance(checked, Invalid) else Stock(checked)
+
+
 def _order_id(word: str) -> str | Invalid:
     order_id = _unquote(word).removeprefix("#")
     if not _DIGITS.fullmatch(order_id):
@@ -298,4 +312,5 @@ _HANDLERS: dict[str, Callable[[list[str]], Command]] = {
     "map": _map,
     "retry": _one_order("retry", Retry),
     "unmap": _unmap,
+    "stock": _stock,
 }

@@ -97,6 +97,13 @@ class ViewAllFailed:
     alert_key: str
 
 
+@dataclass(frozen=True)
+class Stock:
+    """`stock <sku>`: the SKU's quantity on Etsy and on TikTok, and its last pushes."""
+
+    sku: str
+
+
 Command = (
     Help
     | Fetch
@@ -113,4 +120,5 @@ Command = (
     | RetryAll
     | ViewAllFailed
     | Invalid
+    | Stock
 )

@@ -376,6 +376,8 @@ def fetch_summary(summary: FetchSummary) -> Reply:
     if summary.etsy_quota_left is not None:
         of = f" of {summary.etsy_quota_limit:,}" if summary.etsy_quota_limit is not None else ""
         facts.append(("Etsy quota left", f"{summary.etsy_quota_left:,}{of} calls today"))
+    if summary.stock_push:
+        facts.append(("Stock push", summary.stock_push))
     blocks: list = [Heading("Fetch finished" if not summary.error else "Fetch stopped")]
     if summary.error:
         blocks.append(Paragraph(summary.error))

@@ -100,6 +100,8 @@ class AlertKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     ORDER_CANCELLED = "order_cancelled"
     DIGEST = "digest"
+    STOCK_PUSH_FAILED = "stock_push_failed"  # TikTok did not take a stock push (§3.2)
+    STOCK_UNMATCHED = "stock_unmatched"  # a TikTok SKU whose Etsy stock cannot be told
 
 
 class AlertState(StrEnum):
@@ -112,3 +114,15 @@ class AlertState(StrEnum):
     POSTED = "posted"
     HANDLED = "handled"
     BATCHED = "batched"  # an order shown by a summary or a failure group (its `batch_key`)
+
+
+# --- stock push (SPEC §3.2) ------------------------------------------------------------------
+
+
+class PushState(StrEnum):
+    """A stock push to TikTok, recorded before the call and finished after it."""
+
+    PENDING = "pending"  # recorded; the Update Inventory call under way
+    DONE = "done"  # TikTok set the SKU to the quantity
+    FAILED = "failed"  # TikTok refused it (the call, or this SKU in its errors), or was down
+    UNKNOWN = "unknown"  # cut short (a crash): the next cycle pushes Etsy's quantity again

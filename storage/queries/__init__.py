@@ -91,6 +91,27 @@ from storage.queries.stock import (
     reservations_owed_back,
 )
 
+# stock push (SPEC §3.2)
+from storage.queries.stock_push import (
+    add_pushes,
+    alert_keys_among,
+    catalog_mark,
+    drop_tiktok_skus,
+    finish_push,
+    first_failed_pushes,
+    latest_pushes,
+    push_counts,
+    pushes_in_state,
+    pushes_of_skus,
+    put_tiktok_sku,
+    save_catalog_mark,
+    set_sku_problem,
+    tiktok_skus,
+    tiktok_skus_by_seller_sku,
+    unmatched_tiktok_skus,
+    writes_since,
+)
+
 __all__ = [
     "acquire_lease",
     "add_event",
@@ -169,4 +190,22 @@ __all__ = [
     "summary_members",
     "take_over_lease",
     "take_stale_claim",
+    # stock push (SPEC §3.2)
+    "add_pushes",
+    "alert_keys_among",
+    "catalog_mark",
+    "drop_tiktok_skus",
+    "finish_push",
+    "first_failed_pushes",
+    "latest_pushes",
+    "push_counts",
+    "pushes_in_state",
+    "pushes_of_skus",
+    "put_tiktok_sku",
+    "save_catalog_mark",
+    "set_sku_problem",
+    "tiktok_skus",
+    "tiktok_skus_by_seller_sku",
+    "unmatched_tiktok_skus",
+    "writes_since",
 ]

@@ -46,6 +46,7 @@ from sync.alerts.planning import (
     plan_new_orders,
     within_budget,
 )
+from sync.alerts.stock import STOCK_KINDS, claim_stock, stock_due
 from sync.clock import as_utc
 
 ORDER_KINDS = (
@@ -222,7 +223,7 @@ def select_due(
     groups, failures = group_failures(due)
     others = tuple(
         d for d in due if d.kind not in (AlertKind.NEW_ORDER, AlertKind.PLACEMENT_FAILED)
-    )
+    ) + tuple(stock_due(session, shop_id=shop_id, now=now))
     plan = Plan(singles=failures + others + singles, batch=batch, groups=groups)
     return within_budget(plan, rules.posts_per_run)
 
@@ -272,6 +273,8 @@ def _claim(key: str, kind: str, *, shop_id: int, now: datetime, **more) -> Alert
 
 def claim_single(due: Due, *, shop_id: int, now: datetime) -> Alert:
     """The row whose insertion claims one alert (state `posting`: its post is under way)."""
+    if due.kind in STOCK_KINDS:
+        return claim_stock(due, shop_id=shop_id, now=now)
     return _claim(due.key, due.kind, shop_id=shop_id, now=now, order_id=due.order_id)
 
 

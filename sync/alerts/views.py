@@ -17,6 +17,7 @@ from storage.states import AlertKind, Placement
 from sync import sections
 from sync.alerts.culprits import failing_skus
 from sync.alerts.selection import NEW_WINDOW
+from sync.alerts.stock import STOCK_KINDS
 
 MEMBERS_SHOWN = 10  # orders a summary or group message lists; "View all" shows the rest
 GROUPS = (AlertKind.NEW_ORDERS, AlertKind.PLACEMENT_FAILURES)  # alerts that stand for orders
@@ -70,6 +71,12 @@ def load_view(session: Session, alert: Alert, *, new_window: timedelta = NEW_WIN
             members=_oldest_first(members)[:MEMBERS_SHOWN],
             member_count=len(members),
             **more,
+        )
+    if alert.kind in STOCK_KINDS:  # about a SKU: what the row kept
+        return AlertView(
+            **base,
+            failure_detail=alert.failure_detail,
+            failed_skus=tuple(json.loads(alert.failed_skus or "[]")),
         )
     order = session.get(Order, alert.order_id) if alert.order_id else None
     if order is None:
@@ -133,6 +140,7 @@ class DigestView:
     waiting: list[Order]  # awaiting shipment, oldest first
     last_fetch: FetchState | None
     now: datetime
+    pushes: dict[str, int] = field(default_factory=dict)  # stock pushes of the last day, by state
 
 
 def digest_day(now: datetime, zone: tzinfo) -> str:
@@ -154,4 +162,5 @@ def load_digest(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) 
         ),
         last_fetch=queries.last_fetch(session, shop_id=shop_id),
         now=now,
+        pushes=queries.push_counts(session, shop_id=shop_id, since=now - timedelta(days=1)),
     )

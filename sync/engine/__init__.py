@@ -31,6 +31,7 @@ from sync.etsy_index import EtsyIndex, IndexPass
 from sync.leases import Leases
 from sync.logcontext import operation
 from sync.quota import DEFAULT_RESERVE, QuotaPolicy
+from sync.stock_push import StockPusher
 from sync.tiktok.client import TikTokClient
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class Engine:
         lease_s: int = 300,
         settle_wait_s: float = 60.0,
         leases: Leases | None = None,
+        stock_push: bool = False,
+        stock_buffer: int = 0,
     ):
         self.sessions = sessions
         self.shop_id = shop_id
@@ -97,11 +100,24 @@ class Engine:
                 wait_s=settle_wait_s,
             ),
         )
+        self.stock = StockPusher(  # SPEC §3.2: TikTok follows Etsy, once per fetch
+            sessions=sessions,
+            shop_id=shop_id,
+            tiktok=tiktok,
+            leases=self.leases,
+            clock=clock,
+            enabled=stock_push,
+            buffer=stock_buffer,
+            lease_for=self.lease_for,
+        )
 
     def fetch(self, progress: Callable[[FetchProgress], None] | None = None) -> FetchSummary:
         """One fetch: store every changed order page by page, then place, restore, complete."""
         with operation("fetch"):
-            return fetching.fetch(self.ctx, progress)
+            summary = fetching.fetch(self.ctx, progress)
+            pushed = self.stock.after_fetch()  # after the fetch's settle: the index is fresh
+            summary.stock_push = pushed.text() if pushed else None
+            return summary
 
     def refresh_orders(self, tiktok_order_ids: list[str]) -> None:
         """Re-read single orders (webhooks, after a cancel), then settle what they changed."""

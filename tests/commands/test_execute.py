@@ -35,6 +35,7 @@ from commands.types import (
     RetryAll,
     Show,
     Status,
+    Stock,
     Unmap,
     ViewAllFailed,
     ViewAllNew,
@@ -239,6 +240,7 @@ def one_of_each(order_id: str) -> dict:
         MarkHandled: MarkHandled(f"new_order:{order_id}"),
         RetryAll: RetryAll(f"placement_failures:{order_id}"),
         ViewAllFailed: ViewAllFailed(f"placement_failures:{order_id}"),
+        Stock: Stock("TT-TOTE-CANVAS"),
     }
     assert set(samples) == set(get_args(Command))  # a new command gets a sample here
     return samples
