@@ -121,7 +121,7 @@ def test_other_types_and_other_shops_get_200_and_are_ignored(
     order_id = shops.tiktok.add_order(skus=[sku])["id"]
     shops.tiktok.reset_calls()
     pushes = {
-        "return": {"type": 12, "shop_id": SHOP, "data": {"order_id": order_id}},
+        "return without order": {"type": 12, "shop_id": SHOP, "data": {"return_id": "7"}},
         "deauthorised": {"type": 6, "shop_id": SHOP, "data": {"message": "bye"}},
         "other shop": {"type": 1, "shop_id": "1111", "data": {"order_id": order_id}},
     }
