@@ -8,7 +8,7 @@ buttons alike: what fixes it, then Cancel…, Mark handled, and View last.
 
 from datetime import timedelta
 
-from commands import actions, failure_groups, views, words
+from commands import actions, failure_groups, request_alerts, views, words
 from commands.alert_layout import alert, map_buttons
 from commands.replies import (
     Block,
@@ -54,6 +54,8 @@ def content_of(view: AlertView) -> Reply:
         return _summary(view)
     if view.kind == AlertKind.PLACEMENT_FAILURES:
         return failure_groups.content_of(view)
+    if view.kind in (AlertKind.REQUEST, AlertKind.REQUEST_REMINDER):
+        return request_alerts.content_of(view)
     order = view.order
     if order is None:
         text = "This alert's order is no longer known."
@@ -302,6 +304,13 @@ def digest_content(view: DigestView) -> Reply:
                     )
                     for o in view.failed
                 ),
+            )
+        )
+    if view.open_requests:
+        head.append(
+            Paragraph(
+                f"Open return, refund and cancellation requests: {view.open_requests} "
+                "(/orders returns lists them, soonest deadline first)."
             )
         )
     last = view.last_fetch

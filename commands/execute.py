@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, views, words
+from commands import actions, failure_groups, mappings, policy, requests, views, words
 from commands.context import Context
 from commands.offline import help_reply, invalid_reply
 from commands.replies import (
@@ -28,6 +28,10 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
     Unmap,
@@ -110,7 +114,8 @@ def _show(command: Show, ctx: Context) -> Reply:
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
         reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)
-    return views.order_detail(order, lines, reservations, events)
+        requests = queries.requests_of_order(session, order_id=order.id)
+    return views.order_detail(order, lines, reservations, events, requests)
 
 
 def _cancel(command: Cancel, ctx: Context) -> Reply:
@@ -295,4 +300,8 @@ _HANDLERS = {
     ViewAllNew: _view_all_new,
     RetryAll: failure_groups.retry_all,
     ViewAllFailed: failure_groups.view_all,
+    Returns: requests.returns_list,
+    ReturnApprove: requests.approve,
+    ReturnReject: requests.reject,
+    ReturnRestock: requests.restock,
 }
