@@ -90,9 +90,11 @@ def _status(order: Order) -> str:
     """The section, TikTok's status where it says more, and orderbot's reason, in words."""
     title = sections.Section(order.section).title
     parts = [title]
-    tiktok = views.tiktok_status_text(order)
+    tiktok, _, mark = views.tiktok_status_text(order).partition(" · ")  # mark: a return's
     if tiktok.lower() != title.lower():
         parts.append(tiktok)
+    if mark:
+        parts.append(mark)
     cancelled = order.tiktok_status == sections.CANCELLED
     if order.failure_reason and not (
         cancelled and order.failure_reason not in sections.DELIVERY_FAILURES

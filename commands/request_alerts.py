@@ -17,7 +17,8 @@ def content_of(view: AlertView) -> Reply:
     kind = words.request_kind(row.kind)
     view_button = Button("View order", actions.VIEW_ORDER, row.tiktok_order_id)
     buttons = (*request_views.buttons(row), view_button)
-    facts = request_views.facts(row, view.now)
+    # Who answered is its byline (a mention), not a fact.
+    facts = tuple(item for item in request_views.facts(row, view.now) if item[0] != "Answered")
     bylines = []
     if row.answer and row.answered_by:
         bylines.append(Byline(f"{row.answer[:1].upper()}{row.answer[1:]} by ", row.answered_by))

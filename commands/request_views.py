@@ -37,10 +37,7 @@ def deadline(row: AfterSalesRequest, now: datetime | None = None) -> str:
 
 
 def status(row: AfterSalesRequest) -> str:
-    text = words.request_status(row.status, row.seller_action)
-    if row.answer and row.answered_by:
-        text += f" — {row.answer} by {words.actor(row.answered_by)}"
-    return text
+    return words.request_status(row.status, row.seller_action)
 
 
 def items(row: AfterSalesRequest) -> str:
@@ -65,6 +62,8 @@ def facts(row: AfterSalesRequest, now: datetime | None = None) -> tuple[tuple[st
     ]
     if row.is_open and row.deadline is not None:
         out.append(("Answer by", deadline(row, now) + " — TikTok approves it by itself then"))
+    if row.answer and row.answered_by:
+        out.append(("Answered", f"{row.answer} by {words.actor(row.answered_by)}"))
     if row.restock_at is not None:
         out.append(("Restock", f"asked by {words.actor(row.restock_by or '')}"))
     return tuple(out)

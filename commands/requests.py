@@ -140,7 +140,7 @@ def reject(command: ReturnReject, ctx: Context) -> Reply:
     try:
         done = engine.reject_request(row.request_id, command.reason, actor=ctx.actor.id)
     except ReasonRefused as refused:
-        valid = "; ".join(reason.text or reason.name for reason in refused.reasons)
+        valid = "; ".join((r.text or r.name).rstrip(".") for r in refused.reasons)
         return _reply(f"{refused} Use one of: {valid}. Nothing was sent.", ok=False)
     _changed(ctx, done)
     text = (

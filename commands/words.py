@@ -229,7 +229,7 @@ def _request_answered(detail: str) -> str:
     # "refund 4035…: approved (APPROVE_REFUND)" or "…: rejected: <text> — refused: <why>"
     head, _, answer = detail.partition(": ")
     kind, _, request_id = head.partition(" ")
-    answer = re.sub(r" \([A-Z_]+\)$", "", answer)
+    answer = re.sub(r" \([A-Z_]+\)", "", answer)
     return f"{request_kind(kind)} request {request_id} {answer}"
 
 

@@ -117,17 +117,19 @@ def approve(ctx: EngineContext, request_id: str, *, actor: str) -> AfterSalesReq
             "approved",
             lambda: ctx.tiktok.approve_cancellation(row.request_id, idempotency_key=key),
             actor=actor,
+            decision=decision,
         )
     else:
         _send(
             ctx,
             row,
             key,
-            f"approved ({decision})",
+            "approved",
             lambda: ctx.tiktok.approve_return(
                 row.request_id, decision=ApproveDecision(decision), idempotency_key=key
             ),
             actor=actor,
+            decision=decision,
         )
     return _after(ctx, row)
 
@@ -164,6 +166,7 @@ def reject(ctx: EngineContext, request_id: str, reason: str, *, actor: str) -> A
             row.request_id, decision=decision, reason=chosen.name, idempotency_key=key
         ),
         actor=actor,
+        decision=decision,
     )
     return _after(ctx, row)
 
@@ -179,7 +182,18 @@ def _check_rejectable(row: AfterSalesRequest) -> None:
         raise _not_waiting(row)
 
 
-def _send(ctx: EngineContext, row: AfterSalesRequest, key: str, answer: str, call, *, actor: str):
+def _send(
+    ctx: EngineContext,
+    row: AfterSalesRequest,
+    key: str,
+    answer: str,
+    call,
+    *,
+    actor: str,
+    decision: str,
+):
+    """Claim, call TikTok, record: `answer` is what the request shows, `decision` goes to
+    the order's history with it."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         claimed = queries.claim_answer(
@@ -205,7 +219,7 @@ def _send(ctx: EngineContext, row: AfterSalesRequest, key: str, answer: str, cal
                 session,
                 row.order_id,
                 EventKind.REQUEST_ANSWERED,
-                f"{row.kind} {row.request_id}: {answer} — {kind}: {exc.message}",
+                f"{row.kind} {row.request_id}: {answer} ({decision}) — {kind}: {exc.message}",
                 actor=Actor.TIKTOK,
                 at=ctx.clock(),
             )
@@ -225,7 +239,7 @@ def _send(ctx: EngineContext, row: AfterSalesRequest, key: str, answer: str, cal
             session,
             row.order_id,
             EventKind.REQUEST_ANSWERED,
-            f"{row.kind} {row.request_id}: {answer}",
+            f"{row.kind} {row.request_id}: {answer} ({decision})",
             actor=actor,
             at=ctx.clock(),
         )
