@@ -57,6 +57,24 @@ def test_pushes_bring_in_the_order_and_its_alert_without_a_fetch(
     assert pilot.worker.shop_id == SHOP  # looked up once, off the request path
 
 
+def test_a_return_push_brings_in_the_request_and_its_alert_without_a_fetch(
+    core, shops, http_runner, pilot, slack_api
+):
+    point(shops, http_runner)
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku], status="IN_TRANSIT")["id"]
+    shops.tiktok.deliver(order_id)
+    settle(shops, pilot)
+
+    request_id = shops.tiktok.open_return(order_id, "REFUND")["return_id"]  # pushes type 12
+    settle(shops, pilot)
+
+    row = core.services.engine.request(request_id)
+    assert row.is_open and row.tiktok_order_id == order_id
+    assert core.services.engine.order(order_id).return_state == "return_requested"
+    assert any(request_id in message.text for message in alerts(slack_api))
+
+
 def test_duplicate_and_late_pushes_change_nothing_wrongly(
     core, shops, http_runner, pilot, slack_api
 ):
