@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from storage.db import SessionFactory
 from storage.models import AfterSalesRequest, Order
+from storage.states import RequestKind
 from sync.clock import Clock, utc_now
 from sync.engine import actions, answers, cancel_claims, fetching, requests, restocks, settling
 from sync.engine.context import EngineContext
@@ -203,7 +204,7 @@ class Engine:
         units come back as for any cancellation."""
         with operation("approve_request"):
             row = answers.approve(self.ctx, request_id, actor=actor)
-            if row.kind == "cancellation":
+            if row.kind == RequestKind.CANCELLATION:
                 try:
                     self.refresh_orders([row.tiktok_order_id])
                 except MarketplaceError as exc:  # the next fetch reads it
