@@ -3,6 +3,7 @@ fetch reads them, pushes re-read them, each is stored once, and the 14-day rule 
 
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlmodel import select
 
@@ -10,7 +11,7 @@ from storage import queries
 from storage.models import AfterSalesRequest, OrderEvent
 from sync import lifecycle
 from sync.clock import from_unix
-from sync.engine import Engine
+from sync.engine import Engine, requests
 from tests.utils.catalog import unique_skus
 from tests.utils.fakes import FakeClock
 
@@ -58,7 +59,7 @@ def test_a_fetch_stores_a_request_once_with_what_the_seller_needs(core, shops):
         "RETURN_OR_REFUND_REQUEST_PENDING",
         True,
     )
-    assert str(row.amount) == opened["refund_amount"]["refund_total"]
+    assert row.amount == Decimal(opened["refund_amount"]["refund_total"])
     assert row.currency == "USD" and row.reason
     assert row.deadline is not None and row.seller_action == "SELLER_RESPOND_REFUND"
     assert [line["order_line_item_id"] for line in row.lines()] == [
@@ -157,8 +158,6 @@ def test_an_older_view_never_undoes_a_newer_one(core, shops):
     shops.tiktok.withdraw_return(opened["return_id"])
     core.services.engine.follow_requests([order_id])
     row = stored(core, opened["return_id"])
-
-    from sync.engine import requests
 
     stale = requests.Seen(
         request_id=row.request_id,
