@@ -18,7 +18,10 @@ def content_of(view: AlertView) -> Reply:
     view_button = Button("View order", actions.VIEW_ORDER, row.tiktok_order_id)
     buttons = (*request_views.buttons(row), view_button)
     # Who answered is its byline (a mention), not a fact.
-    facts = tuple(item for item in request_views.facts(row, view.now) if item[0] != "Answered")
+    # The time left only on the reminder: the opened alert stays up for days, its deadline does
+    # not move.
+    now = view.now if view.kind == AlertKind.REQUEST_REMINDER else None
+    facts = tuple(item for item in request_views.facts(row, now) if item[0] != "Answered")
     bylines = []
     if row.answer and row.answered_by:
         bylines.append(Byline(f"{row.answer[:1].upper()}{row.answer[1:]} by ", row.answered_by))
