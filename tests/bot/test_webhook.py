@@ -75,6 +75,19 @@ def test_a_return_push_brings_in_the_request_and_its_alert_without_a_fetch(
     assert any(request_id in message.text for message in alerts(slack_api))
 
 
+def test_a_cancellation_push_brings_in_the_buyers_request(core, shops, http_runner, pilot):
+    point(shops, http_runner)
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    settle(shops, pilot)
+
+    cancel_id = shops.tiktok.buyer_cancel(order_id, pending=True)["cancel_id"]  # type 11
+    settle(shops, pilot)
+
+    row = core.services.engine.request(cancel_id)
+    assert (row.kind, row.is_open, row.tiktok_order_id) == ("cancellation", True, order_id)
+
+
 def test_duplicate_and_late_pushes_change_nothing_wrongly(
     core, shops, http_runner, pilot, slack_api
 ):
