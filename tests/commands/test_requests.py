@@ -6,6 +6,8 @@ import time
 from commands import actions
 from commands.context import Actor, Context
 from commands.execute import execute
+from commands.home import home
+from commands.interactions import command_for
 from commands.parse import parse
 from commands.replies import Actions, KeyValues, SelectField, Table
 from commands.types import ReturnApprove, ReturnReject, Returns, Show, Status
@@ -121,3 +123,13 @@ def test_the_order_shows_its_request_next_to_its_section(core, shops):
     }
     history = str(show.blocks)
     assert f"Refund request {request_id}: waiting for your answer" in history
+
+
+def test_app_home_opens_the_open_requests(core, shops):
+    open_request(core, shops)
+
+    reply = home(Context(core.services, GUEST))
+
+    (button,) = [b for b in buttons_of(reply) if b.action_id == actions.RETURNS_PAGE]
+    assert button.label == "Open requests (1)"
+    assert command_for(button.action_id, button.value) == Returns(1)
