@@ -92,9 +92,15 @@ _SUBCOMMANDS = (
         "",
     ),
     (
-        "return",
-        "/orders return approve|reject <request_id> [reason]",
-        "answer a request on TikTok Shop; reject without a reason to pick one of TikTok's",
+        "return approve",
+        "/orders return approve <id>",
+        "approve a return, refund or buyer cancellation request on TikTok Shop",
+        "/orders return approve 4035560000000000001",
+    ),
+    (
+        "return reject",
+        "/orders return reject <id> [reason]",
+        "reject a return or refund request with one of TikTok's reasons; without one you pick",
         "/orders return reject 4035560000000000001 Item is correct",
     ),
 )
@@ -320,10 +326,12 @@ def _return(args: list[str]) -> Command:
     verb = _unquote(args[0]).lower() if args else ""
     if verb not in ("approve", "reject"):
         return Invalid(
-            f"return needs approve or reject, then a request id. {_USAGE_LINE['return']}"
+            "return needs approve or reject, then a request id. "
+            f"{_USAGE_LINE['return approve']}; {_USAGE_LINE['return reject']}"
         )
+    usage = _USAGE_LINE[f"return {verb}"]
     if len(args) < 2:
-        return Invalid(f"return {verb} needs a request id. {_USAGE_LINE['return']}")
+        return Invalid(f"return {verb} needs a request id. {usage}")
     request_id = _unquote(args[1]).removeprefix("#")
     if not _DIGITS.fullmatch(request_id) or len(request_id) > MAX_ORDER_ID_DIGITS:
         return Invalid(
@@ -332,7 +340,7 @@ def _return(args: list[str]) -> Command:
         )
     if verb == "approve":
         if len(args) > 2:
-            return Invalid(f"return approve takes one request id. {_USAGE_LINE['return']}")
+            return Invalid(f"return approve takes one request id. {usage}")
         return ReturnApprove(request_id)
     reason = _unescape(_unquote(" ".join(args[2:])))
     return ReturnReject(request_id, reason or None)
