@@ -115,6 +115,12 @@ def approve(command: ReturnApprove, ctx: Context) -> Reply:
 def reject(command: ReturnReject, ctx: Context) -> Reply:
     engine = ctx.services.engine
     row, reasons = engine.reject_reasons(command.request_id)
+    if not reasons:
+        return _reply(
+            f"TikTok offers no reason to reject request {row.request_id} now, so it cannot be "
+            "rejected from here. Nothing was sent.",
+            ok=False,
+        )
     if command.reason is None:
         return Reply(
             text=f"Pick TikTok's reason to reject request {row.request_id}",
