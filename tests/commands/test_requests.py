@@ -133,3 +133,13 @@ def test_app_home_opens_the_open_requests(core, shops):
     (button,) = [b for b in buttons_of(reply) if b.action_id == actions.RETURNS_PAGE]
     assert button.label == "Open requests (1)"
     assert command_for(button.action_id, button.value) == Returns(1)
+
+
+def test_without_reasons_from_tiktok_there_is_no_form_to_open(core, shops, monkeypatch):
+    _, request_id = open_request(core, shops)
+    row = core.services.engine.request(request_id)
+    monkeypatch.setattr(core.services.engine, "reject_reasons", lambda _id: (row, []))
+
+    reply = run(core, ReturnReject(request_id))
+
+    assert not reply.ok and reply.form is None and "Nothing was sent" in reply.text
