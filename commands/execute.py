@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, stock, views, words
+from commands import actions, failure_groups, mappings, policy, requests, stock, views, words
 from commands.context import Context
 from commands.offline import help_reply, invalid_reply
 from commands.replies import (
@@ -28,6 +28,10 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
     Stock,
@@ -117,7 +121,8 @@ def _show(command: Show, ctx: Context) -> Reply:
             seller_skus={line.seller_sku for line in lines if line.seller_sku},
             limit=5,
         )
-    return stock.with_pushes(views.order_detail(order, lines, reservations, events), pushes)
+        asked = queries.requests_of_order(session, order_id=order.id)
+    return stock.with_pushes(views.order_detail(order, lines, reservations, events, asked), pushes)
 
 
 def _cancel(command: Cancel, ctx: Context) -> Reply:
@@ -303,4 +308,8 @@ _HANDLERS = {
     RetryAll: failure_groups.retry_all,
     ViewAllFailed: failure_groups.view_all,
     Stock: stock.stock,
+    Returns: requests.returns_list,
+    ReturnApprove: requests.approve,
+    ReturnReject: requests.reject,
+    ReturnRestock: requests.restock,
 }

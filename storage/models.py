@@ -87,6 +87,7 @@ class Order(SQLModel, table=True):
     cancel_requested_by: str | None = Field(default=None, max_length=64)
     cancel_requested_at: datetime | None = _time()
     return_requested: bool = False
+    return_state: str | None = Field(default=None, max_length=24)  # a states.ReturnMark
     synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -384,3 +385,65 @@ class StockPush(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = _time()
+
+
+# --- returns, refunds and buyer cancellation requests (SPEC §4.2) ---------------------------
+
+
+class AfterSalesRequest(SQLModel, table=True):
+    """One return, refund, replacement or buyer cancellation request, as TikTok last showed
+    it, with what orderbot did about it."""
+
+    __tablename__ = "after_sales_requests"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "request_id"),
+        Index("ix_after_sales_open", "shop_id", "is_open", "deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    request_id: str = Field(max_length=64)  # TikTok's return_id or cancel_id
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    tiktok_order_id: str = Field(max_length=32)
+    kind: str = Field(max_length=24)  # a states.RequestKind
+    status: str = Field(max_length=64)  # TikTok's return_status / cancel_status
+    is_open: bool = False  # still waiting for the seller or the buyer
+    seller_action: str | None = Field(default=None, max_length=64)  # what TikTok asks now
+    deadline: datetime | None = _time()  # TikTok answers by itself then
+    role: str | None = Field(default=None, max_length=16)  # who opened it
+    reason_key: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=400)  # display text
+    amount: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    currency: str = Field(default="", max_length=8)
+    # JSON list of {"order_line_item_id", "seller_sku", "product_name", "refund_total"}.
+    line_items: str = Field(sa_column=Column(Text, nullable=False))
+    # JSON list of {"at", "status", "by"}: each status TikTok showed, oldest first.
+    history: str = Field(sa_column=Column(Text, nullable=False))
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime | None = _time()  # a returned parcel reached the seller
+    # An answer under way (claimed before TikTok is called) and the last one sent.
+    answer_key: str | None = Field(default=None, max_length=255)
+    answering_by: str | None = Field(default=None, max_length=64)
+    answering_at: datetime | None = _time()
+    answer: str | None = Field(default=None, max_length=400)
+    answered_by: str | None = Field(default=None, max_length=64)
+    answered_at: datetime | None = _time()
+    restock_by: str | None = Field(default=None, max_length=64)
+    restock_at: datetime | None = _time()
+
+    def lines(self) -> list[dict]:
+        return json.loads(self.line_items or "[]")
+
+    def entries(self) -> list[dict]:
+        return json.loads(self.history or "[]")
+
+
+class RequestCursor(SQLModel, table=True):
+    """Where the next Search Returns starts (TikTok update_time, Unix s), per shop."""
+
+    __tablename__ = "after_sales_cursor"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    cursor: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -209,3 +209,38 @@ __all__ = [
     "unmatched_tiktok_skus",
     "writes_since",
 ]
+
+# Returns, refunds and buyer cancellation requests (SPEC §4.2).
+from storage.queries.requests import (  # noqa: E402
+    claim_answer,
+    claim_restock,
+    count_open_requests,
+    existing_alert_keys,
+    finish_answer,
+    open_request_ids,
+    open_requests,
+    request_by_id,
+    request_cursor,
+    requests_by_ids,
+    requests_of_order,
+    requests_opened_since,
+    restocks_asked,
+    save_request_cursor,
+)
+
+__all__ += [
+    "claim_answer",
+    "claim_restock",
+    "count_open_requests",
+    "existing_alert_keys",
+    "finish_answer",
+    "open_request_ids",
+    "open_requests",
+    "request_by_id",
+    "request_cursor",
+    "requests_by_ids",
+    "requests_of_order",
+    "requests_opened_since",
+    "restocks_asked",
+    "save_request_cursor",
+]

@@ -16,6 +16,7 @@ this kind yet". After a crash the next run finds the same things due.
     delivery_failed     TikTok cancelled it for a delivery reason (decided from the reason key)
     order_cancelled     a buyer or system cancellation of an order whose units were reserved
     digest              the daily digest, keyed by the local date
+    request, request_reminder   return, refund and buyer cancellation requests (`requests`)
 
 What arrives later is news of its own: it gets a message of its own (a single, or another
 summary or group), never a place in a message already posted.
@@ -46,6 +47,7 @@ from sync.alerts.planning import (
     plan_new_orders,
     within_budget,
 )
+from sync.alerts.requests import requests_due
 from sync.alerts.stock import STOCK_KINDS, claim_stock, stock_due
 from sync.clock import as_utc
 
@@ -216,6 +218,7 @@ def select_due(
                 Due(kind, key_for(kind, order.tiktok_order_id), order.id, order.tiktok_order_id)
             )
     due = _with_problems(session, shop_id=shop_id, due=due, orders=orders)
+    due += requests_due(session, shop_id=shop_id, now=now, new_window=rules.new_window)
     recent = queries.count_alerts_since(
         session, shop_id=shop_id, kinds=(AlertKind.NEW_ORDER,), since=now - rules.batch_window
     )

@@ -12,7 +12,7 @@ from storage.db import transaction
 from storage.states import Placement
 from sync import lifecycle, metrics
 from sync.clock import to_unix
-from sync.engine import cancel_claims
+from sync.engine import cancel_claims, requests
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
@@ -107,6 +107,7 @@ def fetch_window(run: FetchRun) -> None:
         run.report(progress_of(summary, run.tally))
     cancel_claims.settle_stale(ctx)  # before the last settle, which gives their stock back
     settle(ctx, run.tally, run.holder)
+    requests.follow(ctx)  # returns and buyer requests, before the 14-day rule is applied
     summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
     save_cursor(ctx, window_end)
 

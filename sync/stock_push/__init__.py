@@ -75,14 +75,20 @@ class PushReport:
     def text(self) -> str:
         if self.skipped:
             return f"not run: {self.skipped}"
-        parts = [f"{self.pushed} of {self.owed} SKU(s) pushed in {self.calls} call(s)"]
+        parts = [
+            f"{self.pushed} of {_count(self.owed, 'SKU')} pushed in {_count(self.calls, 'call')}"
+        ]
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.unmatched:
-            parts.append(f"{self.unmatched} TikTok SKU(s) unmatched")
+            parts.append(f"{_count(self.unmatched, 'TikTok SKU')} unmatched")
         if self.stopped:
             parts.append(f"stopped: {self.stopped}")
         return ", ".join(parts)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word if n == 1 else word + 's'}"
 
 
 @dataclass(frozen=True)

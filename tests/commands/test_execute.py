@@ -33,6 +33,10 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
     Stock,
@@ -241,6 +245,10 @@ def one_of_each(order_id: str) -> dict:
         RetryAll: RetryAll(f"placement_failures:{order_id}"),
         ViewAllFailed: ViewAllFailed(f"placement_failures:{order_id}"),
         Stock: Stock("TT-TOTE-CANVAS"),
+        Returns: Returns(),
+        ReturnApprove: ReturnApprove("4035560000000000001"),
+        ReturnReject: ReturnReject("4035560000000000001", "Item is correct"),
+        ReturnRestock: ReturnRestock("4035560000000000001"),
     }
     assert set(samples) == set(get_args(Command))  # a new command gets a sample here
     return samples

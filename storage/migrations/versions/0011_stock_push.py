@@ -2,7 +2,7 @@
 TikTok's products, and every push of an Etsy quantity to TikTok
 
 Revision ID: 0011_stock_push
-Revises: 0007_alert_groups
+Revises: 0010_returns
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0011_stock_push"
-down_revision = "0007_alert_groups"
+down_revision = "0010_returns"
 branch_labels = None
 depends_on = None
 

@@ -43,7 +43,7 @@ def test_a_refused_push_and_an_unmatched_sku_are_alerted_once(
         outbox.post_digest(now=core.services.clock(), zone=outbox.zone)
         digest = words(alerts(slack_api)[-1])
         assert "Stock pushed to TikTok in the last 24 h: " in digest
-        assert "2 push(es) failed" in digest
+        assert "2 pushes failed" in digest
     finally:
         core.close()
 

@@ -259,7 +259,7 @@ def test_a_sku_tiktok_refuses_in_its_errors_fails_alone_and_is_retried_a_few_tim
 def test_the_fetch_summary_says_what_the_push_did(pushing, shops):
     summary = pushing.services.engine.fetch()
     pushed = len(pushes(pushing))
-    assert summary.stock_push.startswith(f"{pushed} of {pushed} SKU(s) pushed in ")
+    assert summary.stock_push.startswith(f"{pushed} of {pushed} SKUs pushed in ")
     shown = dict(
         item for block in fetch_summary(summary).blocks for item in getattr(block, "items", ())
     )
