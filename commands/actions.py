@@ -26,3 +26,11 @@ ROW_MENU = "order_menu"
 
 def menu_value(action_id: str, value: str) -> str:
     return f"{action_id}|{value}"
+
+
+# Returns, refunds and buyer cancellation requests (SPEC §4.2); values: the request id.
+RETURN_APPROVE = "return_approve"
+RETURN_REJECT_START = "return_reject_start"  # opens the reason form
+RETURN_RESTOCK = "return_restock"
+RETURNS_PAGE = "returns_page"  # value: the page number
+RETURN_REJECT_FORM = "return_reject_form"  # private_metadata: the request id

@@ -9,6 +9,9 @@ from storage.states import FailureReason
 MAP_BUTTONS = 3  # at most this many "Map <sku>…" buttons on one alert
 _MAPPABLE = (FailureReason.SKU_UNMATCHED, FailureReason.SKU_AMBIGUOUS)
 BUTTON_ORDER = (
+    actions.RETURN_APPROVE,
+    actions.RETURN_REJECT_START,
+    actions.RETURN_RESTOCK,
     actions.RETRY_PLACEMENT,
     actions.RETRY_ALL,
     actions.MAP_SKU_START,

@@ -8,7 +8,7 @@ buttons alike: what fixes it, then Cancel…, Mark handled, and View last.
 
 from datetime import timedelta
 
-from commands import actions, failure_groups, views, words
+from commands import actions, failure_groups, request_alerts, stock, views, words
 from commands.alert_layout import alert, map_buttons
 from commands.replies import (
     Block,
@@ -54,6 +54,10 @@ def content_of(view: AlertView) -> Reply:
         return _summary(view)
     if view.kind == AlertKind.PLACEMENT_FAILURES:
         return failure_groups.content_of(view)
+    if view.kind in (AlertKind.STOCK_PUSH_FAILED, AlertKind.STOCK_UNMATCHED):
+        return stock.alert_content(view)
+    if view.kind in (AlertKind.REQUEST, AlertKind.REQUEST_REMINDER):
+        return request_alerts.content_of(view)
     order = view.order
     if order is None:
         text = "This alert's order is no longer known."
@@ -88,9 +92,11 @@ def _status(order: Order) -> str:
     """The section, TikTok's status where it says more, and orderbot's reason, in words."""
     title = sections.Section(order.section).title
     parts = [title]
-    tiktok = views.tiktok_status_text(order)
+    tiktok, _, mark = views.tiktok_status_text(order).partition(" · ")  # mark: a return's
     if tiktok.lower() != title.lower():
         parts.append(tiktok)
+    if mark:
+        parts.append(mark)
     cancelled = order.tiktok_status == sections.CANCELLED
     if order.failure_reason and not (
         cancelled and order.failure_reason not in sections.DELIVERY_FAILURES
@@ -302,6 +308,22 @@ def digest_content(view: DigestView) -> Reply:
                     )
                     for o in view.failed
                 ),
+            )
+        )
+    if view.pushes:
+        failed = view.pushes.get("failed", 0)
+        head.append(
+            Paragraph(
+                "Stock pushed to TikTok in the last 24 h: "
+                + words.plural(view.pushes.get("done", 0), "SKU")
+                + (f", {words.plural(failed, 'push', 'pushes')} failed" if failed else "")
+            )
+        )
+    if view.open_requests:
+        head.append(
+            Paragraph(
+                f"Open return, refund and cancellation requests: {view.open_requests} "
+                "(/orders returns lists them, soonest deadline first)."
             )
         )
     last = view.last_fetch

@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, views, words
+from commands import actions, failure_groups, mappings, policy, requests, stock, views, words
 from commands.context import Context
 from commands.offline import help_reply, invalid_reply
 from commands.replies import (
@@ -28,8 +28,13 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
+    Stock,
     Unmap,
     ViewAllFailed,
     ViewAllNew,
@@ -110,7 +115,14 @@ def _show(command: Show, ctx: Context) -> Reply:
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
         reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)
-    return views.order_detail(order, lines, reservations, events)
+        pushes = queries.pushes_of_skus(
+            session,
+            shop_id=services.shop_id,
+            seller_skus={line.seller_sku for line in lines if line.seller_sku},
+            limit=5,
+        )
+        asked = queries.requests_of_order(session, order_id=order.id)
+    return stock.with_pushes(views.order_detail(order, lines, reservations, events, asked), pushes)
 
 
 def _cancel(command: Cancel, ctx: Context) -> Reply:
@@ -295,4 +307,9 @@ _HANDLERS = {
     ViewAllNew: _view_all_new,
     RetryAll: failure_groups.retry_all,
     ViewAllFailed: failure_groups.view_all,
+    Stock: stock.stock,
+    Returns: requests.returns_list,
+    ReturnApprove: requests.approve,
+    ReturnReject: requests.reject,
+    ReturnRestock: requests.restock,
 }

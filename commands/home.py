@@ -14,6 +14,7 @@ def home(ctx: Context) -> Reply:
         counts = queries.section_counts(session, shop_id=services.shop_id)
         state = queries.last_fetch(session, shop_id=services.shop_id)
         quota = queries.etsy_quota(session, shop_id=services.shop_id)
+        requests = queries.count_open_requests(session, shop_id=services.shop_id)
     facts = tuple((section.title, str(counts.get(section.value, 0))) for section in Section)
     if state is None or state.last_finished_at is None or not state.last_summary:
         last = "No fetch yet — press Fetch now."
@@ -28,6 +29,8 @@ def home(ctx: Context) -> Reply:
     if counts.get(Section.FAILED.value):
         buttons.append(Button("Failed orders", actions.PAGE, "failed|1"))
     buttons.append(Button("Awaiting shipment", actions.PAGE, "awaiting-shipment|1"))
+    if requests:  # returns, refunds and buyer cancellations waiting (SPEC §4.2)
+        buttons.append(Button(f"Open requests ({requests})", actions.RETURNS_PAGE, "1"))
     return Reply(
         text="orderbot home",
         blocks=(

@@ -21,6 +21,10 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
     ViewAllFailed,
@@ -38,6 +42,9 @@ _ONE_VALUE: dict[str, Callable[[str], Command]] = {
     actions.VIEW_ALL_NEW: ViewAllNew,
     actions.RETRY_ALL: RetryAll,
     actions.VIEW_ALL_FAILED: ViewAllFailed,
+    actions.RETURN_APPROVE: ReturnApprove,
+    actions.RETURN_REJECT_START: ReturnReject,  # no reason yet: answered with the reason form
+    actions.RETURN_RESTOCK: ReturnRestock,
 }
 
 
@@ -64,6 +71,10 @@ def command_for(action_id: str, value: str) -> Command | None:
     if action_id == actions.MAPPINGS_PAGE:  # the page number
         if value.isdigit() and 1 <= int(value) <= parse.MAX_PAGE:
             return Mappings(int(value))
+        return None
+    if action_id == actions.RETURNS_PAGE:  # the page number
+        if value.isdigit() and 1 <= int(value) <= parse.MAX_PAGE:
+            return Returns(int(value))
         return None
     if action_id == actions.ROW_MENU:  # "<action_id>|<value>" of a button it stands for
         inner, _, inner_value = value.partition("|")
@@ -99,4 +110,9 @@ def command_for_form(
         if errors:
             return FieldErrors(Map, errors)
         return Map(skus["tiktok_sku"], skus[actions.ETSY_SKU_FIELD])
+    if callback_id == actions.RETURN_REJECT_FORM:  # private_metadata: the request id
+        reason = values.get("reason")
+        if not reason:
+            return FieldErrors(ReturnReject, {"reason": "Choose a reason."})
+        return ReturnReject(private_metadata, reason)
     return None

@@ -17,8 +17,12 @@ from commands.types import (
     Map,
     Mappings,
     Retry,
+    ReturnApprove,
+    ReturnReject,
+    Returns,
     Show,
     Status,
+    Stock,
     Unmap,
 )
 from sync.sections import ALL, VALID_SLUGS, Section, parse_slug
@@ -80,6 +84,31 @@ _SUBCOMMANDS = (
         "/orders retry <order_id>",
         "try again to place an order that failed on Etsy",
         f"/orders retry {EXAMPLE_ID}",
+    ),
+    (
+        "stock",
+        "/orders stock <sku>",
+        "a SKU's quantity on Etsy and on TikTok, its listing and its last stock pushes",
+        "/orders stock MUG-01-RED",
+    ),
+    # Returns, refunds and buyer cancellation requests (SPEC §4.2).
+    (
+        "returns",
+        "/orders returns [page]",
+        "open return, refund and buyer cancellation requests, soonest deadline first",
+        "",
+    ),
+    (
+        "return approve",
+        "/orders return approve <id>",
+        "approve a return, refund or buyer cancellation request on TikTok Shop",
+        "/orders return approve 4035560000000000001",
+    ),
+    (
+        "return reject",
+        "/orders return reject <id> [reason]",
+        "reject a return or refund request with one of TikTok's reasons; without one you pick",
+        "/orders return reject 4035560000000000001 Item is correct",
     ),
 )
 
@@ -236,6 +265,13 @@ def _unmap(args: list[str]) -> Command:
     return checked if isinstance(checked, Invalid) else Unmap(checked)
 
 
+def _stock(args: list[str]) -> Command:
+    if len(args) != 1:
+        return Invalid(f"stock takes one SKU. {_USAGE_LINE['stock']}")
+    checked = sku(args[0])
+    return checked if isinstance(checked, Invalid) else Stock(checked)
+
+
 def _order_id(word: str) -> str | Invalid:
     order_id = _unquote(word).removeprefix("#")
     if not _DIGITS.fullmatch(order_id):
@@ -289,6 +325,41 @@ def _echo(text: str, limit: int = 80) -> str:
     return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
 
 
+# --- returns, refunds and buyer cancellation requests (SPEC §4.2) ---------------------------
+
+
+def _returns(args: list[str]) -> Command:
+    if not args:
+        return Returns()
+    if len(args) == 1 and _INTEGER.fullmatch(args[0]) and 1 <= int(args[0]) <= MAX_PAGE:
+        return Returns(int(args[0]))
+    return Invalid(f"returns takes one page number at most. {_USAGE_LINE['returns']}")
+
+
+def _return(args: list[str]) -> Command:
+    verb = _unquote(args[0]).lower() if args else ""
+    if verb not in ("approve", "reject"):
+        return Invalid(
+            "return needs approve or reject, then a request id. "
+            f"{_USAGE_LINE['return approve']}; {_USAGE_LINE['return reject']}"
+        )
+    usage = _USAGE_LINE[f"return {verb}"]
+    if len(args) < 2:
+        return Invalid(f"return {verb} needs a request id. {usage}")
+    request_id = _unquote(args[1]).removeprefix("#")
+    if not _DIGITS.fullmatch(request_id) or len(request_id) > MAX_ORDER_ID_DIGITS:
+        return Invalid(
+            f"{_echo(args[1])} is not a request id — they are all digits, as /orders returns "
+            "shows them."
+        )
+    if verb == "approve":
+        if len(args) > 2:
+            return Invalid(f"return approve takes one request id. {usage}")
+        return ReturnApprove(request_id)
+    reason = _unescape(_unquote(" ".join(args[2:])))
+    return ReturnReject(request_id, reason or None)
+
+
 _HANDLERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _help,
     "fetch": _fetch,
@@ -298,4 +369,7 @@ _HANDLERS: dict[str, Callable[[list[str]], Command]] = {
     "map": _map,
     "retry": _one_order("retry", Retry),
     "unmap": _unmap,
+    "stock": _stock,
+    "returns": _returns,
+    "return": _return,
 }

@@ -17,6 +17,9 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
     Unmap,
 )
 
@@ -30,6 +33,9 @@ ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
         RetryAll: "retry placements",
         Restock: "restock orders",
         MarkHandled: "mark alerts handled",
+        ReturnApprove: "answer returns and cancellation requests",
+        ReturnReject: "answer returns and cancellation requests",
+        ReturnRestock: "restock returns",
     }
 )
 

@@ -97,6 +97,41 @@ class ViewAllFailed:
     alert_key: str
 
 
+@dataclass(frozen=True)
+class Stock:
+    """`stock <sku>`: the SKU's quantity on Etsy and on TikTok, and its last pushes."""
+
+    sku: str
+
+
+# --- returns, refunds and buyer cancellation requests (SPEC §4.2) ---------------------------
+
+
+@dataclass(frozen=True)
+class Returns:
+    """Open requests, soonest deadline first."""
+
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ReturnApprove:
+    request_id: str
+
+
+@dataclass(frozen=True)
+class ReturnReject:
+    request_id: str
+    reason: str | None = None  # a reason name or text; None asks for one
+
+
+@dataclass(frozen=True)
+class ReturnRestock:
+    """Give back the units of a return whose parcel came back (a button, not typed)."""
+
+    request_id: str
+
+
 Command = (
     Help
     | Fetch
@@ -112,5 +147,10 @@ Command = (
     | ViewAllNew
     | RetryAll
     | ViewAllFailed
+    | Returns
+    | ReturnApprove
+    | ReturnReject
+    | ReturnRestock
     | Invalid
+    | Stock
 )

@@ -15,6 +15,7 @@ from commands.replies import (
     Reply,
     Table,
 )
+from commands.request_views import request_blocks, request_buttons
 from storage.models import Order, OrderEvent, OrderLine, Reservation
 from storage.states import EventKind
 from sync import sections
@@ -53,7 +54,8 @@ def tiktok_status_text(order: Order) -> str:
     text = words.tiktok_status(order.tiktok_status)
     if order.partial:
         text += " (partial)"
-    return text
+    mark = words.return_mark(order.return_state)  # SPEC §4.2: next to its section
+    return f"{text} · {mark}" if mark else text
 
 
 _INITIATORS = {"BUYER": "the buyer", "SELLER": "you", "SYSTEM": "TikTok", "OPERATOR": "TikTok"}
@@ -239,7 +241,11 @@ def order_buttons(order: Order, lines: list[OrderLine] = ()) -> tuple[Button, ..
 
 
 def order_detail(
-    order: Order, lines: list[OrderLine], reservations: list[Reservation], events: list[OrderEvent]
+    order: Order,
+    lines: list[OrderLine],
+    reservations: list[Reservation],
+    events: list[OrderEvent],
+    requests: list = (),
 ) -> Reply:
     cancelled = order.tiktok_status == sections.CANCELLED
     facts = [
@@ -280,10 +286,11 @@ def order_detail(
         Heading("Line items"),
         Table(("SKU", "Item", "Price"), items) if items else Paragraph("No line items."),
         Paragraph("Etsy: " + line_items(lines, reservations)),
+        *request_blocks(requests),
         Heading("History"),
         History(history) if history else Paragraph("No history yet."),
     ]
-    buttons = order_buttons(order, lines)
+    buttons = order_buttons(order, lines) + request_buttons(requests)
     if buttons:
         blocks.append(Actions(buttons))
     return Reply(
@@ -376,6 +383,8 @@ def fetch_summary(summary: FetchSummary) -> Reply:
     if summary.etsy_quota_left is not None:
         of = f" of {summary.etsy_quota_limit:,}" if summary.etsy_quota_limit is not None else ""
         facts.append(("Etsy quota left", f"{summary.etsy_quota_left:,}{of} calls today"))
+    if summary.stock_push:
+        facts.append(("Stock push", summary.stock_push))
     blocks: list = [Heading("Fetch finished" if not summary.error else "Fetch stopped")]
     if summary.error:
         blocks.append(Paragraph(summary.error))

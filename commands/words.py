@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from storage.models import OrderEvent
-from storage.states import Actor, EventKind, FailureReason
+from storage.states import Actor, EventKind, FailureReason, RequestKind, ReturnMark
 from sync import cancel_reasons
 
 REASONS = {
@@ -164,3 +164,79 @@ _SENTENCES = {
         "Alert marked handled" + (f" ({detail})" if detail else "")
     ),
 }
+
+
+# --- returns, refunds and buyer cancellation requests (SPEC §4.2) ---------------------------
+
+REQUEST_KINDS = {
+    RequestKind.REFUND: "Refund",
+    RequestKind.RETURN_AND_REFUND: "Return and refund",
+    RequestKind.REPLACEMENT: "Replacement",
+    RequestKind.CANCELLATION: "Buyer cancellation",
+}
+RETURN_MARKS = {ReturnMark.REQUESTED: "Return requested", ReturnMark.REFUNDED: "Refunded"}
+REQUEST_STATUSES = {
+    "RETURN_OR_REFUND_REQUEST_PENDING": "waiting for your answer",
+    "REFUND_OR_RETURN_REQUEST_REJECT": "rejected",
+    "AWAITING_BUYER_SHIP": "approved, waiting for the buyer to send it back",
+    "BUYER_SHIPPED_ITEM": "on its way back to you",
+    "REJECT_RECEIVE_PACKAGE": "returned parcel rejected",
+    "RETURN_OR_REFUND_REQUEST_SUCCESS": "approved, refund under way",
+    "RETURN_OR_REFUND_REQUEST_CANCEL": "withdrawn or closed",
+    "RETURN_OR_REFUND_REQUEST_COMPLETE": "refunded",
+    "REPLACEMENT_REQUEST_PENDING": "waiting for your answer",
+    "REPLACEMENT_REQUEST_REJECT": "rejected",
+    "REPLACEMENT_REQUEST_REFUND_SUCCESS": "refunded instead of replaced",
+    "REPLACEMENT_REQUEST_CANCEL": "withdrawn or closed",
+    "REPLACEMENT_REQUEST_COMPLETE": "replacement approved",
+    "AWAITING_BUYER_RESPONSE": "waiting for the buyer's answer to your offer",
+    "CANCELLATION_REQUEST_PENDING": "waiting for your answer",
+    "CANCELLATION_REQUEST_SUCCESS": "accepted: the order is cancelled",
+    "CANCELLATION_REQUEST_CANCEL": "withdrawn or closed",
+    "CANCELLATION_REQUEST_CANCELLED": "withdrawn or closed",
+    "CANCELLATION_REQUEST_COMPLETE": "accepted: the order is cancelled and refunded",
+}
+PARCEL_BACK = "SELLER_RESPOND_RECEIVE_PACKAGE"
+
+
+def request_kind(kind: str) -> str:
+    return REQUEST_KINDS.get(kind) or _tidy(kind)
+
+
+def request_status(status: str, seller_action: str | None = None) -> str:
+    """Where a request stands, in words."""
+    if seller_action == PARCEL_BACK:
+        return "parcel back with you: check it and answer"
+    return REQUEST_STATUSES.get(status) or tiktok_status(status).lower()
+
+
+def return_mark(mark: str | None) -> str:
+    """What the order's requests say next to its section ("" for nothing)."""
+    return RETURN_MARKS.get(mark, "") if mark else ""
+
+
+def _request(detail: str) -> str:
+    # "refund 4035…: RETURN_OR_REFUND_REQUEST_PENDING (parcel received)"
+    head, _, status = detail.partition(": ")
+    kind, _, request_id = head.partition(" ")
+    received = status.endswith(" (parcel received)")
+    status = status.removesuffix(" (parcel received)")
+    text = f"{request_kind(kind)} request {request_id}: {request_status(status)}"
+    return text + (" — the parcel is back with you" if received else "")
+
+
+def _request_answered(detail: str) -> str:
+    # "refund 4035…: approved (APPROVE_REFUND)" or "…: rejected: <text> — refused: <why>"
+    head, _, answer = detail.partition(": ")
+    kind, _, request_id = head.partition(" ")
+    answer = re.sub(r" \([A-Z_]+\)", "", answer)
+    return f"{request_kind(kind)} request {request_id} {answer}"
+
+
+_SENTENCES.update(
+    {
+        EventKind.REQUEST: _request,
+        EventKind.REQUEST_ANSWERED: _request_answered,
+        EventKind.REQUEST_RESTOCK: lambda detail: f"Restock asked for return {detail}",
+    }
+)

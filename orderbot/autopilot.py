@@ -72,7 +72,7 @@ class Autopilot:
             log.warning("no alert channel is configured (ORDERBOT_ALERT_CHANNEL): no alerts")
         self.jobs = JobContext(engine=engine, schedule=schedule, clock=clock, outbox=outbox)
         self.worker = RefreshWorker(
-            engine.refresh_orders,
+            engine.refresh_pushed,  # the order and its return and cancellation requests
             after=self.jobs.kick_alerts,
             resolve_shop=lambda: lifecycle.tiktok_shop_id(engine),
         )

@@ -144,6 +144,8 @@ def build_core(
         clock=clock,
         lookback_days=settings.lookback_days,
         quota_reserve=settings.etsy_quota_reserve,
+        stock_push=settings.stock_push == "on",
+        stock_buffer=settings.stock_buffer,
         **engine_options,
     )
     alert_changed = Relay()

@@ -39,7 +39,36 @@ CONTROLS = {
         "TikTok cancels a shipped order, returned to sender: a failed delivery",
         lambda tiktok, oid: tiktok.system_cancel(oid, "returned_to_shipper_refused"),
     ),
+    # Returns, refunds and buyer cancellation requests (SPEC §4.2).
+    "refund": Control(
+        "the buyer asks for a refund of a delivered order (48 h to answer)",
+        lambda tiktok, oid: tiktok.open_return(oid, "REFUND"),
+    ),
+    "return": Control(
+        "the buyer asks to send a delivered order back for a refund",
+        lambda tiktok, oid: tiktok.open_return(oid, "RETURN_AND_REFUND"),
+    ),
+    "send-back": Control(
+        "the buyer sends an approved return back",
+        lambda tiktok, oid: tiktok.return_shipped(_latest_return(tiktok, oid)),
+    ),
+    "receive": Control(
+        "the returned parcel reaches you (Restock on Etsy appears)",
+        lambda tiktok, oid: tiktok.return_received(_latest_return(tiktok, oid)),
+    ),
+    "cancel-request": Control(
+        "the buyer asks to cancel an order not yet shipped (48 h to answer)",
+        lambda tiktok, oid: tiktok.buyer_cancel(oid, pending=True),
+    ),
 }
+
+
+def _latest_return(tiktok: TikTokSandbox, order_id: str) -> str:
+    found = [r for r in tiktok.returns() if r["order_id"] == order_id]
+    if not found:
+        raise ValueError(f"order {order_id} has no return request")
+    return found[-1]["return_id"]
+
 
 HELP = (("sandbox", "move orders along in the sandbox TikTok Shop (type sandbox for the list)"),)
 

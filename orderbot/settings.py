@@ -5,6 +5,7 @@ value where it is used.
 """
 
 from datetime import time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -63,10 +64,19 @@ class Settings(BaseSettings):
     # Below this many Etsy calls left today, SKU index refreshes wait for placements.
     etsy_quota_reserve: int = Field(DEFAULT_RESERVE, ge=0, alias="ORDERBOT_ETSY_QUOTA_RESERVE")
 
+    # Stock push (SPEC §3.2): off until the seller turns it on; units kept back from TikTok.
+    stock_push: Literal["on", "off"] = Field("off", alias="ORDERBOT_STOCK_PUSH")
+    stock_buffer: int = Field(0, ge=0, le=99_999, alias="ORDERBOT_STOCK_BUFFER")
+
     port: int = Field(3000, alias="PORT")
     # GET /metrics has a port of its own, on loopback unless told otherwise: not public.
     metrics_port: int = Field(9464, ge=0, le=65535, alias="ORDERBOT_METRICS_PORT")
     metrics_host: str = Field("127.0.0.1", alias="ORDERBOT_METRICS_HOST")
+
+    @field_validator("stock_push", mode="before")
+    @classmethod
+    def _on_or_off(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("secret_key")
     @classmethod

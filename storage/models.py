@@ -87,6 +87,7 @@ class Order(SQLModel, table=True):
     cancel_requested_by: str | None = Field(default=None, max_length=64)
     cancel_requested_at: datetime | None = _time()
     return_requested: bool = False
+    return_state: str | None = Field(default=None, max_length=24)  # a states.ReturnMark
     synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -321,6 +322,131 @@ class EtsyQuota(SQLModel, table=True):
     remaining_today: int
     limit_per_day: int | None = None
     seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- stock push (SPEC §3.2): the TikTok SKU catalogue and the pushes made to it --------------
+
+
+class TikTokSku(SQLModel, table=True):
+    """One SKU of the shop's TikTok products as Search Products last showed it."""
+
+    __tablename__ = "tiktok_skus"
+    __table_args__ = (
+        Index("ix_tiktok_skus_seller_sku", "shop_id", "seller_sku"),
+        Index("ix_tiktok_skus_product", "shop_id", "product_id"),
+    )
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    sku_id: str = Field(max_length=64, primary_key=True)
+    product_id: str = Field(max_length=64)
+    product_status: str = Field(max_length=32)  # sync.tiktok.products.ProductStatus
+    seller_sku: str = Field(default="", max_length=200)
+    # Every warehouse the SKU has, in TikTok's order (a JSON list): Update Inventory names all.
+    warehouses: str = Field(sa_column=Column(Text, nullable=False))
+    quantity: int = 0  # its total over those warehouses, as read
+    read_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Why the last push cycle could not push it (no Etsy listing, ambiguous), or None.
+    problem: str | None = Field(default=None, max_length=400)
+
+
+class TikTokCatalogMark(SQLModel, table=True):
+    """How far the catalogue has read TikTok's products, and when it last read them all."""
+
+    __tablename__ = "tiktok_catalog_marks"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    watermark: int | None = Field(default=None, sa_column=Column(BigInteger))  # update_time
+    refreshed_at: datetime | None = _time()
+    full_at: datetime | None = _time()
+
+
+class StockPush(SQLModel, table=True):
+    """One SKU set on TikTok from Etsy's quantity: recorded `pending` before the call,
+    `done` or `failed` after it; one left `pending` was cut short."""
+
+    __tablename__ = "stock_pushes"
+    __table_args__ = (
+        Index("ix_stock_pushes_sku", "shop_id", "sku_id", "id"),
+        Index("ix_stock_pushes_state", "shop_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    sku_id: str = Field(max_length=64)
+    product_id: str = Field(max_length=64)
+    seller_sku: str = Field(max_length=200)
+    etsy_sku: str = Field(max_length=200)
+    listing_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    etsy_quantity: int  # what the SKU index held for the Etsy SKU
+    buffer: int  # ORDERBOT_STOCK_BUFFER then
+    quantity: int  # what TikTok was asked to show: etsy_quantity - buffer, at least 0
+    state: str = Field(max_length=16)  # storage.states.PushState
+    failures: int = 0  # failed pushes of this SKU in a row, this one included
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = _time()
+
+
+# --- returns, refunds and buyer cancellation requests (SPEC §4.2) ---------------------------
+
+
+class AfterSalesRequest(SQLModel, table=True):
+    """One return, refund, replacement or buyer cancellation request, as TikTok last showed
+    it, with what orderbot did about it."""
+
+    __tablename__ = "after_sales_requests"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "request_id"),
+        Index("ix_after_sales_open", "shop_id", "is_open", "deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    request_id: str = Field(max_length=64)  # TikTok's return_id or cancel_id
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    tiktok_order_id: str = Field(max_length=32)
+    kind: str = Field(max_length=24)  # a states.RequestKind
+    status: str = Field(max_length=64)  # TikTok's return_status / cancel_status
+    is_open: bool = False  # still waiting for the seller or the buyer
+    seller_action: str | None = Field(default=None, max_length=64)  # what TikTok asks now
+    deadline: datetime | None = _time()  # TikTok answers by itself then
+    role: str | None = Field(default=None, max_length=16)  # who opened it
+    reason_key: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=400)  # display text
+    amount: Decimal | None = Field(default=None, sa_column=Column(Money()))
+    currency: str = Field(default="", max_length=8)
+    # JSON list of {"order_line_item_id", "seller_sku", "product_name", "refund_total"}.
+    line_items: str = Field(sa_column=Column(Text, nullable=False))
+    # JSON list of {"at", "status", "by"}: each status TikTok showed, oldest first.
+    history: str = Field(sa_column=Column(Text, nullable=False))
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    synced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime | None = _time()  # a returned parcel reached the seller
+    # An answer under way (claimed before TikTok is called) and the last one sent.
+    answer_key: str | None = Field(default=None, max_length=255)
+    answering_by: str | None = Field(default=None, max_length=64)
+    answering_at: datetime | None = _time()
+    answer: str | None = Field(default=None, max_length=400)
+    answered_by: str | None = Field(default=None, max_length=64)
+    answered_at: datetime | None = _time()
+    restock_by: str | None = Field(default=None, max_length=64)
+    restock_at: datetime | None = _time()
+
+    def lines(self) -> list[dict]:
+        return json.loads(self.line_items or "[]")
+
+    def entries(self) -> list[dict]:
+        return json.loads(self.history or "[]")
+
+
+class RequestCursor(SQLModel, table=True):
+    """Where the next Search Returns starts (TikTok update_time, Unix s), per shop."""
+
+    __tablename__ = "after_sales_cursor"
+
+    shop_id: int = Field(foreign_key="shops.id", primary_key=True)
+    cursor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 # --- placement scans (migration 0008_placement_indexes) ----------------------------------

@@ -82,6 +82,10 @@ class EventKind(StrEnum):
     RESTORE_FAILED = "restore_failed"
     AUTO_COMPLETED = "auto_completed"
     ALERT_HANDLED = "alert_handled"
+    # Returns, refunds and buyer cancellation requests (SPEC §4.2).
+    REQUEST = "request"  # a request opened or moved on TikTok
+    REQUEST_ANSWERED = "request_answered"
+    REQUEST_RESTOCK = "request_restock"
 
 
 class Actor(StrEnum):
@@ -100,6 +104,11 @@ class AlertKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     ORDER_CANCELLED = "order_cancelled"
     DIGEST = "digest"
+    STOCK_PUSH_FAILED = "stock_push_failed"  # TikTok did not take a stock push (§3.2)
+    STOCK_UNMATCHED = "stock_unmatched"  # a TikTok SKU whose Etsy stock cannot be told
+    # Returns, refunds and buyer cancellation requests (SPEC §4.2), keyed by the request id.
+    REQUEST = "request"
+    REQUEST_REMINDER = "request_reminder"  # its deadline is near: a message of its own
 
 
 class AlertState(StrEnum):
@@ -112,3 +121,34 @@ class AlertState(StrEnum):
     POSTED = "posted"
     HANDLED = "handled"
     BATCHED = "batched"  # an order shown by a summary or a failure group (its `batch_key`)
+
+
+# --- stock push (SPEC §3.2) ------------------------------------------------------------------
+
+
+class PushState(StrEnum):
+    """A stock push to TikTok, recorded before the call and finished after it."""
+
+    PENDING = "pending"  # recorded; the Update Inventory call under way
+    DONE = "done"  # TikTok set the SKU to the quantity
+    FAILED = "failed"  # TikTok refused it (the call, or this SKU in its errors), or was down
+    UNKNOWN = "unknown"  # cut short (a crash): the next cycle pushes Etsy's quantity again
+
+
+# --- returns, refunds and buyer cancellation requests (SPEC §4.2) ---------------------------
+
+
+class RequestKind(StrEnum):
+    """What a buyer asks for (`after_sales_requests.kind`)."""
+
+    REFUND = "refund"
+    RETURN_AND_REFUND = "return_and_refund"
+    REPLACEMENT = "replacement"
+    CANCELLATION = "cancellation"
+
+
+class ReturnMark(StrEnum):
+    """What the order's requests say next to its section (`orders.return_state`)."""
+
+    REQUESTED = "return_requested"  # a return or refund request is open
+    REFUNDED = "refunded"  # one closed with a refund

@@ -12,12 +12,11 @@ Completed). What can be checked on the platform (TikTok reference §10–§14), 
   has moved it on meanwhile (COMPLETED when the after-sales window closed or after a full
   refund, CANCELLED), the stored order follows TikTok and is not auto-completed by orderbot.
   If the read fails, nothing is completed this round.
-- Checked: the stored `return_requested` flag (the engine will not complete a flagged order).
-- Not checkable: an open return or refund request on an order TikTok still shows DELIVERED. The
-  202309 reference documents no endpoint that searches returns, and Get Order Detail carries no
-  return field. The only documented return signal is the type-12 RETURN_STATUS_CHANGE push
-  (§14.4), which the webhook endpoint acknowledges without acting on. Such an order is
-  completed on day 14 like any other.
+- Checked: return and refund requests (SPEC §4.2). Opening one need not change the order, so
+  each fetch reads Search Returns by update time, type-12 and type-11 pushes re-read the requests
+  of their order, and the sweep re-reads those of every due order (Search Returns by order id)
+  before completing anything. A request open, or closed with a refund, sets the stored
+  `return_requested` flag, and a flagged order is not completed (`sync.engine.requests`).
 """
 
 from __future__ import annotations
@@ -166,6 +165,7 @@ def sweep(engine: Engine, *, now: datetime) -> SweepReport:
     try:
         if report.moved_on_tiktok:
             engine.refresh_orders(report.moved_on_tiktok)
+        engine.follow_requests(sorted(stored))  # a return opened since the last fetch
         report.completed = complete_due(engine.sessions, shop_id=engine.shop_id, now=now)
     except MarketplaceError as exc:
         report.error = str(exc)

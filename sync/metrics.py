@@ -28,3 +28,7 @@ RATE_LIMIT_WAIT_SECONDS = Counter(
     "Time spent waiting for a rate-limit slot, by platform.",
     ["platform"],
 )
+# Stock push (SPEC §3.2)
+STOCK_PUSHES = Counter(
+    "orderbot_stock_pushes_total", "SKUs pushed to TikTok, by outcome.", ["outcome"]
+)

@@ -15,9 +15,11 @@ from typing import Any
 
 ORDER_STATUS_CHANGE = 1
 CANCELLATION_STATUS_CHANGE = 11
-RETURN_STATUS_CHANGE = 12  # documented (§14.4), not acted on
-# The pushes that make orderbot re-read an order.
-REFRESHING_TYPES = frozenset({ORDER_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE})
+RETURN_STATUS_CHANGE = 12
+# The pushes that make orderbot re-read an order (and its return and cancellation requests).
+REFRESHING_TYPES = frozenset(
+    {ORDER_STATUS_CHANGE, CANCELLATION_STATUS_CHANGE, RETURN_STATUS_CHANGE}
+)
 
 # Type 1 `order_status` values (§14.4) → the Order API's spelling.
 WEBHOOK_STATUS = {"CANCEL": "CANCELLED"}

@@ -94,6 +94,27 @@ from storage.queries.stock import (
     reservations_owed_back,
 )
 
+# stock push (SPEC §3.2)
+from storage.queries.stock_push import (
+    add_pushes,
+    alert_keys_among,
+    catalog_mark,
+    drop_tiktok_skus,
+    finish_push,
+    first_failed_pushes,
+    latest_pushes,
+    push_counts,
+    pushes_in_state,
+    pushes_of_skus,
+    put_tiktok_sku,
+    save_catalog_mark,
+    set_sku_problem,
+    tiktok_skus,
+    tiktok_skus_by_seller_sku,
+    unmatched_tiktok_skus,
+    writes_since,
+)
+
 __all__ = [
     "acquire_lease",
     "add_event",
@@ -172,8 +193,61 @@ __all__ = [
     "summary_members",
     "take_over_lease",
     "take_stale_claim",
+    # stock push (SPEC §3.2)
+    "add_pushes",
+    "alert_keys_among",
+    "catalog_mark",
+    "drop_tiktok_skus",
+    "finish_push",
+    "first_failed_pushes",
+    "latest_pushes",
+    "push_counts",
+    "pushes_in_state",
+    "pushes_of_skus",
+    "put_tiktok_sku",
+    "save_catalog_mark",
+    "set_sku_problem",
+    "tiktok_skus",
+    "tiktok_skus_by_seller_sku",
+    "unmatched_tiktok_skus",
+    "writes_since",
     # placing
     "held_reservations",
     "pending_order_keys",
     "replan_intent",
+]
+
+# Returns, refunds and buyer cancellation requests (SPEC §4.2).
+from storage.queries.requests import (  # noqa: E402
+    claim_answer,
+    claim_restock,
+    count_open_requests,
+    existing_alert_keys,
+    finish_answer,
+    open_request_ids,
+    open_requests,
+    request_by_id,
+    request_cursor,
+    requests_by_ids,
+    requests_of_order,
+    requests_opened_since,
+    restocks_asked,
+    save_request_cursor,
+)
+
+__all__ += [
+    "claim_answer",
+    "claim_restock",
+    "count_open_requests",
+    "existing_alert_keys",
+    "finish_answer",
+    "open_request_ids",
+    "open_requests",
+    "request_by_id",
+    "request_cursor",
+    "requests_by_ids",
+    "requests_of_order",
+    "requests_opened_since",
+    "restocks_asked",
+    "save_request_cursor",
 ]

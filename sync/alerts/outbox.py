@@ -239,7 +239,7 @@ class Outbox:
         if alert.kind == AlertKind.DIGEST:  # tried again: today's numbers, under its own day
             view = load_digest(session, shop_id=self.shop_id, now=now, zone=self.zone)
             return self.render_digest(replace(view, day=subject_of(alert.key)))
-        return self.render(load_view(session, alert, new_window=self.rules.new_window))
+        return self.render(load_view(session, alert, new_window=self.rules.new_window, now=now))
 
     def _sent(self, key: str, sent: Sent, report: DispatchReport) -> bool:
         """Note how a post went; False when the channel is in trouble (stop posting)."""

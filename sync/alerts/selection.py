@@ -16,6 +16,7 @@ this kind yet". After a crash the next run finds the same things due.
     delivery_failed     TikTok cancelled it for a delivery reason (decided from the reason key)
     order_cancelled     a buyer or system cancellation of an order whose units were reserved
     digest              the daily digest, keyed by the local date
+    request, request_reminder   return, refund and buyer cancellation requests (`requests`)
 
 What arrives later is news of its own: it gets a message of its own (a single, or another
 summary or group), never a place in a message already posted.
@@ -46,6 +47,8 @@ from sync.alerts.planning import (
     plan_new_orders,
     within_budget,
 )
+from sync.alerts.requests import requests_due
+from sync.alerts.stock import STOCK_KINDS, claim_stock, stock_due
 from sync.clock import as_utc
 
 ORDER_KINDS = (
@@ -215,6 +218,7 @@ def select_due(
                 Due(kind, key_for(kind, order.tiktok_order_id), order.id, order.tiktok_order_id)
             )
     due = _with_problems(session, shop_id=shop_id, due=due, orders=orders)
+    due += requests_due(session, shop_id=shop_id, now=now, new_window=rules.new_window)
     recent = queries.count_alerts_since(
         session, shop_id=shop_id, kinds=(AlertKind.NEW_ORDER,), since=now - rules.batch_window
     )
@@ -222,7 +226,7 @@ def select_due(
     groups, failures = group_failures(due)
     others = tuple(
         d for d in due if d.kind not in (AlertKind.NEW_ORDER, AlertKind.PLACEMENT_FAILED)
-    )
+    ) + tuple(stock_due(session, shop_id=shop_id, now=now))
     plan = Plan(singles=failures + others + singles, batch=batch, groups=groups)
     return within_budget(plan, rules.posts_per_run)
 
@@ -272,6 +276,8 @@ def _claim(key: str, kind: str, *, shop_id: int, now: datetime, **more) -> Alert
 
 def claim_single(due: Due, *, shop_id: int, now: datetime) -> Alert:
     """The row whose insertion claims one alert (state `posting`: its post is under way)."""
+    if due.kind in STOCK_KINDS:
+        return claim_stock(due, shop_id=shop_id, now=now)
     return _claim(due.key, due.kind, shop_id=shop_id, now=now, order_id=due.order_id)
 
 

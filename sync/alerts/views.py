@@ -12,11 +12,21 @@ from datetime import datetime, timedelta, tzinfo
 from sqlmodel import Session
 
 from storage import queries
-from storage.models import Alert, FetchState, Order, OrderEvent, OrderLine, Reservation
+from storage.models import (
+    AfterSalesRequest,
+    Alert,
+    FetchState,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Reservation,
+)
 from storage.states import AlertKind, Placement
 from sync import sections
 from sync.alerts.culprits import failing_skus
+from sync.alerts.requests import request_id_of
 from sync.alerts.selection import NEW_WINDOW
+from sync.alerts.stock import STOCK_KINDS
 
 MEMBERS_SHOWN = 10  # orders a summary or group message lists; "View all" shows the rest
 GROUPS = (AlertKind.NEW_ORDERS, AlertKind.PLACEMENT_FAILURES)  # alerts that stand for orders
@@ -42,13 +52,24 @@ class AlertView:
     failure_detail: str | None = None
     failed_skus: tuple[str, ...] = ()
     failing: int = 0  # a group: how many of its orders still fail
+    request: AfterSalesRequest | None = None  # a request alert's request (SPEC §4.2)
+    now: datetime | None = None  # a request alert: when it was rendered (the time left)
 
 
 def _oldest_first(orders: list[Order]) -> list[Order]:
     return sorted(orders, key=lambda o: (o.created_at, o.id))
 
 
-def load_view(session: Session, alert: Alert, *, new_window: timedelta = NEW_WINDOW) -> AlertView:
+REQUEST_KINDS = (AlertKind.REQUEST, AlertKind.REQUEST_REMINDER)
+
+
+def load_view(
+    session: Session,
+    alert: Alert,
+    *,
+    new_window: timedelta = NEW_WINDOW,
+    now: datetime | None = None,
+) -> AlertView:
     base = {
         "key": alert.key,
         "kind": alert.kind,
@@ -71,6 +92,12 @@ def load_view(session: Session, alert: Alert, *, new_window: timedelta = NEW_WIN
             member_count=len(members),
             **more,
         )
+    if alert.kind in STOCK_KINDS:  # about a SKU: what the row kept
+        return AlertView(
+            **base,
+            failure_detail=alert.failure_detail,
+            failed_skus=tuple(json.loads(alert.failed_skus or "[]")),
+        )
     order = session.get(Order, alert.order_id) if alert.order_id else None
     if order is None:
         return AlertView(**base)
@@ -82,6 +109,13 @@ def load_view(session: Session, alert: Alert, *, new_window: timedelta = NEW_WIN
             "failure_reason": order.failure_reason,
             "failure_detail": order.failure_detail,
             "failed_skus": failing_skus(order.failure_detail, lines, mappings),
+        }
+    if alert.kind in REQUEST_KINDS:
+        failed = {
+            "request": queries.request_by_id(
+                session, shop_id=alert.shop_id, request_id=request_id_of(alert.key)
+            ),
+            "now": now,
         }
     return AlertView(
         **base,
@@ -133,6 +167,8 @@ class DigestView:
     waiting: list[Order]  # awaiting shipment, oldest first
     last_fetch: FetchState | None
     now: datetime
+    pushes: dict[str, int] = field(default_factory=dict)  # stock pushes of the last day, by state
+    open_requests: int = 0  # returns, refunds and buyer cancellations waiting (SPEC §4.2)
 
 
 def digest_day(now: datetime, zone: tzinfo) -> str:
@@ -154,4 +190,6 @@ def load_digest(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) 
         ),
         last_fetch=queries.last_fetch(session, shop_id=shop_id),
         now=now,
+        pushes=queries.push_counts(session, shop_id=shop_id, since=now - timedelta(days=1)),
+        open_requests=queries.count_open_requests(session, shop_id=shop_id),
     )

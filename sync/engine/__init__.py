@@ -11,7 +11,9 @@ the modules of this package:
 - `stock_writes`: Etsy inventory writes, finishing their intents, reconciling unfinished ones;
 - `restoring`: cancellation reasons, stock owed back, what cannot be given back;
 - `actions`: cancel, retry, map a SKU, restock, look an order up;
-- `cancel_claims`: cancel claims a crash left behind, settled from TikTok.
+- `cancel_claims`: cancel claims a crash left behind, settled from TikTok;
+- `requests`, `answers`, `restocks`: returns, refunds and buyer cancellation requests
+  followed, answered, and their returned units given back when asked.
 """
 
 import logging
@@ -19,9 +21,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from storage.db import SessionFactory
-from storage.models import Order
+from storage.models import AfterSalesRequest, Order
+from storage.states import RequestKind
 from sync.clock import Clock, utc_now
-from sync.engine import actions, cancel_claims, fetching, settling
+from sync.engine import actions, answers, cancel_claims, fetching, requests, restocks, settling
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, FetchRunning, MappingRefused, OrderNotFound, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
@@ -31,6 +34,7 @@ from sync.etsy_index import EtsyIndex, IndexPass
 from sync.leases import Leases
 from sync.logcontext import operation
 from sync.quota import DEFAULT_RESERVE, QuotaPolicy
+from sync.stock_push import StockPusher
 from sync.tiktok.client import TikTokClient
 
 log = logging.getLogger(__name__)
@@ -43,8 +47,13 @@ __all__ = [
     "FetchSummary",
     "MappingRefused",
     "OrderNotFound",
+    "ReasonRefused",
+    "RequestNotFound",
     "ShopBusy",
 ]
+
+ReasonRefused = answers.ReasonRefused
+RequestNotFound = restocks.RequestNotFound
 
 
 class Engine:
@@ -65,6 +74,8 @@ class Engine:
         lease_s: int = 300,
         settle_wait_s: float = 60.0,
         leases: Leases | None = None,
+        stock_push: bool = False,
+        stock_buffer: int = 0,
     ):
         self.sessions = sessions
         self.shop_id = shop_id
@@ -97,11 +108,24 @@ class Engine:
                 wait_s=settle_wait_s,
             ),
         )
+        self.stock = StockPusher(  # SPEC §3.2: TikTok follows Etsy, once per fetch
+            sessions=sessions,
+            shop_id=shop_id,
+            tiktok=tiktok,
+            leases=self.leases,
+            clock=clock,
+            enabled=stock_push,
+            buffer=stock_buffer,
+            lease_for=self.lease_for,
+        )
 
     def fetch(self, progress: Callable[[FetchProgress], None] | None = None) -> FetchSummary:
         """One fetch: store every changed order page by page, then place, restore, complete."""
         with operation("fetch"):
-            return fetching.fetch(self.ctx, progress)
+            summary = fetching.fetch(self.ctx, progress)
+            pushed = self.stock.after_fetch()  # after the fetch's settle: the index is fresh
+            summary.stock_push = pushed.text() if pushed else None
+            return summary
 
     def refresh_orders(self, tiktok_order_ids: list[str]) -> None:
         """Re-read single orders (webhooks, after a cancel), then settle what they changed."""
@@ -176,3 +200,43 @@ class Engine:
 
     def order(self, tiktok_order_id: str) -> Order:
         return actions.look_up(self.ctx, tiktok_order_id)
+
+    # --- returns, refunds and buyer cancellation requests (SPEC §4.2) ----------------------
+
+    def refresh_pushed(self, tiktok_order_ids: list[str]) -> None:
+        """What a push names: the orders re-read, then their requests."""
+        self.refresh_orders(tiktok_order_ids)
+        requests.follow_orders(self.ctx, tiktok_order_ids)
+
+    def follow_requests(self, tiktok_order_ids: list[str]) -> None:
+        """Re-read every return, refund and cancellation request of these orders."""
+        requests.follow_orders(self.ctx, tiktok_order_ids)
+
+    def request(self, request_id: str) -> AfterSalesRequest:
+        return restocks.look_up(self.ctx, request_id)
+
+    def approve_request(self, request_id: str, *, actor: str) -> AfterSalesRequest:
+        """Approve on TikTok once; an approved buyer cancellation cancels the order, whose
+        units come back as for any cancellation."""
+        with operation("approve_request"):
+            row = answers.approve(self.ctx, request_id, actor=actor)
+            if row.kind == RequestKind.CANCELLATION:
+                try:
+                    self.refresh_orders([row.tiktok_order_id])
+                except MarketplaceError as exc:  # the next fetch reads it
+                    log.warning("order %s not re-read: %s", row.tiktok_order_id, exc)
+            return self.request(request_id)
+
+    def reject_reasons(self, request_id: str):
+        """(the request as TikTok shows it now, TikTok's reject reasons for it)."""
+        return answers.reject_reasons(self.ctx, request_id)
+
+    def reject_request(self, request_id: str, reason: str, *, actor: str) -> AfterSalesRequest:
+        with operation("reject_request"):
+            return answers.reject(self.ctx, request_id, reason, actor=actor)
+
+    def restock_request(self, request_id: str, *, actor: str) -> AfterSalesRequest:
+        """Give back the units of a return whose parcel came back (asked once)."""
+        restocks.ask(self.ctx, request_id, actor=actor)
+        restocks.settle(self.ctx)
+        return self.request(request_id)

@@ -12,7 +12,7 @@ from storage import queries
 from storage.db import transaction
 from sync import lifecycle, metrics
 from sync.clock import to_unix
-from sync.engine import cancel_claims
+from sync.engine import cancel_claims, requests
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
@@ -99,6 +99,7 @@ def fetch_window(run: FetchRun) -> None:
     # One settle, once every page is stored: it places all of them with one inventory
     # write per listing they touch (SPEC §3.1), not one per listing per batch of orders.
     settle(ctx, run.tally, run.holder)
+    requests.follow(ctx)  # returns and buyer requests, before the 14-day rule is applied
     summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
     save_cursor(ctx, window_end)
 

@@ -35,6 +35,7 @@ class FetchSummary:
     index: str | None = None  # what the SKU index refresh did (IndexPass.note)
     etsy_quota_left: int | None = None  # Etsy calls left today, as last seen
     etsy_quota_limit: int | None = None
+    stock_push: str | None = None  # what the push cycle after the fetch did (PushReport.text)
 
     @property
     def duration_s(self) -> float:
@@ -69,6 +70,7 @@ class FetchSummary:
             index=data.get("index"),
             etsy_quota_left=_count_or_none(data.get("etsy_quota_left")),
             etsy_quota_limit=_count_or_none(data.get("etsy_quota_limit")),
+            stock_push=data.get("stock_push"),
         )
 
 

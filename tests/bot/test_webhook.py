@@ -57,6 +57,37 @@ def test_pushes_bring_in_the_order_and_its_alert_without_a_fetch(
     assert pilot.worker.shop_id == SHOP  # looked up once, off the request path
 
 
+def test_a_return_push_brings_in_the_request_and_its_alert_without_a_fetch(
+    core, shops, http_runner, pilot, slack_api
+):
+    point(shops, http_runner)
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku], status="IN_TRANSIT")["id"]
+    shops.tiktok.deliver(order_id)
+    settle(shops, pilot)
+
+    request_id = shops.tiktok.open_return(order_id, "REFUND")["return_id"]  # pushes type 12
+    settle(shops, pilot)
+
+    row = core.services.engine.request(request_id)
+    assert row.is_open and row.tiktok_order_id == order_id
+    assert core.services.engine.order(order_id).return_state == "return_requested"
+    assert any(request_id in message.text for message in alerts(slack_api))
+
+
+def test_a_cancellation_push_brings_in_the_buyers_request(core, shops, http_runner, pilot):
+    point(shops, http_runner)
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku])["id"]
+    settle(shops, pilot)
+
+    cancel_id = shops.tiktok.buyer_cancel(order_id, pending=True)["cancel_id"]  # type 11
+    settle(shops, pilot)
+
+    row = core.services.engine.request(cancel_id)
+    assert (row.kind, row.is_open, row.tiktok_order_id) == ("cancellation", True, order_id)
+
+
 def test_duplicate_and_late_pushes_change_nothing_wrongly(
     core, shops, http_runner, pilot, slack_api
 ):
@@ -121,7 +152,7 @@ def test_other_types_and_other_shops_get_200_and_are_ignored(
     order_id = shops.tiktok.add_order(skus=[sku])["id"]
     shops.tiktok.reset_calls()
     pushes = {
-        "return": {"type": 12, "shop_id": SHOP, "data": {"order_id": order_id}},
+        "return without order": {"type": 12, "shop_id": SHOP, "data": {"return_id": "7"}},
         "deauthorised": {"type": 6, "shop_id": SHOP, "data": {"message": "bye"}},
         "other shop": {"type": 1, "shop_id": "1111", "data": {"order_id": order_id}},
     }

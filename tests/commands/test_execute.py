@@ -33,8 +33,13 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
+    Stock,
     Unmap,
     ViewAllFailed,
     ViewAllNew,
@@ -239,6 +244,11 @@ def one_of_each(order_id: str) -> dict:
         MarkHandled: MarkHandled(f"new_order:{order_id}"),
         RetryAll: RetryAll(f"placement_failures:{order_id}"),
         ViewAllFailed: ViewAllFailed(f"placement_failures:{order_id}"),
+        Stock: Stock("TT-TOTE-CANVAS"),
+        Returns: Returns(),
+        ReturnApprove: ReturnApprove("4035560000000000001"),
+        ReturnReject: ReturnReject("4035560000000000001", "Item is correct"),
+        ReturnRestock: ReturnRestock("4035560000000000001"),
     }
     assert set(samples) == set(get_args(Command))  # a new command gets a sample here
     return samples

@@ -17,6 +17,10 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
+    Returns,
     Show,
     Status,
     ViewAllFailed,
@@ -26,7 +30,8 @@ from sync.sections import Section
 
 OID = "576461413038785752"
 REASON = "seller_cancel_reason_out_of_stock"
-FORMS = {actions.CANCEL_FORM, actions.MAP_SKU_FORM}
+FORMS = {actions.CANCEL_FORM, actions.MAP_SKU_FORM, actions.RETURN_REJECT_FORM}
+RID = "4035560000000000001"
 SEARCHES = {actions.ETSY_SKU_FIELD}  # fields whose options the app serves (commands.mappings)
 
 # (button id, the value our replies give it, the command it must run)
@@ -46,6 +51,10 @@ BUTTONS = [
     (actions.FETCH_NOW, "fetch", Fetch()),
     (actions.MAPPINGS_PAGE, "2", Mappings(2)),
     (actions.ROW_MENU, f"{actions.VIEW_ORDER}|{OID}", Show(OID)),
+    (actions.RETURN_APPROVE, RID, ReturnApprove(RID)),
+    (actions.RETURN_REJECT_START, RID, ReturnReject(RID)),
+    (actions.RETURN_RESTOCK, RID, ReturnRestock(RID)),
+    (actions.RETURNS_PAGE, "2", Returns(2)),
 ]
 
 
@@ -112,6 +121,16 @@ def test_a_bad_sku_in_the_map_form_is_sent_back_on_its_field(etsy_sku, error):
     answer = command_for_form(actions.MAP_SKU_FORM, "", values)
     assert isinstance(answer, FieldErrors) and answer.kind is Map
     assert list(answer.messages) == ["etsy_sku"] and error in answer.messages["etsy_sku"]
+
+
+def test_the_reject_form_needs_one_of_the_reasons_it_offered():
+    assert command_for_form(actions.RETURN_REJECT_FORM, RID, {}) == FieldErrors(
+        ReturnReject, {"reason": "Choose a reason."}
+    )
+    chosen = {"reason": "seller_reject_apply_item_is_correct"}
+    assert command_for_form(actions.RETURN_REJECT_FORM, RID, chosen) == ReturnReject(
+        RID, "seller_reject_apply_item_is_correct"
+    )
 
 
 def test_an_unknown_form_reads_as_nothing():

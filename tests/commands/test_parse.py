@@ -1,7 +1,19 @@
 import pytest
 
 from commands.parse import EXAMPLE_ID, MAX_TEXT, USAGE, parse
-from commands.types import Cancel, Fetch, Help, Invalid, Map, Retry, Show, Status
+from commands.types import (
+    Cancel,
+    Fetch,
+    Help,
+    Invalid,
+    Map,
+    Retry,
+    ReturnApprove,
+    ReturnReject,
+    Returns,
+    Show,
+    Status,
+)
 from sync.sections import VALID_SLUGS, Section
 
 ID = "576461413038785752"
@@ -17,6 +29,22 @@ ID = "576461413038785752"
         ("HELP", Help()),
         ("/orders help cancel", Help()),
         ("fetch", Fetch()),
+        ("returns", Returns()),
+        ("returns 3", Returns(3)),
+        ("return approve 4035560000000000001", ReturnApprove("4035560000000000001")),
+        ("return APPROVE #4035560000000000001", ReturnApprove("4035560000000000001")),
+        ("return reject 4035560000000000001", ReturnReject("4035560000000000001")),
+        (
+            "return reject 4035560000000000001 Item is correct",
+            ReturnReject("4035560000000000001", "Item is correct"),
+        ),
+        (
+            "return reject 4035560000000000001 "
+            "seller_reject_apply_need_to_apply_for_refund&amp;return",
+            ReturnReject(
+                "4035560000000000001", "seller_reject_apply_need_to_apply_for_refund&return"
+            ),
+        ),
         ("/ORDERS  Fetch ", Fetch()),
         ("status", Status(None)),
         ("status all", Status(None)),
@@ -92,6 +120,12 @@ def test_parses_to_command(text, expected):
         ("show <@U123>", ['"<@U123>" is not a TikTok order id']),
         ("show *576461413038785752*", ["is not a TikTok order id"]),
         ("map ONLY-ONE", ["map needs a TikTok SKU and an Etsy SKU"]),
+        ("returns soon", ["returns takes one page number at most"]),
+        ("return", ["return needs approve or reject"]),
+        ("return refund 4035560000000000001", ["return needs approve or reject"]),
+        ("return approve", ["return approve needs a request id"]),
+        ("return approve r-1", ['"r-1" is not a request id']),
+        ("return approve 1 2", ["return approve takes one request id"]),
         ("map my sku other", ["exactly two SKUs", "got 3 words"]),
         ("map <@U123> X", ['"<@U123>" is a Slack mention or link, not a SKU']),
         ("map X <!channel>", ['"<!channel>" is a Slack mention or link']),

@@ -36,3 +36,21 @@ def test_digest_time_and_timezone_come_from_the_settings():
 def test_an_unknown_timezone_is_refused():
     with pytest.raises(ValueError, match="ORDERBOT_TIMEZONE"):
         Settings(_env_file=None, ORDERBOT_TIMEZONE="Mars/Olympus_Mons")
+
+
+# --- stock push (SPEC §3.2) ------------------------------------------------------------------
+
+
+def test_stock_push_is_off_with_no_buffer_unless_the_seller_says_so():
+    default = Settings(_env_file=None)
+    assert (default.stock_push, default.stock_buffer) == ("off", 0)
+    chosen = Settings(_env_file=None, ORDERBOT_STOCK_PUSH=" On ", ORDERBOT_STOCK_BUFFER="2")
+    assert (chosen.stock_push, chosen.stock_buffer) == ("on", 2)
+
+
+@pytest.mark.parametrize(
+    "values", [{"ORDERBOT_STOCK_PUSH": "yes"}, {"ORDERBOT_STOCK_BUFFER": "-1"}]
+)
+def test_a_bad_stock_push_setting_is_refused(values):
+    with pytest.raises(ValueError, match="ORDERBOT_STOCK_"):
+        Settings(_env_file=None, **values)

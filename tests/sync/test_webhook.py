@@ -73,16 +73,21 @@ def test_cancel_is_read_as_cancelled_and_cancellations_refresh_too():
         b'"cancellations_role":"BUYER","cancel_status":"CANCELLATION_REQUEST_PENDING"}}'
     )
     assert type_11.refreshes_order and type_11.order_status is None
+    type_12 = webhook.parse(
+        b'{"type":12,"shop_id":"1","data":{"order_id":"5","return_type":"REFUND",'
+        b'"return_status":"RETURN_OR_REFUND_REQUEST_PENDING","return_id":"9"}}'
+    )
+    assert type_12.refreshes_order and type_12.order_id == "5"
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        b'{"type":12,"shop_id":"1","data":{"order_id":"5","return_type":"REFUND"}}',
+        b'{"type":12,"shop_id":"1","data":{"return_type":"REFUND"}}',
         b'{"type":6,"shop_id":"1","data":{"message":"deauthorised"}}',
         b'{"type":1,"shop_id":"1","data":{}}',
     ],
-    ids=["return (type 12)", "deauthorisation", "no order id"],
+    ids=["return without an order id", "deauthorisation", "no order id"],
 )
 def test_other_pushes_do_not_refresh(body):
     assert not webhook.parse(body).refreshes_order

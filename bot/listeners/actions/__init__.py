@@ -11,6 +11,10 @@ from bot.listeners.actions.page import page_run
 from bot.listeners.actions.restock import restock_run
 from bot.listeners.actions.retry_all import retry_all_run
 from bot.listeners.actions.retry_placement import retry_placement_run
+from bot.listeners.actions.return_approve import return_approve_run
+from bot.listeners.actions.return_reject_start import return_reject_start_run
+from bot.listeners.actions.return_restock import return_restock_run
+from bot.listeners.actions.returns_page import returns_page_run
 from bot.listeners.actions.view_all_failed import view_all_failed_run
 from bot.listeners.actions.view_all_new import view_all_new_run
 from bot.listeners.actions.view_order import view_order_run
@@ -37,5 +41,9 @@ def register(app: App) -> None:
         (ids.RETRY_ALL, retry_all_run),
         (ids.VIEW_ALL_FAILED, view_all_failed_run),
         (ids.ROW_MENU, order_menu_run),
+        (ids.RETURN_APPROVE, return_approve_run),
+        (ids.RETURN_REJECT_START, return_reject_start_run),
+        (ids.RETURN_RESTOCK, return_restock_run),
+        (ids.RETURNS_PAGE, returns_page_run),
     ):
         app.action(action_pattern(action_id))(ack=ack_click, lazy=[run])

@@ -4,7 +4,7 @@ Failures that arrive together are told as one alert per (reason, SKU). The group
 what it was about, since its orders' own failure fields are cleared as they get fixed.
 
 Revision ID: 0007_alert_groups
-Revises: 0004
+Revises: 0005_sku_index
 """
 
 import sqlalchemy as sa

@@ -11,6 +11,9 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    ReturnApprove,
+    ReturnReject,
+    ReturnRestock,
     Show,
     Status,
     Unmap,
@@ -82,6 +85,9 @@ def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack
         (actions.MAP_SKU_START, "SKU-1", Map),
         (actions.MARK_HANDLED, f"delivery_failed:{order_id}", MarkHandled),
         (actions.RETRY_ALL, f"placement_failures:{order_id}", RetryAll),
+        (actions.RETURN_APPROVE, "4035560000000000001", ReturnApprove),
+        (actions.RETURN_REJECT_START, "4035560000000000001", ReturnReject),
+        (actions.RETURN_RESTOCK, "4035560000000000001", ReturnRestock),
     ]
     # every admin-only command that has a button (unmap is typed only)
     assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY) - {Unmap}

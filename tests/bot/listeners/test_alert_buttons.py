@@ -1,6 +1,8 @@
 """The buttons on alerts, clicked through the production Bolt app (signed requests): admins
 only, each done once however often clicked, and the alert updated in place."""
 
+import time
+
 from commands import actions
 from storage import queries
 from storage.states import AlertState
@@ -202,3 +204,76 @@ def test_retry_all_and_view_all_from_the_group_alert(core, shops, http_runner, p
     assert "None of the 3 fails any more." in str(shown.blocks)
     assert button_ids(shown) == [actions.VIEW_ALL_FAILED]
     assert len(alerts(slack_api)) == 1  # fixed in place: no new message
+
+
+# A return, refund or buyer cancellation request: Approve and Reject… for admins only, the
+# answer sent to TikTok once however often clicked, the alert updated in place.
+
+
+def request_alert(core, shops, pilot, slack_api, kind: str) -> tuple[str, object]:
+    (sku,) = unique_skus(shops, 1)
+    order_id = shops.tiktok.add_order(skus=[sku], status="IN_TRANSIT")["id"]
+    shops.tiktok.deliver(order_id, int(time.time()) - 60)
+    core.services.engine.fetch()
+    request_id = shops.tiktok.open_return(order_id, kind)["return_id"]
+    core.services.engine.fetch()
+    assert f"request:{request_id}" in pilot.outbox.dispatch().posted
+    return request_id, next(m for m in alerts(slack_api) if request_id in m.text)
+
+
+def test_approve_from_the_request_alert_answers_tiktok_once(
+    core, shops, http_runner, pilot, slack_api
+):
+    request_id, alert = request_alert(core, shops, pilot, slack_api, "REFUND")
+    assert button_ids(alert)[:2] == [actions.RETURN_APPROVE, actions.RETURN_REJECT_START]
+    shops.tiktok.reset_calls()
+
+    click(
+        http_runner.url,
+        actions.RETURN_APPROVE,
+        request_id,
+        user=GUEST,
+        response_url=slack_api.response_url("g"),
+        ts=alert.ts,
+    )
+    assert "Only orderbot admins can answer returns" in str(replies(slack_api, "g"))
+    for key in ("a1", "a2"):
+        click(
+            http_runner.url,
+            actions.RETURN_APPROVE,
+            request_id,
+            user=ADMIN,
+            response_url=slack_api.response_url(key),
+            ts=alert.ts,
+        )
+        replies(slack_api, key)
+
+    approvals = [c for c in shops.tiktok.calls if c.path.endswith("/approve")]
+    assert len(approvals) == 1 and approvals[0].query["idempotency_key"]
+    assert "not waiting for your answer" in str(slack_api.responses("a2"))
+    slack_api.wait_for(lambda: slack_api.calls("chat.update"))
+    answered = next(m for m in alerts(slack_api) if m.ts == alert.ts)
+    assert f"Approved by <@{ADMIN}>" in words(answered)
+    assert actions.RETURN_APPROVE not in button_ids(answered)
+
+
+def test_reject_from_the_request_alert_opens_tiktoks_reasons(
+    core, shops, http_runner, pilot, slack_api
+):
+    request_id, alert = request_alert(core, shops, pilot, slack_api, "RETURN_AND_REFUND")
+
+    click(
+        http_runner.url,
+        actions.RETURN_REJECT_START,
+        request_id,
+        user=ADMIN,
+        response_url=slack_api.response_url("r"),
+        ts=alert.ts,
+    )
+
+    slack_api.wait_for(lambda: slack_api.calls("views.open"))
+    (modal,) = slack_api.views()
+    assert modal["callback_id"] == actions.RETURN_REJECT_FORM
+    assert modal["private_metadata"] == request_id
+    assert "seller_reject_apply_item_is_correct" in str(modal["blocks"])
+    assert not [c for c in shops.tiktok.calls if c.path.endswith("/reject")]
