@@ -251,3 +251,16 @@ __all__ += [
     "restocks_asked",
     "save_request_cursor",
 ]
+
+# Storing a TikTok page at once (sync.ingest).
+from storage.queries.orders import (  # noqa: E402
+    adjust_section_counts,
+    move_section,
+    orders_as_stored,
+)
+
+__all__ += [
+    "adjust_section_counts",
+    "move_section",
+    "orders_as_stored",
+]

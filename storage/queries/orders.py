@@ -252,6 +252,18 @@ def set_section(session: Session, *, order: Order, section: str) -> bool:
         adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
         order.section = section
         return True
+    left = move_section(session, order=order, section=section)
+    if left is None:
+        return False
+    if left:
+        adjust_section_count(session, shop_id=order.shop_id, section=left, delta=-1)
+    adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+    return True
+
+
+def move_section(session: Session, *, order: Order, section: str) -> str | None:
+    """Compare-and-set a stored order's section, leaving the counts to the caller: the
+    section it left ("" if none), or None when it was there already."""
     stored = order.section
     while stored != section:
         moved = session.execute(
@@ -261,14 +273,33 @@ def set_section(session: Session, *, order: Order, section: str) -> bool:
             execution_options={"synchronize_session": False},
         )
         if moved.rowcount == 1:
-            if stored:
-                adjust_section_count(session, shop_id=order.shop_id, section=stored, delta=-1)
-            adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
             set_committed_value(order, "section", section)
-            return True
+            return stored
         stored = session.exec(select(Order.section).where(col(Order.id) == order.id)).one()
     set_committed_value(order, "section", section)
-    return False
+    return None
+
+
+def adjust_section_counts(session: Session, *, shop_id: int, deltas: dict[str, int]) -> None:
+    """Several sections' counts at once (one statement per section that changed)."""
+    for section, delta in sorted(deltas.items()):
+        if delta:
+            adjust_section_count(session, shop_id=shop_id, section=section, delta=delta)
+
+
+def orders_as_stored(session: Session, *, order_ids: Sequence[int]) -> list[Order]:
+    """`order_as_stored` for many orders in one statement."""
+    if not order_ids:
+        return []
+    return list(
+        session.exec(
+            select(Order)
+            .where(col(Order.id).in_(order_ids))
+            .order_by(Order.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def section_counts(session: Session, *, shop_id: int) -> dict[str, int]:
