@@ -15,6 +15,7 @@ from sync.clock import to_unix
 from sync.engine import cancel_claims, requests
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
+from sync.engine.prefetch import Prefetch
 from sync.engine.results import FetchProgress, FetchSummary, Tally
 from sync.engine.settling import settle
 from sync.errors import AuthFailed, MarketplaceError, one_line
@@ -107,23 +108,25 @@ def fetch_window(run: FetchRun) -> None:
 def store_pages(run: FetchRun, pages: Iterator) -> None:
     ctx, summary = run.ctx, run.summary
     ascending_until: int | None = None
-    for page in pages:
-        # Nothing is stored without the lease: another fetch may have it now.
-        ctx.leases.renew(run.lease, run.holder, hold_for=ctx.lease_for)
-        result = store_page(ctx, with_details(ctx, page.orders))
-        summary.pages += 1
-        summary.orders += len(page.orders)
-        summary.skipped.extend([*page.skipped, *result.unreadable])
-        summary.new += result.new
-        summary.updated += result.updated
-        # The cursor may move only past pages known to be complete: with pages in
-        # ascending update_time, everything before this page's newest is stored.
-        if result.max_update_time is not None and (
-            ascending_until is None or result.min_update_time >= ascending_until
-        ):
-            ascending_until = result.max_update_time
-            save_cursor(ctx, ascending_until)
-        run.report(progress_of(summary, run.tally))
+    # The next pages and their details are fetched while this one is stored.
+    with Prefetch(pages, lambda page: with_details(ctx, page.orders)) as prefetched:
+        for page, orders in prefetched:
+            # Nothing is stored without the lease: another fetch may have it now.
+            ctx.leases.renew(run.lease, run.holder, hold_for=ctx.lease_for)
+            result = store_page(ctx, orders)
+            summary.pages += 1
+            summary.orders += len(page.orders)
+            summary.skipped.extend([*page.skipped, *result.unreadable])
+            summary.new += result.new
+            summary.updated += result.updated
+            # The cursor may move only past pages known to be complete: with pages in
+            # ascending update_time, everything before this page's newest is stored.
+            if result.max_update_time is not None and (
+                ascending_until is None or result.min_update_time >= ascending_until
+            ):
+                ascending_until = result.max_update_time
+                save_cursor(ctx, ascending_until)
+            run.report(progress_of(summary, run.tally))
 
 
 def window(ctx: EngineContext, started_at: datetime) -> tuple[int, int]:
