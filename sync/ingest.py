@@ -80,7 +80,7 @@ def refresh_section(session: Session, order: Order, now: datetime, *, reread: bo
     if reread and order.id is not None:
         session.flush()
         session.refresh(order, with_for_update=True)
-    return queries.set_section(session, order=order, section=_section_of(order, now))
+    return queries.set_section(session, order=order, section=section_of(order, now))
 
 
 def ingest(
@@ -172,7 +172,7 @@ class _Page:
             synced_at=self.now,
         )
         _copy_times(order, incoming)
-        order.section = _section_of(order, self.now)  # its insert carries it
+        order.section = section_of(order, self.now)  # its insert carries it
         self.counts[order.section] += 1
         self.new.append((order, incoming))
         return order
@@ -203,7 +203,7 @@ class _Page:
         # that values read before them cannot undo what another writer changed meanwhile.
         for order in queries.orders_as_stored(self.session, order_ids=sorted(set(self.touched))):
             left = queries.move_section(
-                self.session, order=order, section=_section_of(order, self.now)
+                self.session, order=order, section=section_of(order, self.now)
             )
             if left is not None:
                 if left:
@@ -213,7 +213,7 @@ class _Page:
         self.session.flush()
 
 
-def _section_of(order: Order, now: datetime) -> str:
+def section_of(order: Order, now: datetime) -> str:
     section = sections.classify(
         order.tiktok_status,
         failure_reason=order.failure_reason,

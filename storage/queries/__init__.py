@@ -252,15 +252,17 @@ __all__ += [
     "save_request_cursor",
 ]
 
-# Storing a TikTok page at once (sync.ingest).
+# Storing a TikTok page, placing a chunk of orders at once (sync.ingest, sync.engine).
 from storage.queries.orders import (  # noqa: E402
     adjust_section_counts,
+    move_placements,
     move_section,
     orders_as_stored,
 )
 
 __all__ += [
     "adjust_section_counts",
+    "move_placements",
     "move_section",
     "orders_as_stored",
 ]

@@ -129,6 +129,31 @@ def move_placement(
     return moved.rowcount == 1
 
 
+MOVES_PER_STATEMENT = 500  # ids per IN list, well under every database's parameter limit
+
+
+def move_placements(
+    session: Session, *, order_ids: Iterable[int], expected: Collection[str], to: str
+) -> set[int]:
+    """`move_placement` for many orders, one statement per 500: the ids that moved (each
+    row compared and set on its own, by the statement's WHERE)."""
+    ids = sorted(set(order_ids))
+    moved: set[int] = set()
+    for start in range(0, len(ids), MOVES_PER_STATEMENT):
+        rows = session.execute(
+            update(Order)
+            .where(
+                col(Order.id).in_(ids[start : start + MOVES_PER_STATEMENT]),
+                col(Order.placement).in_(expected),
+            )
+            .values(placement=to)
+            .returning(Order.id),
+            execution_options={"synchronize_session": False},
+        )
+        moved.update(rows.scalars())
+    return moved
+
+
 def order_as_stored(session: Session, *, order_id: int) -> Order:
     """The order's row as stored now, read again (and locked, where the database can)."""
     return session.get(Order, order_id, populate_existing=True, with_for_update=True)

@@ -149,13 +149,9 @@ def journal_chunk(
         for order_id, failure in plan.failures().items():
             if fail_placement(session, order_id, failure, expected=(Placement.PENDING,), now=now):
                 tally.fail(failure.reason)
-        placing = {
-            order_id
-            for order_id in plan.fitting()
-            if queries.move_placement(
-                session, order_id=order_id, expected=(Placement.PENDING,), to=Placement.PLACING
-            )
-        }
+        placing = queries.move_placements(
+            session, order_ids=plan.fitting(), expected=(Placement.PENDING,), to=Placement.PLACING
+        )
         for listing_id, changes in planner.commit(plan, placing).items():
             intent_id = intents.get(listing_id)
             if intent_id is None:
