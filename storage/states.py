@@ -112,3 +112,33 @@ class AlertState(StrEnum):
     POSTED = "posted"
     HANDLED = "handled"
     BATCHED = "batched"  # an order shown by a summary or a failure group (its `batch_key`)
+
+
+# --- shipping (SPEC §4.1) ---------------------------------------------------------------------
+
+
+class ShipmentKind(StrEnum):
+    SHIP = "ship"  # Mark Package As Shipped
+    CORRECT = "correct"  # Update Shipping Info: the one correction
+
+
+class ShipmentState(StrEnum):
+    """`shipments.state`: claimed before TikTok's call, finished after it."""
+
+    PENDING = "pending"  # claimed; the call is under way (or its answer was lost)
+    DONE = "done"
+
+
+class ShippingEvent(StrEnum):
+    """History entries of shipping (`order_events.kind`, beside `EventKind`)."""
+
+    SHIPPED = "shipped"
+    TRACKING_CORRECTED = "tracking_corrected"
+    SHIP_REFUSED = "ship_refused"
+    SHIP_FAILED = "ship_failed"
+
+
+class ShippingAlert(StrEnum):
+    """`alerts.kind` of the ship-by deadline alert (beside `AlertKind`)."""
+
+    SHIP_DEADLINE = "ship_deadline"

@@ -11,7 +11,8 @@ the modules of this package:
 - `stock_writes`: Etsy inventory writes, finishing their intents, reconciling unfinished ones;
 - `restoring`: cancellation reasons, stock owed back, what cannot be given back;
 - `actions`: cancel, retry, map a SKU, restock, look an order up;
-- `cancel_claims`: cancel claims a crash left behind, settled from TikTok.
+- `cancel_claims`: cancel claims a crash left behind, settled from TikTok;
+- `shipping`: ship a seller-shipped order on TikTok, or correct its tracking, once.
 """
 
 import logging
@@ -21,10 +22,11 @@ from datetime import timedelta
 from storage.db import SessionFactory
 from storage.models import Order
 from sync.clock import Clock, utc_now
-from sync.engine import actions, cancel_claims, fetching, settling
+from sync.engine import actions, cancel_claims, fetching, settling, shipping
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, FetchRunning, MappingRefused, OrderNotFound, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
+from sync.engine.shipping import ShipOutcome, ShipPlan, ShipRefused
 from sync.errors import MarketplaceError
 from sync.etsy.client import EtsyClient
 from sync.etsy_index import EtsyIndex, IndexPass
@@ -44,6 +46,9 @@ __all__ = [
     "MappingRefused",
     "OrderNotFound",
     "ShopBusy",
+    "ShipOutcome",
+    "ShipPlan",
+    "ShipRefused",
 ]
 
 
@@ -176,3 +181,24 @@ class Engine:
 
     def order(self, tiktok_order_id: str) -> Order:
         return actions.look_up(self.ctx, tiktok_order_id)
+
+    def ship_plan(self, tiktok_order_id: str) -> ShipPlan:
+        """What the Ship… form offers for the order: its carriers (asked of TikTok) and the
+        items still to ship; `ShipRefused` when it cannot be shipped from here."""
+        return shipping.plan(self.ctx, tiktok_order_id)
+
+    def ship(
+        self,
+        tiktok_order_id: str,
+        carrier: str,
+        tracking_number: str,
+        *,
+        line_ids: list[str] | None = None,
+        actor: str,
+    ) -> ShipOutcome:
+        """Mark the order (or these line items) shipped on TikTok, once; an order shipped
+        already gets its one tracking correction instead (SPEC §4.1)."""
+        with operation("ship"):
+            return shipping.ship(
+                self.ctx, tiktok_order_id, carrier, tracking_number, line_ids=line_ids, actor=actor
+            )
