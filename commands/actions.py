@@ -26,3 +26,12 @@ ROW_MENU = "order_menu"
 
 def menu_value(action_id: str, value: str) -> str:
     return f"{action_id}|{value}"
+
+
+# Shipping (SPEC §4.1): Ship… opens the form (value: the order id).
+SHIP_START = "order_ship_start"
+SHIP_FORM = "order_ship_form"
+SHIP_CARRIER_FIELD = "carrier"
+SHIP_TRACKING_FIELD = "tracking_number"
+SHIP_ITEMS_FIELD = "line_items"  # some line items only: a split shipment
+DUE_PAGE = "due_page"  # value: the page number

@@ -9,6 +9,7 @@ from storage.states import FailureReason
 MAP_BUTTONS = 3  # at most this many "Map <sku>…" buttons on one alert
 _MAPPABLE = (FailureReason.SKU_UNMATCHED, FailureReason.SKU_AMBIGUOUS)
 BUTTON_ORDER = (
+    actions.SHIP_START,
     actions.RETRY_PLACEMENT,
     actions.RETRY_ALL,
     actions.MAP_SKU_START,

@@ -1,6 +1,6 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, views, words
+from commands import actions, failure_groups, mappings, policy, shipping, views, words
 from commands.context import Context
 from commands.offline import help_reply, invalid_reply
 from commands.replies import (
@@ -19,6 +19,7 @@ from commands.replies import (
 from commands.types import (
     Cancel,
     Command,
+    Due,
     Fetch,
     Help,
     Invalid,
@@ -28,6 +29,7 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    Ship,
     Show,
     Status,
     Unmap,
@@ -89,6 +91,7 @@ def _status(command: Status, ctx: Context) -> Reply:
         ids = [order.id for order in orders]
         lines = queries.lines_of(session, order_ids=ids)
         reservations = queries.reservations_of(session, order_ids=ids)
+        ship_facts = queries.shipping_of(session, order_ids=ids)
     return views.grid(
         section=command.section,
         page=command.page,
@@ -96,6 +99,8 @@ def _status(command: Status, ctx: Context) -> Reply:
         orders=orders,
         lines=lines,
         reservations=reservations,
+        shipping=ship_facts,
+        now=services.clock(),
     )
 
 
@@ -110,7 +115,10 @@ def _show(command: Show, ctx: Context) -> Reply:
         lines = queries.lines_of(session, order_ids=[order.id])[order.id]
         reservations = queries.reservations_of(session, order_ids=[order.id])[order.id]
         events = queries.events_of(session, order_id=order.id)
-    return views.order_detail(order, lines, reservations, events)
+        ship_facts = queries.shipping_of(session, order_ids=[order.id]).get(order.id)
+    return views.order_detail(
+        order, lines, reservations, events, shipping=ship_facts, now=services.clock()
+    )
 
 
 def _cancel(command: Cancel, ctx: Context) -> Reply:
@@ -295,4 +303,6 @@ _HANDLERS = {
     ViewAllNew: _view_all_new,
     RetryAll: failure_groups.retry_all,
     ViewAllFailed: failure_groups.view_all,
+    Ship: shipping.ship,
+    Due: shipping.due,
 }

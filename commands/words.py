@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from storage.models import OrderEvent
-from storage.states import Actor, EventKind, FailureReason
+from storage.states import Actor, EventKind, FailureReason, ShippingEvent
 from sync import cancel_reasons
 
 REASONS = {
@@ -164,3 +164,19 @@ _SENTENCES = {
         "Alert marked handled" + (f" ({detail})" if detail else "")
     ),
 }
+
+
+# --- shipping (SPEC §4.1) ---------------------------------------------------------------------
+# Details as `sync.engine.shipping` records them: "USPS, tracking 9400…[, 2 item(s)][ (TikTok:
+# warning)]", or "<carrier> <tracking>: why" for a ship that did not go through.
+
+_SENTENCES.update(
+    {
+        ShippingEvent.SHIPPED: lambda detail: f"Shipped with {detail}" if detail else "Shipped",
+        ShippingEvent.TRACKING_CORRECTED: lambda detail: (
+            f"Tracking corrected: {detail}" if detail else "Tracking corrected"
+        ),
+        ShippingEvent.SHIP_REFUSED: _after_prefix("", "TikTok refused the shipment"),
+        ShippingEvent.SHIP_FAILED: _after_prefix("", "The shipment did not go through"),
+    }
+)

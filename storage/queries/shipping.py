@@ -132,7 +132,7 @@ def count_to_ship(
     query = _to_ship(shop_id, statuses, shipping_type).with_only_columns(func.count())
     if ship_by_before is not None:
         query = query.where(col(OrderShipping.ship_by) < ship_by_before)
-    return session.exec(query).one()
+    return session.execute(query).scalar_one()
 
 
 def to_ship_without_alert(
@@ -142,15 +142,19 @@ def to_ship_without_alert(
     statuses: Collection[str],
     shipping_type: str,
     ship_by_before: datetime,
+    auto_cancel_after: datetime,
     kind: str,
     limit: int,
 ) -> list[Order]:
-    """Orders to ship whose ship-by time is before `ship_by_before` and that have no `kind`
-    alert yet, soonest first."""
+    """Orders to ship whose ship-by time is before `ship_by_before`, not auto-cancelled by
+    `auto_cancel_after`, that have no `kind` alert yet; soonest first."""
     no_alert = ~exists().where(col(Alert.order_id) == col(Order.id), col(Alert.kind) == kind)
+    not_cancelled = col(OrderShipping.auto_cancel_at).is_(None) | (
+        col(OrderShipping.auto_cancel_at) > auto_cancel_after
+    )
     query = (
         _to_ship(shop_id, statuses, shipping_type)
-        .where(col(OrderShipping.ship_by) < ship_by_before, no_alert)
+        .where(col(OrderShipping.ship_by) < ship_by_before, not_cancelled, no_alert)
         .order_by(col(OrderShipping.ship_by), col(Order.id))
         .limit(limit)
     )

@@ -12,11 +12,21 @@ from datetime import datetime, timedelta, tzinfo
 from sqlmodel import Session
 
 from storage import queries
-from storage.models import Alert, FetchState, Order, OrderEvent, OrderLine, Reservation
+from storage.models import (
+    Alert,
+    FetchState,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderShipping,
+    Reservation,
+)
 from storage.states import AlertKind, Placement
 from sync import sections
 from sync.alerts.culprits import failing_skus
+from sync.alerts.deadlines import TO_SHIP
 from sync.alerts.selection import NEW_WINDOW
+from sync.tiktok.models import ShippingType
 
 MEMBERS_SHOWN = 10  # orders a summary or group message lists; "View all" shows the rest
 GROUPS = (AlertKind.NEW_ORDERS, AlertKind.PLACEMENT_FAILURES)  # alerts that stand for orders
@@ -42,6 +52,7 @@ class AlertView:
     failure_detail: str | None = None
     failed_skus: tuple[str, ...] = ()
     failing: int = 0  # a group: how many of its orders still fail
+    shipping: OrderShipping | None = None  # an order's: how it ships and by when
 
 
 def _oldest_first(orders: list[Order]) -> list[Order]:
@@ -89,6 +100,7 @@ def load_view(session: Session, alert: Alert, *, new_window: timedelta = NEW_WIN
         lines=lines,
         reservations=queries.reservations_of(session, order_ids=[order.id])[order.id],
         events=queries.events_of(session, order_id=order.id, limit=20),
+        shipping=queries.shipping_of(session, order_ids=[order.id]).get(order.id),
         **failed,
     )
 
@@ -133,6 +145,9 @@ class DigestView:
     waiting: list[Order]  # awaiting shipment, oldest first
     last_fetch: FetchState | None
     now: datetime
+    # Seller-shipped orders still to ship: ship-by time later today (local), and past it.
+    ships_due_today: int = 0
+    ships_late: int = 0
 
 
 def digest_day(now: datetime, zone: tzinfo) -> str:
@@ -154,4 +169,14 @@ def load_digest(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) 
         ),
         last_fetch=queries.last_fetch(session, shop_id=shop_id),
         now=now,
+        **_ships_due(session, shop_id=shop_id, now=now, zone=zone),
     )
+
+
+def _ships_due(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) -> dict[str, int]:
+    local = now.astimezone(zone)
+    day_end = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), zone)
+    where = {"shop_id": shop_id, "statuses": TO_SHIP, "shipping_type": ShippingType.SELLER}
+    late = queries.count_to_ship(session, **where, ship_by_before=now)
+    by_day_end = queries.count_to_ship(session, **where, ship_by_before=day_end)
+    return {"ships_due_today": by_day_end - late, "ships_late": late}

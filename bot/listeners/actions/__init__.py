@@ -2,6 +2,7 @@ from slack_bolt import App
 
 from bot.listeners.actions.cancel_confirm import cancel_confirm_run
 from bot.listeners.actions.cancel_start import cancel_start_run
+from bot.listeners.actions.due_page import due_page_run
 from bot.listeners.actions.fetch_now import fetch_now_run
 from bot.listeners.actions.map_sku_start import map_sku_start_run
 from bot.listeners.actions.mappings_page import mappings_page_run
@@ -11,6 +12,7 @@ from bot.listeners.actions.page import page_run
 from bot.listeners.actions.restock import restock_run
 from bot.listeners.actions.retry_all import retry_all_run
 from bot.listeners.actions.retry_placement import retry_placement_run
+from bot.listeners.actions.ship_start import ship_start_run
 from bot.listeners.actions.view_all_failed import view_all_failed_run
 from bot.listeners.actions.view_all_new import view_all_new_run
 from bot.listeners.actions.view_order import view_order_run
@@ -37,5 +39,7 @@ def register(app: App) -> None:
         (ids.RETRY_ALL, retry_all_run),
         (ids.VIEW_ALL_FAILED, view_all_failed_run),
         (ids.ROW_MENU, order_menu_run),
+        (ids.SHIP_START, ship_start_run),
+        (ids.DUE_PAGE, due_page_run),
     ):
         app.action(action_pattern(action_id))(ack=ack_click, lazy=[run])

@@ -11,6 +11,7 @@ from commands.types import (
     Restock,
     Retry,
     RetryAll,
+    Ship,
     Show,
     Status,
     Unmap,
@@ -82,9 +83,12 @@ def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack
         (actions.MAP_SKU_START, "SKU-1", Map),
         (actions.MARK_HANDLED, f"delivery_failed:{order_id}", MarkHandled),
         (actions.RETRY_ALL, f"placement_failures:{order_id}", RetryAll),
+        (actions.SHIP_START, order_id, Ship),
     ]
-    # every admin-only command that has a button (unmap is typed only)
-    assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY) - {Unmap}
+    # every admin-only command that has a button (unmap is typed only), and Ship…
+    assert {kind for _, _, kind in clicks} == (
+        set(policy.ADMIN_ONLY) | set(policy.SHIPPERS_TOO)
+    ) - {Unmap}
     for action_id, value, kind in clicks:
         click(
             slack, slack_api, spy, action_id, value, user=GUEST, key=action_id, is_ephemeral=False
