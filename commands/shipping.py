@@ -16,15 +16,12 @@ from commands.replies import (
 )
 from commands.types import Due, Ship
 from storage import queries
+from sync.alerts.deadlines import deadline_key
 from sync.engine import ShipOutcome, ShipPlan
 from sync.tiktok.models import ShippingType
 
 DUE_PAGE_SIZE = 20
 DUE_COLUMNS = ("TTS order ID", "Ship By", "Time Left", "TikTok Cancels At", "Order Status")
-
-
-def deadline_alert_key(tiktok_order_id: str) -> str:
-    return f"ship_deadline:{tiktok_order_id}"
 
 
 def ship(command: Ship, ctx: Context) -> Reply:
@@ -39,7 +36,7 @@ def ship(command: Ship, ctx: Context) -> Reply:
         actor=ctx.actor.id,
     )
     if outcome.how != "already":
-        ctx.services.alert_changed(deadline_alert_key(outcome.order.tiktok_order_id))
+        ctx.services.alert_changed(deadline_key(outcome.order.tiktok_order_id))
     return _answer(outcome)
 
 
