@@ -18,6 +18,7 @@ from commands.types import Due, Ship
 from storage import queries
 from sync.alerts.deadlines import deadline_key
 from sync.engine import ShipOutcome, ShipPlan
+from sync.shipping import TO_SHIP, TO_SHIP_SECTIONS
 from sync.tiktok.models import ShippingType
 
 DUE_PAGE_SIZE = 20
@@ -133,7 +134,8 @@ def due(command: Due, ctx: Context) -> Reply:
     now = services.clock()
     where = {
         "shop_id": services.shop_id,
-        "statuses": shipping_views.TO_SHIP,
+        "statuses": TO_SHIP,
+        "sections": TO_SHIP_SECTIONS,
         "shipping_type": ShippingType.SELLER,
     }
     with services.sessions() as session:

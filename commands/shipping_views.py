@@ -6,10 +6,8 @@ from datetime import datetime, timedelta
 from commands import actions
 from commands.replies import Button
 from storage.models import Order, OrderShipping
-from sync import sections
+from sync.shipping import TO_SHIP
 
-TO_SHIP = (sections.AWAITING_SHIPMENT, sections.PARTIALLY_SHIPPING)
-CORRECTABLE = (sections.AWAITING_COLLECTION, sections.IN_TRANSIT)
 SHIP_BY = "Ship By"
 
 

@@ -21,6 +21,7 @@ from orderbot.settings import Settings, reveal
 from sandbox.marketplaces import Marketplaces
 from storage import queries
 from sync import sections
+from sync.shipping import TO_SHIP_SECTIONS
 from sync.tiktok.models import ShippingType
 
 
@@ -115,6 +116,7 @@ def ship_hint(core) -> str | None:
             session,
             shop_id=services.shop_id,
             statuses=(sections.AWAITING_SHIPMENT,),
+            sections=TO_SHIP_SECTIONS,
             shipping_type=ShippingType.SELLER,
             page=1,
             page_size=1,

@@ -88,12 +88,15 @@ def move_tiktok_status(
 # --- orders still to ship --------------------------------------------------------------------
 
 
-def _to_ship(shop_id: int, statuses: Collection[str], shipping_type: str):
+def _to_ship(
+    shop_id: int, statuses: Collection[str], sections: Collection[str], shipping_type: str
+):
     return (
         select(Order, OrderShipping)
         .join(OrderShipping, col(OrderShipping.order_id) == col(Order.id))
         .where(
             Order.shop_id == shop_id,
+            col(Order.section).in_(sections),  # what ix_orders_section_created narrows by
             col(Order.tiktok_status).in_(statuses),
             OrderShipping.shipping_type == shipping_type,
             col(OrderShipping.ship_by).is_not(None),
@@ -106,13 +109,15 @@ def orders_to_ship(
     *,
     shop_id: int,
     statuses: Collection[str],
+    sections: Collection[str],
     shipping_type: str,
     page: int,
     page_size: int,
 ) -> list[tuple[Order, OrderShipping]]:
-    """Orders in `statuses` the seller ships, soonest ship-by time first."""
+    """Orders in `statuses` (and `sections`, the sections those statuses are in) that the
+    seller ships, soonest ship-by time first."""
     query = (
-        _to_ship(shop_id, statuses, shipping_type)
+        _to_ship(shop_id, statuses, sections, shipping_type)
         .order_by(col(OrderShipping.ship_by), col(Order.id))
         .offset((page - 1) * page_size)
         .limit(page_size)
@@ -125,11 +130,12 @@ def count_to_ship(
     *,
     shop_id: int,
     statuses: Collection[str],
+    sections: Collection[str],
     shipping_type: str,
     ship_by_before: datetime | None = None,
 ) -> int:
     """How many such orders there are (with a ship-by time before `ship_by_before`, if given)."""
-    query = _to_ship(shop_id, statuses, shipping_type).with_only_columns(func.count())
+    query = _to_ship(shop_id, statuses, sections, shipping_type).with_only_columns(func.count())
     if ship_by_before is not None:
         query = query.where(col(OrderShipping.ship_by) < ship_by_before)
     return session.execute(query).scalar_one()
@@ -140,6 +146,7 @@ def to_ship_without_alert(
     *,
     shop_id: int,
     statuses: Collection[str],
+    sections: Collection[str],
     shipping_type: str,
     ship_by_before: datetime,
     auto_cancel_after: datetime,
@@ -153,7 +160,7 @@ def to_ship_without_alert(
         col(OrderShipping.auto_cancel_at) > auto_cancel_after
     )
     query = (
-        _to_ship(shop_id, statuses, shipping_type)
+        _to_ship(shop_id, statuses, sections, shipping_type)
         .where(col(OrderShipping.ship_by) < ship_by_before, not_cancelled, no_alert)
         .order_by(col(OrderShipping.ship_by), col(Order.id))
         .limit(limit)

@@ -12,12 +12,11 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.states import ShippingAlert
-from sync import sections
 from sync.alerts.planning import Due
+from sync.shipping import TO_SHIP, TO_SHIP_SECTIONS
 from sync.tiktok.models import ShippingType
 
 SHIP_WARN = timedelta(hours=12)  # ORDERBOT_SHIP_WARN_HOURS' default
-TO_SHIP = (sections.AWAITING_SHIPMENT, sections.PARTIALLY_SHIPPING)
 
 
 def deadline_key(tiktok_order_id: str) -> str:
@@ -33,6 +32,7 @@ def deadlines_due(
         session,
         shop_id=shop_id,
         statuses=TO_SHIP,
+        sections=TO_SHIP_SECTIONS,
         shipping_type=ShippingType.SELLER,
         ship_by_before=now + warn,
         auto_cancel_after=now,

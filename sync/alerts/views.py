@@ -24,8 +24,8 @@ from storage.models import (
 from storage.states import AlertKind, Placement
 from sync import sections
 from sync.alerts.culprits import failing_skus
-from sync.alerts.deadlines import TO_SHIP
 from sync.alerts.selection import NEW_WINDOW
+from sync.shipping import TO_SHIP, TO_SHIP_SECTIONS
 from sync.tiktok.models import ShippingType
 
 MEMBERS_SHOWN = 10  # orders a summary or group message lists; "View all" shows the rest
@@ -176,7 +176,12 @@ def load_digest(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) 
 def _ships_due(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) -> dict[str, int]:
     local = now.astimezone(zone)
     day_end = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), zone)
-    where = {"shop_id": shop_id, "statuses": TO_SHIP, "shipping_type": ShippingType.SELLER}
+    where = {
+        "shop_id": shop_id,
+        "statuses": TO_SHIP,
+        "sections": TO_SHIP_SECTIONS,
+        "shipping_type": ShippingType.SELLER,
+    }
     late = queries.count_to_ship(session, **where, ship_by_before=now)
     by_day_end = queries.count_to_ship(session, **where, ship_by_before=day_end)
     return {"ships_due_today": by_day_end - late, "ships_late": late}

@@ -23,11 +23,10 @@ from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError
 from sync.errors import MarketplaceError, Rejected
 from sync.ingest import refresh_section
-from sync.shipping import carriers
+from sync.shipping import TO_SHIP, carriers
 from sync.tiktok.fulfillment import ShippingProvider
 from sync.tiktok.models import ShippingType, TikTokOrder
 
-TO_SHIP = (sections.AWAITING_SHIPMENT, sections.PARTIALLY_SHIPPING)
 SHIPPED = (sections.AWAITING_COLLECTION, sections.IN_TRANSIT)
 CORRECTION_WINDOW = timedelta(hours=72)  # US, UK, SEA (reference §16.4)
 PENDING_GRACE = timedelta(minutes=2)  # a ship call is tried once, well within this
