@@ -1,6 +1,7 @@
 """Shipping from orderbot end to end against the sandbox TikTok (SPEC §4.1): carriers, refusals,
 exactly once, the one correction within 72 hours, split shipping and the carrier scan."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -264,3 +265,26 @@ def test_an_answer_lost_before_tiktok_acted_frees_the_order(engine, shops, monke
         engine.ship(order_id, "usps", USPS_NUMBER, actor="U0SHIPPER")
     monkeypatch.undo()
     assert engine.ship(order_id, "usps", USPS_NUMBER, actor="U0SHIPPER").how == "shipped"
+
+
+def test_two_clicks_at_once_ship_once(engine, shops):
+    order_id = fetched(engine, shops)
+    shops.tiktok.reset_calls()
+    outcomes: list = []
+
+    def click():
+        try:
+            outcomes.append(engine.ship(order_id, "usps", USPS_NUMBER, actor="U0SHIPPER").how)
+        except ShipRefused as refused:
+            outcomes.append(str(refused))
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    assert len(outcomes) == 2 and outcomes.count("shipped") == 1
+    other = next(o for o in outcomes if o != "shipped")
+    assert other == "already" or "being shipped already" in other
+    assert len([c for c in writes(shops) if c.path.endswith("/packages")]) == 1
+    assert [kind for kind, _, _ in history(engine, order_id)].count("shipped") == 1
