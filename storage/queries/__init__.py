@@ -79,6 +79,7 @@ from storage.queries.shipping import (
     shipment_by_key,
     shipments_of,
     shipping_of,
+    stale_shipments,
     to_ship_without_alert,
 )
 from storage.queries.shops import (
@@ -195,5 +196,6 @@ __all__ = [
     "shipment_by_key",
     "shipments_of",
     "shipping_of",
+    "stale_shipments",
     "to_ship_without_alert",
 ]

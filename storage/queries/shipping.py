@@ -219,3 +219,23 @@ def release_shipment(session: Session, *, shipment_id: int) -> bool:
         execution_options={"synchronize_session": False},
     )
     return dropped.rowcount == 1
+
+
+def stale_shipments(
+    session: Session, *, shop_id: int, requested_before: datetime, limit: int
+) -> list[Shipment]:
+    """Claims still pending that were taken before `requested_before`: their answer was lost
+    (or their process died), oldest first."""
+    return list(
+        session.exec(
+            select(Shipment)
+            .join(Order, col(Order.id) == col(Shipment.order_id))
+            .where(
+                Order.shop_id == shop_id,
+                Shipment.state == ShipmentState.PENDING,
+                col(Shipment.requested_at) < requested_before,
+            )
+            .order_by(col(Shipment.requested_at), col(Shipment.id))
+            .limit(limit)
+        )
+    )

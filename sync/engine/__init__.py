@@ -132,6 +132,11 @@ class Engine:
             self.try_settle()  # their stock comes back
         return settled
 
+    def settle_ship_claims(self) -> int:
+        """Settle ships and corrections whose answer was lost (the refresh job): recorded as
+        done when TikTok shows them, released when it does not; how many were settled."""
+        return shipping.settle_stale(self.ctx)
+
     def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
         actions.retry(self.ctx, tiktok_order_id, actor=actor)
         self.try_settle(self._forced_refresh())

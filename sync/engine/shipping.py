@@ -495,3 +495,15 @@ def _already(ctx: EngineContext, order: Order, claim: Shipment) -> ShipOutcome:
     with ctx.sessions() as session:
         order = session.get(Order, order.id)
     return ShipOutcome(order, "already", claim.provider_name, claim.tracking_number)
+
+
+def settle_stale(ctx: EngineContext, limit: int = 50) -> int:
+    """Claims a lost answer or a crash left pending past `PENDING_GRACE`, settled from the
+    order as TikTok shows it (done, with its history, or released); how many were settled."""
+    with ctx.sessions() as session:
+        stale = queries.stale_shipments(
+            session, shop_id=ctx.shop_id, requested_before=ctx.clock() - PENDING_GRACE, limit=limit
+        )
+        for claim in stale:
+            session.expunge(claim)
+    return sum(1 for claim in stale if _went_through(ctx, claim) is not None)

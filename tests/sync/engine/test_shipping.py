@@ -288,3 +288,34 @@ def test_two_clicks_at_once_ship_once(engine, shops):
     assert other == "already" or "being shipped already" in other
     assert len([c for c in writes(shops) if c.path.endswith("/packages")]) == 1
     assert [kind for kind, _, _ in history(engine, order_id)].count("shipped") == 1
+
+
+def test_the_refresh_job_settles_a_ship_whose_answer_was_lost(engine, shops, clock, monkeypatch):
+    shipped, not_shipped = fetched(engine, shops), fetched(engine, shops)
+    tiktok = engine.ctx.tiktok
+    ship_for_real = tiktok.mark_shipped
+
+    def lost(order_id, **kwargs):  # the first reaches TikTok; the second never does
+        if order_id == shipped:
+            ship_for_real(order_id, **kwargs)
+        raise Unavailable("tiktok", "mark_shipped: timed out")
+
+    def unreadable(_ids):
+        raise Unavailable("tiktok", "get_orders: timed out")
+
+    monkeypatch.setattr(tiktok, "mark_shipped", lost)
+    monkeypatch.setattr(tiktok, "get_orders", unreadable)
+    for order_id, number in ((shipped, USPS_NUMBER), (not_shipped, UPS_NUMBER)):
+        with pytest.raises(EngineError, match="not known yet"):
+            engine.ship(order_id, "usps" if number == USPS_NUMBER else "ups", number, actor="U0S")
+    monkeypatch.undo()
+
+    assert engine.settle_ship_claims() == 0  # within the grace: maybe still under way
+    clock.advance(timedelta(minutes=3))
+    assert engine.settle_ship_claims() == 2
+    assert engine.order(shipped).section == "awaiting-collection"
+    assert [k for k, _, _ in history(engine, shipped)].count("shipped") == 1
+    assert engine.order(not_shipped).section == "awaiting-shipment"
+    assert history(engine, not_shipped)[0][0] == "ship_failed"
+    assert engine.settle_ship_claims() == 0  # nothing left pending
+    assert engine.ship(not_shipped, "ups", UPS_NUMBER, actor="U0S").how == "shipped"
