@@ -15,6 +15,7 @@ from storage import queries
 from storage.models import Order, OrderLine
 from storage.states import Actor, EventKind, Placement
 from sync import history, sections
+from sync.shipping import facts as shipping_facts
 from sync.storable import shown_id, storable
 from sync.tiktok.fields import Unreadable
 from sync.tiktok.models import TikTokOrder
@@ -107,6 +108,7 @@ def ingest(
         if order is None:
             order = _insert(session, shop_id=shop_id, incoming=incoming, now=now)
             stored[incoming.id] = order
+            shipping_facts.store(session, order, incoming)
             result.new += 1
             if incoming.status == sections.CANCELLED:
                 result.newly_cancelled.append(incoming.id)
@@ -116,6 +118,7 @@ def ingest(
             continue
         before = order.tiktok_status
         _copy_times(order, incoming)
+        shipping_facts.store(session, order, incoming)
         order.synced_at = now
         if before != incoming.status:
             history.record(
