@@ -40,7 +40,6 @@ from sync.leases import LeaseLost, Leases, new_holder
 from sync.skus import INDEXED_STATES
 from sync.stock_push.catalog import Catalog, CatalogRead, warehouses_of
 from sync.stock_push.planning import (
-    RETRIES,
     Target,
     by_product,
     etsy_sku_of,
@@ -50,7 +49,6 @@ from sync.stock_push.planning import (
 )
 from sync.tiktok.client import TikTokClient
 from sync.tiktok.products import SKUS_PER_UPDATE, InventoryUpdate, SkuError
-
 
 log = logging.getLogger(__name__)
 
