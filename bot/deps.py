@@ -36,7 +36,11 @@ class Deps:
         return context[CONTEXT_KEY]
 
     def actor(self, user_id: str) -> Actor:
-        return Actor(id=user_id, is_admin=user_id in self.settings.admins)
+        return Actor(
+            id=user_id,
+            is_admin=user_id in self.settings.admins,
+            is_shipper=user_id in self.settings.shippers,
+        )
 
     def context(
         self,

@@ -51,6 +51,9 @@ def form_values(view: Mapping[str, Any]) -> dict[str, str]:
             if state.get("type") in ("static_select", "external_select"):
                 chosen = state.get("selected_option") or {}
                 value = chosen.get("value")
+            elif state.get("type") == "multi_static_select":  # values hold no comma
+                picked = state.get("selected_options") or []
+                value = ",".join(str(o.get("value")) for o in picked if o.get("value"))
             else:
                 value = state.get("value")
             if value is not None and str(value).strip():

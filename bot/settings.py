@@ -11,9 +11,11 @@ class BotSettings:
     admins: frozenset[str] = field(default_factory=frozenset)
     alert_channel: str | None = None
     app_token: str | None = None  # set: Socket Mode; unset: HTTP on the request URL
+    shippers: frozenset[str] = field(default_factory=frozenset)  # may ship, besides admins
 
     def __repr__(self) -> str:  # secrets stay out of logs and tracebacks
         return (
             f"BotSettings(api_url={self.api_url!r}, admins={sorted(self.admins)!r}, "
+            f"shippers={sorted(self.shippers)!r}, "
             f"alert_channel={self.alert_channel!r}, socket_mode={self.app_token is not None})"
         )

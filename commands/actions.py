@@ -34,3 +34,12 @@ RETURN_REJECT_START = "return_reject_start"  # opens the reason form
 RETURN_RESTOCK = "return_restock"
 RETURNS_PAGE = "returns_page"  # value: the page number
 RETURN_REJECT_FORM = "return_reject_form"  # private_metadata: the request id
+
+
+# Shipping (SPEC §4.1): Ship… opens the form (value: the order id).
+SHIP_START = "order_ship_start"
+SHIP_FORM = "order_ship_form"
+SHIP_CARRIER_FIELD = "carrier"
+SHIP_TRACKING_FIELD = "tracking_number"
+SHIP_ITEMS_FIELD = "line_items"  # some line items only: a split shipment
+DUE_PAGE = "due_page"  # value: the page number

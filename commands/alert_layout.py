@@ -9,6 +9,7 @@ from storage.states import FailureReason
 MAP_BUTTONS = 3  # at most this many "Map <sku>…" buttons on one alert
 _MAPPABLE = (FailureReason.SKU_UNMATCHED, FailureReason.SKU_AMBIGUOUS)
 BUTTON_ORDER = (
+    actions.SHIP_START,
     actions.RETURN_APPROVE,
     actions.RETURN_REJECT_START,
     actions.RETURN_RESTOCK,

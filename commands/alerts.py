@@ -8,7 +8,7 @@ buttons alike: what fixes it, then Cancel…, Mark handled, and View last.
 
 from datetime import timedelta
 
-from commands import actions, failure_groups, request_alerts, stock, views, words
+from commands import actions, failure_groups, request_alerts, shipping_alerts, stock, views, words
 from commands.alert_layout import alert, map_buttons
 from commands.replies import (
     Block,
@@ -67,6 +67,7 @@ def content_of(view: AlertView) -> Reply:
         AlertKind.PLACEMENT_FAILED: _placement_failed,
         AlertKind.DELIVERY_FAILED: _delivery_failed,
         AlertKind.ORDER_CANCELLED: _cancelled,
+        AlertKind.SHIP_DEADLINE: shipping_alerts.ship_deadline,
     }.get(view.kind, _new_order)
     return build(view, order)
 
@@ -171,11 +172,13 @@ def _new_order(view: AlertView, order: Order) -> Reply:
         f"New order {order.tiktok_order_id}: {n} item{'s' if n != 1 else ''}, "
         f"{views.price(order)} — {views.placement_text(order)}"
     )
-    # Failures have alerts (and buttons) of their own; a new order offers only to cancel it.
-    cancel = [
-        b for b in views.order_buttons(order, view.lines) if b.action_id == actions.CANCEL_START
+    # Failures have alerts (and buttons) of their own; a new order offers to ship or cancel it.
+    acts = [
+        b
+        for b in views.order_buttons(order, view.lines, view.shipping)
+        if b.action_id in (actions.CANCEL_START, actions.SHIP_START)
     ]
-    buttons = (_view_button(order), *cancel)
+    buttons = (_view_button(order), *acts)
     return alert(
         text,
         (Heading(f"New order {order.tiktok_order_id}"), KeyValues(facts)),
@@ -329,6 +332,7 @@ def digest_content(view: DigestView) -> Reply:
     last = view.last_fetch
     if last is not None and last.last_error:
         head.append(Paragraph(f"The last fetch stopped: {last.last_error}"))
+    head.append(shipping_alerts.digest_line(view))
     head.append(Heading("Waiting longest for shipment"))
     if view.waiting:
         head.append(

@@ -30,6 +30,7 @@ class Actor:
     id: str  # a Slack user id, or "cli"
     is_admin: bool
     trusted: bool = False  # the local CLI: never asks for confirmation
+    is_shipper: bool = False  # in ORDERBOT_SHIPPERS: may ship without being an admin
 
 
 @dataclass

@@ -1,6 +1,16 @@
 """Carry out a parsed `/orders` command against the core and answer with a `Reply`."""
 
-from commands import actions, failure_groups, mappings, policy, requests, stock, views, words
+from commands import (
+    actions,
+    failure_groups,
+    mappings,
+    policy,
+    requests,
+    shipping,
+    stock,
+    views,
+    words,
+)
 from commands.context import Context
 from commands.offline import help_reply, invalid_reply
 from commands.replies import (
@@ -19,6 +29,7 @@ from commands.replies import (
 from commands.types import (
     Cancel,
     Command,
+    Due,
     Fetch,
     Help,
     Invalid,
@@ -32,6 +43,7 @@ from commands.types import (
     ReturnReject,
     ReturnRestock,
     Returns,
+    Ship,
     Show,
     Status,
     Stock,
@@ -94,6 +106,7 @@ def _status(command: Status, ctx: Context) -> Reply:
         ids = [order.id for order in orders]
         lines = queries.lines_of(session, order_ids=ids)
         reservations = queries.reservations_of(session, order_ids=ids)
+        ship_facts = queries.shipping_of(session, order_ids=ids)
     return views.grid(
         section=command.section,
         page=command.page,
@@ -101,6 +114,8 @@ def _status(command: Status, ctx: Context) -> Reply:
         orders=orders,
         lines=lines,
         reservations=reservations,
+        shipping=ship_facts,
+        now=services.clock(),
     )
 
 
@@ -122,7 +137,11 @@ def _show(command: Show, ctx: Context) -> Reply:
             limit=5,
         )
         asked = queries.requests_of_order(session, order_id=order.id)
-    return stock.with_pushes(views.order_detail(order, lines, reservations, events, asked), pushes)
+        ship_facts = queries.shipping_of(session, order_ids=[order.id]).get(order.id)
+    detail = views.order_detail(
+        order, lines, reservations, events, asked, shipping=ship_facts, now=services.clock()
+    )
+    return stock.with_pushes(detail, pushes)
 
 
 def _cancel(command: Cancel, ctx: Context) -> Reply:
@@ -312,4 +331,6 @@ _HANDLERS = {
     ReturnApprove: requests.approve,
     ReturnReject: requests.reject,
     ReturnRestock: requests.restock,
+    Ship: shipping.ship,
+    Due: shipping.due,
 }

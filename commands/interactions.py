@@ -13,6 +13,7 @@ from commands import actions, parse
 from commands.types import (
     Cancel,
     Command,
+    Due,
     Fetch,
     Invalid,
     Map,
@@ -25,11 +26,13 @@ from commands.types import (
     ReturnReject,
     ReturnRestock,
     Returns,
+    Ship,
     Show,
     Status,
     ViewAllFailed,
     ViewAllNew,
 )
+from sync.shipping.carriers import tracking_problem
 
 # Buttons whose value is the command's one argument (an order id, a SKU, an alert key).
 _ONE_VALUE: dict[str, Callable[[str], Command]] = {
@@ -45,11 +48,17 @@ _ONE_VALUE: dict[str, Callable[[str], Command]] = {
     actions.RETURN_APPROVE: ReturnApprove,
     actions.RETURN_REJECT_START: ReturnReject,  # no reason yet: answered with the reason form
     actions.RETURN_RESTOCK: ReturnRestock,
+    actions.SHIP_START: Ship,  # no carrier yet: the command answers with the Ship… form
 }
 
 
 # What a grid row's menu may offer (each option stands for one of these buttons).
-_MENU_ACTIONS = (actions.VIEW_ORDER, actions.CANCEL_START, actions.RETRY_PLACEMENT)
+_MENU_ACTIONS = (
+    actions.VIEW_ORDER,
+    actions.CANCEL_START,
+    actions.RETRY_PLACEMENT,
+    actions.SHIP_START,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,10 @@ class FieldErrors:
     messages: Mapping[str, str]
 
 
+# Lists paged by Previous / Next (value: the page number).
+_PAGED = {actions.MAPPINGS_PAGE: Mappings, actions.RETURNS_PAGE: Returns, actions.DUE_PAGE: Due}
+
+
 def command_for(action_id: str, value: str) -> Command | None:
     """The command a click on button `action_id` (or a menu choice) with `value` asks for."""
     if action_id == actions.FETCH_NOW:
@@ -68,13 +81,9 @@ def command_for(action_id: str, value: str) -> Command | None:
         slug, _, page = value.partition("|")
         command = parse.status([slug, page]) if slug and page else None
         return command if isinstance(command, Status) else None
-    if action_id == actions.MAPPINGS_PAGE:  # the page number
+    if action_id in _PAGED:  # the page number
         if value.isdigit() and 1 <= int(value) <= parse.MAX_PAGE:
-            return Mappings(int(value))
-        return None
-    if action_id == actions.RETURNS_PAGE:  # the page number
-        if value.isdigit() and 1 <= int(value) <= parse.MAX_PAGE:
-            return Returns(int(value))
+            return _PAGED[action_id](int(value))
         return None
     if action_id == actions.ROW_MENU:  # "<action_id>|<value>" of a button it stands for
         inner, _, inner_value = value.partition("|")
@@ -115,4 +124,23 @@ def command_for_form(
         if not reason:
             return FieldErrors(ReturnReject, {"reason": "Choose a reason."})
         return ReturnReject(private_metadata, reason)
+    if callback_id == actions.SHIP_FORM:  # private_metadata: the order id
+        return _ship_form(private_metadata, values)
     return None
+
+
+def _ship_form(order_id: str, values: Mapping[str, str]) -> Command | FieldErrors:
+    errors: dict[str, str] = {}
+    carrier = values.get(actions.SHIP_CARRIER_FIELD)
+    if not carrier:
+        errors[actions.SHIP_CARRIER_FIELD] = "Choose the carrier."
+    # Pasted numbers often carry spaces ("9400 1118 …"); carriers' numbers have none.
+    tracking = "".join(values.get(actions.SHIP_TRACKING_FIELD, "").split())
+    problem = tracking_problem(tracking)
+    if problem:
+        errors[actions.SHIP_TRACKING_FIELD] = problem
+    if errors:
+        return FieldErrors(Ship, errors)
+    items = values.get(actions.SHIP_ITEMS_FIELD, "")
+    line_ids = tuple(item for item in items.split(",") if item)
+    return Ship(order_id, carrier, tracking, line_ids)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from commands.types import (
     Cancel,
     Command,
+    Due,
     Fetch,
     Help,
     Invalid,
@@ -20,6 +21,7 @@ from commands.types import (
     ReturnApprove,
     ReturnReject,
     Returns,
+    Ship,
     Show,
     Status,
     Stock,
@@ -84,6 +86,20 @@ _SUBCOMMANDS = (
         "/orders retry <order_id>",
         "try again to place an order that failed on Etsy",
         f"/orders retry {EXAMPLE_ID}",
+    ),
+    (
+        "ship",
+        "/orders ship <order_id> <carrier> <tracking_number>",
+        "send the tracking number to TikTok Shop (the order moves to Awaiting Collection); "
+        "without carrier and tracking number a form asks for them; the same command on a "
+        "shipped order corrects its tracking (once, within 72 hours)",
+        f"/orders ship {EXAMPLE_ID} usps 9400111899223456789012",
+    ),
+    (
+        "due",
+        "/orders due [page]",
+        "orders still to ship, soonest ship-by time first, with the time left",
+        "",
     ),
     (
         "stock",
@@ -272,6 +288,42 @@ def _stock(args: list[str]) -> Command:
     return checked if isinstance(checked, Invalid) else Stock(checked)
 
 
+def _ship(args: list[str]) -> Command:
+    if not args:
+        return Invalid(f"ship needs an order id. {_USAGE_LINE['ship']}")
+    order_id = _order_id(args[0])
+    if isinstance(order_id, Invalid):
+        return order_id
+    rest = [_unescape(_unquote(word)) for word in args[1:]]
+    if not rest:
+        return Ship(order_id)  # the form asks for carrier and tracking number
+    if len(rest) == 1:
+        return Invalid(
+            f"ship needs the carrier and the tracking number, or neither (a form asks for "
+            f"them). {_USAGE_LINE['ship']}"
+        )
+    if len(rest) > 2:
+        return Invalid(
+            "ship takes one carrier word and one tracking number (no spaces in it); got "
+            f"{len(rest)} words after the order id. {_USAGE_LINE['ship']}"
+        )
+    carrier, tracking = rest
+    if carrier.startswith("<") or tracking.startswith("<"):
+        return Invalid("A Slack mention or link is not a carrier or tracking number.")
+    return Ship(order_id, carrier, tracking)
+
+
+def _due(args: list[str]) -> Command:
+    if not args:
+        return Due()
+    if len(args) == 1 and _INTEGER.fullmatch(args[0]) and 1 <= int(args[0]) <= MAX_PAGE:
+        return Due(int(args[0]))
+    return Invalid(
+        f"due takes one page number, from 1 to {MAX_PAGE:,}; got {_echo(' '.join(args))}. "
+        f"{_USAGE_LINE['due']}"
+    )
+
+
 def _order_id(word: str) -> str | Invalid:
     order_id = _unquote(word).removeprefix("#")
     if not _DIGITS.fullmatch(order_id):
@@ -372,4 +424,6 @@ _HANDLERS: dict[str, Callable[[list[str]], Command]] = {
     "stock": _stock,
     "returns": _returns,
     "return": _return,
+    "ship": _ship,
+    "due": _due,
 }

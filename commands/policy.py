@@ -20,6 +20,7 @@ from commands.types import (
     ReturnApprove,
     ReturnReject,
     ReturnRestock,
+    Ship,
     Unmap,
 )
 
@@ -40,10 +41,22 @@ ADMIN_ONLY: Mapping[type, str] = MappingProxyType(
 )
 
 
+# Commands the shippers (ORDERBOT_SHIPPERS) may run besides the admins: packers ship.
+SHIPPERS_TOO: Mapping[type, str] = MappingProxyType({Ship: "ship orders"})
+
+
 def refusal(command: Command | type, actor: Actor) -> Reply | None:
     """The answer instead of running `command` (or a command of that type), or None when
     `actor` may run it. The local CLI is trusted: it runs as the operator."""
     kind = command if isinstance(command, type) else type(command)
+    if kind in SHIPPERS_TOO:
+        if actor.is_admin or actor.is_shipper or actor.trusted:
+            return None
+        return Reply(
+            text=f"Only orderbot admins and shippers can {SHIPPERS_TOO[kind]}. Nothing was "
+            "changed; ask an admin to add you to ORDERBOT_SHIPPERS if you pack the parcels.",
+            ok=False,
+        )
     what = ADMIN_ONLY.get(kind)
     if what is None or actor.is_admin or actor.trusted:
         return None

@@ -127,6 +127,17 @@ class SearchField:
 
 
 @dataclass(frozen=True)
+class ChoicesField:
+    """Any number of options picked (a Slack multi-select); submitted as the values picked,
+    comma-separated. Optional: picking none is an answer too."""
+
+    id: str
+    label: str
+    options: tuple[tuple[str, str], ...]  # (value, label); values hold no comma
+    optional: bool = True
+
+
+@dataclass(frozen=True)
 class Form:
     """A dialog to fill in (a Slack modal); submitting it runs `callback_id` with the values."""
 
@@ -135,7 +146,7 @@ class Form:
     callback_id: str  # one of commands.actions
     private_metadata: str
     intro: str
-    fields: tuple[SelectField | TextField | SearchField, ...]
+    fields: tuple[SelectField | TextField | SearchField | ChoicesField, ...]
     # Where no dialog can open (a terminal): what typing an option's number does, and the
     # command text that answers the form at once, "{choice}" standing for an option's label.
     pick: str = ""  # e.g. "to cancel with that reason, or anything else to keep the order"

@@ -98,6 +98,24 @@ class ViewAllFailed:
 
 
 @dataclass(frozen=True)
+class Ship:
+    """`ship <order_id> <carrier> <tracking>` (SPEC §4.1); without carrier and tracking the
+    Ship… form asks for them. `line_ids`: only these line items (the form's split shipping)."""
+
+    order_id: str
+    carrier: str | None = None
+    tracking_number: str | None = None
+    line_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Due:
+    """`due [page]`: orders still to ship, soonest ship-by time first."""
+
+    page: int = 1
+
+
+@dataclass(frozen=True)
 class Stock:
     """`stock <sku>`: the SKU's quantity on Etsy and on TikTok, and its last pushes."""
 
@@ -153,4 +171,6 @@ Command = (
     | ReturnRestock
     | Invalid
     | Stock
+    | Ship
+    | Due
 )

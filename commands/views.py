@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from commands import actions, words
+from commands import actions, shipping_views, words
 from commands.replies import (
     Actions,
     Button,
@@ -16,7 +16,7 @@ from commands.replies import (
     Table,
 )
 from commands.request_views import request_blocks, request_buttons
-from storage.models import Order, OrderEvent, OrderLine, Reservation
+from storage.models import Order, OrderEvent, OrderLine, OrderShipping, Reservation
 from storage.states import EventKind
 from sync import sections
 from sync.engine import FetchSummary
@@ -86,9 +86,39 @@ def grid_table(
     reservations: dict[int, list[Reservation]],
     *,
     menus: bool = False,
+    shipping: dict[int, OrderShipping] | None = None,
+    now: datetime | None = None,
 ) -> Table:
     """Orders as grid rows. TikTok's status and orderbot's reason stay apart: a "Why" column
-    follows Order Status when an order on the page has a reason. `menus`: each row's actions."""
+    follows Order Status when an order on the page has a reason. `menus`: each row's actions.
+    `shipping` (with `now`): a "Ship By" column when an order on the page is still to ship."""
+    table = _grid_rows(orders, lines, reservations, menus=menus, shipping=shipping)
+    if shipping is None or now is None:
+        return table
+    ship_by = [
+        shipping_views.ship_by_text(shipping.get(order.id), now)
+        if shipping_views.to_ship(order, shipping.get(order.id))
+        else ""
+        for order in orders
+    ]
+    if not any(ship_by):
+        return table
+    at = len(GRID_COLUMNS)
+    return Table(
+        (*table.columns[:at], shipping_views.SHIP_BY, *table.columns[at:]),
+        tuple((*row[:at], by, *row[at:]) for row, by in zip(table.rows, ship_by, strict=True)),
+        menus=table.menus,
+    )
+
+
+def _grid_rows(
+    orders: list[Order],
+    lines: dict[int, list[OrderLine]],
+    reservations: dict[int, list[Reservation]],
+    *,
+    menus: bool,
+    shipping: dict[int, OrderShipping] | None,
+) -> Table:
     rows = [
         (
             order.tiktok_order_id,
@@ -106,7 +136,9 @@ def grid_table(
     return Table(
         columns,
         tuple(row if with_why else row[:-1] for row in rows),
-        menus=tuple(row_menu(order) for order in orders) if menus else (),
+        menus=tuple(row_menu(order, (shipping or {}).get(order.id)) for order in orders)
+        if menus
+        else (),
     )
 
 
@@ -146,6 +178,8 @@ def grid(
     orders: list[Order],
     lines: dict[int, list[OrderLine]],
     reservations: dict[int, list[Reservation]],
+    shipping: dict[int, OrderShipping] | None = None,
+    now: datetime | None = None,
 ) -> Reply:
     title = section.title if section else "All orders"
     total = counts.get(section.value, 0) if section else sum(counts.values())
@@ -170,7 +204,7 @@ def grid(
         return Reply(text=f"{title}: {empty}", blocks=tuple(blocks))
     blocks += [
         Heading(f"{title} — page {page} of {pages} ({words.plural(total, 'order')})"),
-        grid_table(orders, lines, reservations, menus=True),
+        grid_table(orders, lines, reservations, menus=True, shipping=shipping, now=now),
     ]
     slug = _slug(section)
     buttons = []
@@ -190,11 +224,13 @@ def _slug(section: Section | None) -> str:
     return section.value if section else sections.ALL
 
 
-def row_menu(order: Order) -> tuple[Button, ...]:
+def row_menu(order: Order, facts: OrderShipping | None = None) -> tuple[Button, ...]:
     """A grid row's actions (its overflow menu in Slack), so acting on an order needs no copied
-    id. Ship… joins them here once shipping lands."""
+    id."""
     oid = order.tiktok_order_id
     items = [("View", actions.VIEW_ORDER)]
+    if shipping_views.to_ship(order, facts):
+        items.append(("Ship…", actions.SHIP_START))
     if order.tiktok_status in sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}:
         items.append(("Cancel…", actions.CANCEL_START))
     if order.placement == "failed" and order.failure_reason in sections.PLACEMENT_FAILURES:
@@ -217,9 +253,13 @@ def tiktok_skus(lines: list[OrderLine]) -> list[str]:
     return list(seen)
 
 
-def order_buttons(order: Order, lines: list[OrderLine] = ()) -> tuple[Button, ...]:
+def order_buttons(
+    order: Order, lines: list[OrderLine] = (), facts: OrderShipping | None = None
+) -> tuple[Button, ...]:
     oid = order.tiktok_order_id
     buttons = []
+    if ship := shipping_views.ship_button(order, facts):
+        buttons.append(ship)
     if order.tiktok_status in sections.NOT_YET_SHIPPABLE | {sections.AWAITING_SHIPMENT}:
         buttons.append(Button("Cancel…", actions.CANCEL_START, oid, style="danger"))
     if order.placement == "failed" and order.failure_reason in sections.PLACEMENT_FAILURES:
@@ -246,6 +286,8 @@ def order_detail(
     reservations: list[Reservation],
     events: list[OrderEvent],
     requests: list = (),
+    shipping: OrderShipping | None = None,
+    now: datetime | None = None,
 ) -> Reply:
     cancelled = order.tiktok_status == sections.CANCELLED
     facts = [
@@ -268,6 +310,8 @@ def order_detail(
         facts.append(("Cancel asked", cancel_claim_text(order)))
     if order.delivered_at:
         facts.append(("Delivered", when(order.delivered_at)))
+    if now is not None:
+        facts += shipping_views.shipping_facts(order, shipping, now)
     items = tuple(
         (
             line.seller_sku or line.sku_id,
@@ -290,7 +334,7 @@ def order_detail(
         Heading("History"),
         History(history) if history else Paragraph("No history yet."),
     ]
-    buttons = order_buttons(order, lines) + request_buttons(requests)
+    buttons = order_buttons(order, lines, shipping) + request_buttons(requests)
     if buttons:
         blocks.append(Actions(buttons))
     return Reply(

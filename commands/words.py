@@ -240,3 +240,19 @@ _SENTENCES.update(
         EventKind.REQUEST_RESTOCK: lambda detail: f"Restock asked for return {detail}",
     }
 )
+
+
+# --- shipping (SPEC §4.1) ---------------------------------------------------------------------
+# Details as `sync.engine.shipping` records them: "USPS, tracking 9400…[, 2 item(s)][ (TikTok:
+# warning)]", or "<carrier> <tracking>: why" for a ship that did not go through.
+
+_SENTENCES.update(
+    {
+        EventKind.SHIPPED: lambda detail: f"Shipped with {detail}" if detail else "Shipped",
+        EventKind.TRACKING_CORRECTED: lambda detail: (
+            f"Tracking corrected: {detail}" if detail else "Tracking corrected"
+        ),
+        EventKind.SHIP_REFUSED: _after_prefix("", "TikTok refused the shipment"),
+        EventKind.SHIP_FAILED: _after_prefix("", "The shipment did not go through"),
+    }
+)

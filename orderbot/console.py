@@ -195,7 +195,7 @@ class ConsoleSession:
         select = (
             next((f for f in form.fields if isinstance(f, SelectField)), None) if form else None
         )
-        if form is None or select is None:
+        if form is None or select is None or not form.pick:  # no pick: typed as a command
             return None
         if not text.isdigit():
             if isinstance(parse(text), Invalid):  # not a command either: the form is left

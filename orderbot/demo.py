@@ -19,6 +19,10 @@ from orderbot.sandbox_console import HELP as SANDBOX_HELP
 from orderbot.sandbox_console import sandbox_commands
 from orderbot.settings import Settings, reveal
 from sandbox.marketplaces import Marketplaces
+from storage import queries
+from sync import sections
+from sync.shipping import TO_SHIP_SECTIONS
+from sync.tiktok.models import ShippingType
 
 
 def demo_settings(env: dict[str, str], database_url: str) -> Settings:
@@ -66,6 +70,9 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
                 "controls that move orders along.",
                 markup=False,
             )
+            hint = ship_hint(core)
+            if hint:
+                out.print(hint, markup=False)
             shops.play_later(later)  # a buyer cancels, a parcel is lost: TikTok pushes both
             pilot.jobs.kick_alerts()
             slack = connect_slack(core, out)
@@ -95,6 +102,34 @@ def run_demo(*, orders: int, texts: list[str], out: Console) -> int:
                 hook.stop()
             pilot.stop()
             core.close()
+
+
+# Fits the sandbox's USPS numbers only, so TikTok's emulator ships it without a warning.
+DEMO_TRACKING = "9400111899223456789012"
+
+
+def ship_hint(core) -> str | None:
+    """How to ship the order due soonest, as a packer would, and watch it move."""
+    services = core.services
+    with services.sessions() as session:
+        soonest = queries.orders_to_ship(
+            session,
+            shop_id=services.shop_id,
+            statuses=(sections.AWAITING_SHIPMENT,),
+            sections=TO_SHIP_SECTIONS,
+            shipping_type=ShippingType.SELLER,
+            page=1,
+            page_size=1,
+        )
+    if not soonest:
+        return None
+    oid = soonest[0][0].tiktok_order_id
+    return (
+        f"To ship an order as a packer would: /orders ship {oid} usps {DEMO_TRACKING} sends its "
+        f"tracking number to TikTok and it moves to Awaiting Collection (/orders show {oid}); "
+        f"`sandbox scan {oid}` is the carrier's scan (In Transit). /orders due lists every order "
+        "still to ship; [Ship…] on an order shows TikTok's carriers."
+    )
 
 
 def connect_slack(core, out: Console):

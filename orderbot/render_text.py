@@ -13,6 +13,7 @@ from commands.replies import (
     Actions,
     Block,
     Byline,
+    ChoicesField,
     Form,
     Heading,
     History,
@@ -189,11 +190,17 @@ def _form(form: Form, width: int) -> str:
             )
             if form.pick:
                 lines.append(_wrap(f"Type 1–{len(field.options)} {form.pick}.", width))
+        elif isinstance(field, ChoicesField):
+            shown = "; ".join(_clean(text) for _, text in field.options)
+            lines.append(_wrap(f"{label}: {shown}", width))
         elif field.initial:
             lines.append(f"{label}: {_clean(field.initial)}")
         else:
             hint = f" ({_clean(field.placeholder)})" if field.placeholder else ""
             lines.append(f"{label}{' (optional)' if field.optional else ''}:{hint}")
+    if form.typed and not form.pick:  # answered by typing the command, not a number
+        typed = form.typed.replace("{choice}", "<" + form.fields[0].label.lower() + ">")
+        lines.append(_wrap(f"Type {typed} to answer.", width))
     return "\n".join(line for line in lines if line)
 
 

@@ -20,6 +20,7 @@ from orderbot.autopilot import AlertChannel, Autopilot, build_autopilot
 from orderbot.compose import ConfigError, Core, build_core, missing_settings
 from orderbot.settings import Settings, reveal
 from storage import queries
+from sync.alerts import AlertRules
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def bot_settings(settings: Settings) -> BotSettings:
         admins=settings.admin_ids,
         alert_channel=settings.alert_channel,
         app_token=reveal(settings.slack_app_token),
+        shippers=settings.shipper_ids,
     )
 
 
@@ -96,6 +98,7 @@ def autopilot(
         app_key=settings.tiktok_app_key or "",
         app_secret=reveal(settings.tiktok_app_secret) or "",
         channel=channel,
+        rules=AlertRules(ship_warn=timedelta(hours=settings.ship_warn_hours)),
     )
 
 

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     metrics_port: int = Field(9464, ge=0, le=65535, alias="ORDERBOT_METRICS_PORT")
     metrics_host: str = Field("127.0.0.1", alias="ORDERBOT_METRICS_HOST")
 
+    # Shipping (SPEC §4.1): who may ship besides the admins, and when the deadline alert goes.
+    shippers: str = Field("", alias="ORDERBOT_SHIPPERS")
+    ship_warn_hours: float = Field(12, gt=0, le=24 * 14, alias="ORDERBOT_SHIP_WARN_HOURS")
+
     @field_validator("stock_push", mode="before")
     @classmethod
     def _on_or_off(cls, value):
@@ -133,3 +137,7 @@ class Settings(BaseSettings):
             "ORDERBOT_SECRET_KEY": self.secret_key,
         }
         return [name for name, value in needed.items() if not reveal(value)]
+
+    @property
+    def shipper_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.shippers.split(",") if part.strip())

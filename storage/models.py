@@ -449,6 +449,51 @@ class RequestCursor(SQLModel, table=True):
     cursor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+# --- shipping (SPEC §4.1) ---------------------------------------------------------------------
+
+
+class OrderShipping(SQLModel, table=True):
+    """How an order ships and by when, as TikTok last told it (reference §16.1), one per order."""
+
+    __tablename__ = "order_shipping"
+    __table_args__ = (Index("ix_order_shipping_ship_by", "shop_id", "ship_by"),)
+
+    order_id: int = Field(foreign_key="orders.id", primary_key=True)
+    shop_id: int = Field(foreign_key="shops.id")
+    shipping_type: str = Field(max_length=16)  # sync.tiktok.ShippingType
+    delivery_option_id: str | None = Field(default=None, max_length=64)
+    ship_by: datetime | None = _time()  # rts_sla_time
+    auto_cancel_at: datetime | None = _time()  # shipping_due_time
+    shipped_at: datetime | None = _time()  # rts_time
+    tracking_number: str | None = Field(default=None, max_length=64)
+    provider_id: str | None = Field(default=None, max_length=64)
+    provider_name: str | None = Field(default=None, max_length=200)
+
+
+class Shipment(SQLModel, table=True):
+    """A ship or a tracking correction asked of TikTok: claimed (its unique `key`) before the
+    call, finished after it, so a retry, a double click or a crash never sends it twice."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (Index("ix_shipments_order", "order_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id")
+    # "ship:<order>:<line set>" or "correct:<order>" (TikTok allows one correction per order).
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=16)  # storage.states.ShipmentKind
+    state: str = Field(max_length=16)  # storage.states.ShipmentState
+    provider_id: str = Field(max_length=64)
+    provider_name: str = Field(max_length=200)
+    tracking_number: str = Field(max_length=64)
+    line_ids: str | None = Field(default=None, sa_column=Column(Text))  # JSON; None: the rest
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = _time()
+    package_id: str | None = Field(default=None, max_length=64)
+    warning: str | None = Field(default=None, sa_column=Column(Text))
+
+
 # --- placement scans (migration 0008_placement_indexes) ----------------------------------
 # Declared apart from their tables so that merges with other blocks stay easy. Each serves
 # a scan a settle makes, so a settle's cost per order stays flat as the tables grow.

@@ -86,6 +86,11 @@ class EventKind(StrEnum):
     REQUEST = "request"  # a request opened or moved on TikTok
     REQUEST_ANSWERED = "request_answered"
     REQUEST_RESTOCK = "request_restock"
+    # Shipping (SPEC §4.1).
+    SHIPPED = "shipped"
+    TRACKING_CORRECTED = "tracking_corrected"
+    SHIP_REFUSED = "ship_refused"
+    SHIP_FAILED = "ship_failed"
 
 
 class Actor(StrEnum):
@@ -109,6 +114,7 @@ class AlertKind(StrEnum):
     # Returns, refunds and buyer cancellation requests (SPEC §4.2), keyed by the request id.
     REQUEST = "request"
     REQUEST_REMINDER = "request_reminder"  # its deadline is near: a message of its own
+    SHIP_DEADLINE = "ship_deadline"  # an order still to ship, its ship-by time near (§4.1)
 
 
 class AlertState(StrEnum):
@@ -152,3 +158,18 @@ class ReturnMark(StrEnum):
 
     REQUESTED = "return_requested"  # a return or refund request is open
     REFUNDED = "refunded"  # one closed with a refund
+
+
+# --- shipping (SPEC §4.1) ---------------------------------------------------------------------
+
+
+class ShipmentKind(StrEnum):
+    SHIP = "ship"  # Mark Package As Shipped
+    CORRECT = "correct"  # Update Shipping Info: the one correction
+
+
+class ShipmentState(StrEnum):
+    """`shipments.state`: claimed before TikTok's call, finished after it."""
+
+    PENDING = "pending"  # claimed; the call is under way (or its answer was lost)
+    DONE = "done"

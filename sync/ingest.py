@@ -16,6 +16,7 @@ from storage import queries
 from storage.models import Order, OrderLine
 from storage.states import Actor, EventKind, Placement
 from sync import history, sections
+from sync.shipping import facts as shipping_facts
 from sync.storable import shown_id, storable
 from sync.tiktok.fields import Unreadable
 from sync.tiktok.models import TikTokOrder
@@ -124,6 +125,7 @@ def _update(
     """A known order as TikTok shows it now; True if its status changed."""
     before = order.tiktok_status
     _copy_times(order, incoming)
+    shipping_facts.store(session, order, incoming)
     order.synced_at = now
     if before == incoming.status:
         return False
@@ -186,6 +188,7 @@ class _Page:
         self.session.flush()
         for order, incoming in self.new:
             self.session.add_all(_lines(order, incoming))
+            shipping_facts.store(self.session, order, incoming)
             history.record(
                 self.session,
                 order.id,

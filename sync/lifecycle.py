@@ -95,6 +95,7 @@ class RefreshReport:
     error: str | None = None
     claims_cancelled: int = 0  # stale cancel claims found cancelled on TikTok, recorded
     claims_released: int = 0  # and found not cancelled, released
+    ship_claims_settled: int = 0  # ships whose answer was lost, settled from TikTok
 
 
 def refresh_moving(
@@ -105,6 +106,7 @@ def refresh_moving(
     report = RefreshReport()
     claims = engine.settle_cancel_claims()
     report.claims_cancelled, report.claims_released = claims.cancelled, claims.released
+    report.ship_claims_settled = engine.settle_ship_claims()
     with engine.sessions() as session:
         ids = queries.orders_in_sections(
             session,

@@ -3,7 +3,7 @@
 from bot.render import limits
 from bot.render.blocks import Surface, fit, paragraph, render_blocks
 from bot.render.text import escape_cut, plain
-from commands.replies import Form, Reply, SearchField, SelectField, TextField
+from commands.replies import ChoicesField, Form, Reply, SearchField, SelectField, TextField
 
 DEFAULT_TITLE = "orderbot"
 
@@ -56,8 +56,19 @@ def form_modal(form: Form) -> dict:
     }
 
 
-def _input(field: SelectField | TextField | SearchField) -> dict:
-    if isinstance(field, SearchField):
+def _input(field: SelectField | TextField | SearchField | ChoicesField) -> dict:
+    if isinstance(field, ChoicesField):
+        element = {
+            "type": "multi_static_select",
+            "action_id": field.id,
+            "placeholder": plain("Choose…", limits.PLACEHOLDER),
+            "options": [
+                {"text": plain(label, limits.OPTION_TEXT), "value": value}
+                for value, label in field.options[: limits.SELECT_OPTIONS]
+            ],
+        }
+        optional = field.optional
+    elif isinstance(field, SearchField):
         # Its options come from the app as the user types (a block_suggestion request).
         element = {
             "type": "external_select",

@@ -68,6 +68,21 @@ from storage.queries.orders import (
     set_section,
     stale_cancel_claims,
 )
+from storage.queries.shipping import (
+    claim_shipment,
+    count_to_ship,
+    finish_shipment,
+    move_tiktok_status,
+    orders_to_ship,
+    record_tracking,
+    release_shipment,
+    save_shipping,
+    shipment_by_key,
+    shipments_of,
+    shipping_of,
+    stale_shipments,
+    to_ship_without_alert,
+)
 from storage.queries.shops import (
     delete_sku_mapping,
     ensure_shop,
@@ -193,6 +208,20 @@ __all__ = [
     "summary_members",
     "take_over_lease",
     "take_stale_claim",
+    # shipping
+    "claim_shipment",
+    "count_to_ship",
+    "finish_shipment",
+    "move_tiktok_status",
+    "orders_to_ship",
+    "record_tracking",
+    "release_shipment",
+    "save_shipping",
+    "shipment_by_key",
+    "shipments_of",
+    "shipping_of",
+    "stale_shipments",
+    "to_ship_without_alert",
     # stock push (SPEC §3.2)
     "add_pushes",
     "alert_keys_among",

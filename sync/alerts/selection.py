@@ -17,6 +17,7 @@ this kind yet". After a crash the next run finds the same things due.
     order_cancelled     a buyer or system cancellation of an order whose units were reserved
     digest              the daily digest, keyed by the local date
     request, request_reminder   return, refund and buyer cancellation requests (`requests`)
+    ship_deadline       an order still to ship whose ship-by time is near (`deadlines`)
 
 What arrives later is news of its own: it gets a message of its own (a single, or another
 summary or group), never a place in a message already posted.
@@ -38,6 +39,7 @@ from storage.models import Alert, Order
 from storage.states import AlertKind, AlertState, Placement
 from sync import sections
 from sync.alerts.culprits import failing_skus
+from sync.alerts.deadlines import SHIP_WARN, deadlines_due
 from sync.alerts.planning import (
     BATCH_OVER,
     Due,
@@ -83,6 +85,7 @@ class AlertRules:
     batch_window: timedelta = BATCH_WINDOW
     posts_per_run: int = POSTS_PER_RUN
     reconcile_after: timedelta = RECONCILE_AFTER
+    ship_warn: timedelta = SHIP_WARN  # the deadline alert, this long before the ship-by time
 
 
 def key_for(kind: str, subject: str) -> str:
@@ -219,6 +222,7 @@ def select_due(
             )
     due = _with_problems(session, shop_id=shop_id, due=due, orders=orders)
     due += requests_due(session, shop_id=shop_id, now=now, new_window=rules.new_window)
+    due += deadlines_due(session, shop_id=shop_id, now=now, warn=rules.ship_warn, limit=CANDIDATES)
     recent = queries.count_alerts_since(
         session, shop_id=shop_id, kinds=(AlertKind.NEW_ORDER,), since=now - rules.batch_window
     )

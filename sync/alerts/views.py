@@ -19,6 +19,7 @@ from storage.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderShipping,
     Reservation,
 )
 from storage.states import AlertKind, Placement
@@ -27,6 +28,8 @@ from sync.alerts.culprits import failing_skus
 from sync.alerts.requests import request_id_of
 from sync.alerts.selection import NEW_WINDOW
 from sync.alerts.stock import STOCK_KINDS
+from sync.shipping import TO_SHIP, TO_SHIP_SECTIONS
+from sync.tiktok.models import ShippingType
 
 MEMBERS_SHOWN = 10  # orders a summary or group message lists; "View all" shows the rest
 GROUPS = (AlertKind.NEW_ORDERS, AlertKind.PLACEMENT_FAILURES)  # alerts that stand for orders
@@ -54,6 +57,7 @@ class AlertView:
     failing: int = 0  # a group: how many of its orders still fail
     request: AfterSalesRequest | None = None  # a request alert's request (SPEC §4.2)
     now: datetime | None = None  # a request alert: when it was rendered (the time left)
+    shipping: OrderShipping | None = None  # an order's: how it ships and by when
 
 
 def _oldest_first(orders: list[Order]) -> list[Order]:
@@ -123,6 +127,7 @@ def load_view(
         lines=lines,
         reservations=queries.reservations_of(session, order_ids=[order.id])[order.id],
         events=queries.events_of(session, order_id=order.id, limit=20),
+        shipping=queries.shipping_of(session, order_ids=[order.id]).get(order.id),
         **failed,
     )
 
@@ -169,6 +174,9 @@ class DigestView:
     now: datetime
     pushes: dict[str, int] = field(default_factory=dict)  # stock pushes of the last day, by state
     open_requests: int = 0  # returns, refunds and buyer cancellations waiting (SPEC §4.2)
+    # Seller-shipped orders still to ship: ship-by time later today (local), and past it.
+    ships_due_today: int = 0
+    ships_late: int = 0
 
 
 def digest_day(now: datetime, zone: tzinfo) -> str:
@@ -192,4 +200,19 @@ def load_digest(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) 
         now=now,
         pushes=queries.push_counts(session, shop_id=shop_id, since=now - timedelta(days=1)),
         open_requests=queries.count_open_requests(session, shop_id=shop_id),
+        **_ships_due(session, shop_id=shop_id, now=now, zone=zone),
     )
+
+
+def _ships_due(session: Session, *, shop_id: int, now: datetime, zone: tzinfo) -> dict[str, int]:
+    local = now.astimezone(zone)
+    day_end = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), zone)
+    where = {
+        "shop_id": shop_id,
+        "statuses": TO_SHIP,
+        "sections": TO_SHIP_SECTIONS,
+        "shipping_type": ShippingType.SELLER,
+    }
+    late = queries.count_to_ship(session, **where, ship_by_before=now)
+    by_day_end = queries.count_to_ship(session, **where, ship_by_before=day_end)
+    return {"ships_due_today": by_day_end - late, "ships_late": late}

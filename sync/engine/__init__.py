@@ -14,6 +14,7 @@ the modules of this package:
 - `cancel_claims`: cancel claims a crash left behind, settled from TikTok;
 - `requests`, `answers`, `restocks`: returns, refunds and buyer cancellation requests
   followed, answered, and their returned units given back when asked.
+- `shipping`: ship a seller-shipped order on TikTok, or correct its tracking, once.
 """
 
 import logging
@@ -24,10 +25,20 @@ from storage.db import SessionFactory
 from storage.models import AfterSalesRequest, Order
 from storage.states import RequestKind
 from sync.clock import Clock, utc_now
-from sync.engine import actions, answers, cancel_claims, fetching, requests, restocks, settling
+from sync.engine import (
+    actions,
+    answers,
+    cancel_claims,
+    fetching,
+    requests,
+    restocks,
+    settling,
+    shipping,
+)
 from sync.engine.context import EngineContext
 from sync.engine.errors import EngineError, FetchRunning, MappingRefused, OrderNotFound, ShopBusy
 from sync.engine.results import FetchProgress, FetchSummary, Tally
+from sync.engine.shipping import ShipOutcome, ShipPlan, ShipRefused
 from sync.errors import MarketplaceError
 from sync.etsy.client import EtsyClient
 from sync.etsy_index import EtsyIndex, IndexPass
@@ -50,6 +61,9 @@ __all__ = [
     "ReasonRefused",
     "RequestNotFound",
     "ShopBusy",
+    "ShipOutcome",
+    "ShipPlan",
+    "ShipRefused",
 ]
 
 ReasonRefused = answers.ReasonRefused
@@ -151,6 +165,11 @@ class Engine:
             self.try_settle()  # their stock comes back
         return settled
 
+    def settle_ship_claims(self) -> int:
+        """Settle ships and corrections whose answer was lost (the refresh job): recorded as
+        done when TikTok shows them, released when it does not; how many were settled."""
+        return shipping.settle_stale(self.ctx)
+
     def retry(self, tiktok_order_id: str, *, actor: str) -> Order:
         actions.retry(self.ctx, tiktok_order_id, actor=actor)
         self.try_settle(self._forced_refresh())
@@ -240,3 +259,24 @@ class Engine:
         restocks.ask(self.ctx, request_id, actor=actor)
         restocks.settle(self.ctx)
         return self.request(request_id)
+
+    def ship_plan(self, tiktok_order_id: str) -> ShipPlan:
+        """What the Ship… form offers for the order: its carriers (asked of TikTok) and the
+        items still to ship; `ShipRefused` when it cannot be shipped from here."""
+        return shipping.plan(self.ctx, tiktok_order_id)
+
+    def ship(
+        self,
+        tiktok_order_id: str,
+        carrier: str,
+        tracking_number: str,
+        *,
+        line_ids: list[str] | None = None,
+        actor: str,
+    ) -> ShipOutcome:
+        """Mark the order (or these line items) shipped on TikTok, once; an order shipped
+        already gets its one tracking correction instead (SPEC §4.1)."""
+        with operation("ship"):
+            return shipping.ship(
+                self.ctx, tiktok_order_id, carrier, tracking_number, line_ids=line_ids, actor=actor
+            )

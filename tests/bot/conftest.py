@@ -21,7 +21,7 @@ from orderbot.runtime import autopilot
 from sandbox.marketplaces import Marketplaces
 from tests.utils.catalog import stock
 from tests.utils.core_spy import CoreSpy
-from tests.utils.ids import ADMIN, ALERT_CHANNEL, SIGNING_SECRET
+from tests.utils.ids import ADMIN, ALERT_CHANNEL, SHIPPER, SIGNING_SECRET
 from tests.utils.settings import core_settings
 from tests.utils.slack_requests import SlackRequests
 
@@ -54,6 +54,7 @@ def bot_settings(sandbox) -> BotSettings:
         api_url=sandbox.url,
         admins=frozenset({ADMIN}),
         alert_channel=ALERT_CHANNEL,
+        shippers=frozenset({SHIPPER}),
     )
 
 

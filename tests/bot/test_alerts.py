@@ -52,7 +52,7 @@ def test_a_new_and_a_failed_order_each_get_one_alert_and_none_repeats(
     assert len(posted) == 2
     (new,) = [m for m in posted if fine in m.text]
     (failed,) = [m for m in posted if failing in m.text]
-    assert button_ids(new) == [actions.CANCEL_START, actions.VIEW_ORDER]
+    assert button_ids(new) == [actions.SHIP_START, actions.CANCEL_START, actions.VIEW_ORDER]
     assert {actions.RETRY_PLACEMENT, actions.MAP_SKU_START, actions.CANCEL_START} <= set(
         button_ids(failed)
     )

@@ -113,7 +113,7 @@ def test_the_slash_command_is_the_one_the_listener_binds(manifest):
     assert 0 < len(command["usage_hint"]) <= 1000
     assert command["should_escape"] is False
     assert command["url"].startswith("https://") and command["url"].endswith("/slack/events")
-    for word in ("fetch", "status", "show", "cancel", "map"):
+    for word in ("fetch", "status", "show", "cancel", "map", "ship", "due"):
         assert word in command["usage_hint"]
 
 

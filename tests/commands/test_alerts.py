@@ -305,6 +305,7 @@ def digest(**changes) -> DigestView:
     return DigestView(**{**values, **changes})
 
 
+QUIET_SHIPPING = "To ship: nothing is due today and nothing is late."
 DIGESTS = [
     pytest.param(
         digest(),
@@ -326,7 +327,7 @@ DIGESTS = [
             (OID, "2026-05-04 10:00 UTC", "1 d 5 h", "19.99 USD"),
             ("576460000000000002", "2026-05-04 09:00 UTC", "3 h", "19.99 USD"),
         ],
-        [],
+        [QUIET_SHIPPING],
         [Button("Show failed orders", actions.PAGE, "failed|1")],
         id="failures-and-waiting",
     ),
@@ -341,9 +342,28 @@ DIGESTS = [
         ["Daily digest — 2026-05-04", "Failed: 0", "Waiting longest for shipment"],
         None,
         None,
-        ["The last fetch stopped: TikTok is unavailable", "Nothing is waiting for shipment."],
+        [
+            "The last fetch stopped: TikTok is unavailable",
+            QUIET_SHIPPING,
+            "Nothing is waiting for shipment.",
+        ],
         [],
         id="a-quiet-day-after-a-failed-fetch",
+    ),
+    pytest.param(
+        digest(failures={}, failed=[], ships_due_today=3, ships_late=1),
+        "Daily digest 2026-05-04: 0 failed, longest wait for shipment 1 d 5 h",
+        ["Daily digest — 2026-05-04", "Failed: 0", "Waiting longest for shipment"],
+        None,
+        [
+            (OID, "2026-05-04 10:00 UTC", "1 d 5 h", "19.99 USD"),
+            ("576460000000000002", "2026-05-04 09:00 UTC", "3 h", "19.99 USD"),
+        ],
+        [
+            "To ship: 3 due today, 1 late (past the ship-by time). /orders due lists them.",
+        ],
+        [],
+        id="orders-to-ship-today-and-late",
     ),
 ]
 

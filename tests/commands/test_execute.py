@@ -24,6 +24,7 @@ from commands.replies import (
 from commands.types import (
     Cancel,
     Command,
+    Due,
     Fetch,
     Help,
     Invalid,
@@ -37,6 +38,7 @@ from commands.types import (
     ReturnReject,
     ReturnRestock,
     Returns,
+    Ship,
     Show,
     Status,
     Stock,
@@ -111,7 +113,10 @@ def test_show_gives_one_order_with_its_history_and_buttons(core, shops):
     assert facts["Section"] == "Awaiting Shipment" and facts["On Etsy"] == "stock reserved"
     (history,) = blocks_of(reply, History)
     assert history.entries[0].text.startswith("Created (Awaiting Shipment)")
-    assert [command_for(b.action_id, b.value) for b in buttons_of(reply)] == [Cancel(order_id)]
+    assert [command_for(b.action_id, b.value) for b in buttons_of(reply)] == [
+        Ship(order_id),
+        Cancel(order_id),
+    ]
     unknown = run(core, Show("999999999999999999"), GUEST)
     assert not unknown.ok and "No order 999999999999999999 is known" in unknown.text
 
@@ -249,6 +254,8 @@ def one_of_each(order_id: str) -> dict:
         ReturnApprove: ReturnApprove("4035560000000000001"),
         ReturnReject: ReturnReject("4035560000000000001", "Item is correct"),
         ReturnRestock: ReturnRestock("4035560000000000001"),
+        Ship: Ship(order_id, "usps", "9400111899223456789012"),
+        Due: Due(),
     }
     assert set(samples) == set(get_args(Command))  # a new command gets a sample here
     return samples
@@ -263,9 +270,9 @@ def test_the_core_refuses_others_exactly_the_admin_only_commands_and_changes_not
         reply = run(core, command, GUEST, confirmed=True)
         if reply == policy.refusal(command, GUEST):
             refused.add(kind)
-            assert not reply.ok and reply.text.startswith("Only orderbot admins can ")
+            assert not reply.ok and reply.text.startswith("Only orderbot admins ")
 
-    assert refused == set(policy.ADMIN_ONLY)
+    assert refused == set(policy.ADMIN_ONLY) | set(policy.SHIPPERS_TOO)
     row = core.services.engine.order(order_id)
     assert (row.placement, row.failure_reason) == ("failed", "sku_unmatched")
     assert shops.tiktok.order(order_id)["status"] == "AWAITING_SHIPMENT"
@@ -277,3 +284,13 @@ def test_an_admin_and_the_cli_are_never_refused(kind):
     assert policy.refusal(kind, ADMIN) is None
     assert policy.refusal(kind, Actor("cli", is_admin=False, trusted=True)) is None
     assert policy.refusal(kind, GUEST) is not None
+
+
+def test_shippers_may_ship_and_nothing_else():
+    shipper = Actor("U0PACKER", is_admin=False, is_shipper=True)
+    assert policy.refusal(Ship("576460000000000001"), shipper) is None
+    assert policy.refusal(Ship("576460000000000001"), ADMIN) is None
+    refused = policy.refusal(Ship("576460000000000001"), GUEST)
+    assert refused is not None and "ORDERBOT_SHIPPERS" in refused.text
+    for kind in policy.ADMIN_ONLY:
+        assert policy.refusal(kind, shipper) is not None

@@ -10,6 +10,7 @@ from commands.interactions import FieldErrors, command_for, command_for_form
 from commands.replies import Actions, SelectField
 from commands.types import (
     Cancel,
+    Due,
     Fetch,
     Map,
     Mappings,
@@ -21,6 +22,7 @@ from commands.types import (
     ReturnReject,
     ReturnRestock,
     Returns,
+    Ship,
     Show,
     Status,
     ViewAllFailed,
@@ -30,8 +32,10 @@ from sync.sections import Section
 
 OID = "576461413038785752"
 REASON = "seller_cancel_reason_out_of_stock"
-FORMS = {actions.CANCEL_FORM, actions.MAP_SKU_FORM, actions.RETURN_REJECT_FORM}
+FORMS = {actions.CANCEL_FORM, actions.MAP_SKU_FORM, actions.RETURN_REJECT_FORM, actions.SHIP_FORM}
 RID = "4035560000000000001"
+CARRIER, TRACKING = actions.SHIP_CARRIER_FIELD, actions.SHIP_TRACKING_FIELD
+SHIP_FIELDS = {actions.SHIP_CARRIER_FIELD, actions.SHIP_TRACKING_FIELD, actions.SHIP_ITEMS_FIELD}
 SEARCHES = {actions.ETSY_SKU_FIELD}  # fields whose options the app serves (commands.mappings)
 
 # (button id, the value our replies give it, the command it must run)
@@ -55,6 +59,9 @@ BUTTONS = [
     (actions.RETURN_REJECT_START, RID, ReturnReject(RID)),
     (actions.RETURN_RESTOCK, RID, ReturnRestock(RID)),
     (actions.RETURNS_PAGE, "2", Returns(2)),
+    (actions.SHIP_START, OID, Ship(OID)),
+    (actions.ROW_MENU, f"{actions.SHIP_START}|{OID}", Ship(OID)),
+    (actions.DUE_PAGE, "2", Due(2)),
 ]
 
 
@@ -63,7 +70,8 @@ def ids_in_actions() -> set[str]:
 
 
 def test_every_id_in_commands_actions_is_read_here():
-    assert {action_id for action_id, _, _ in BUTTONS} | FORMS | SEARCHES == ids_in_actions()
+    read = {action_id for action_id, _, _ in BUTTONS} | FORMS | SEARCHES | SHIP_FIELDS
+    assert read == ids_in_actions()
 
 
 @pytest.mark.parametrize("action_id, value, command", BUTTONS, ids=lambda x: str(x)[:30])
@@ -83,6 +91,8 @@ def test_a_button_reads_as_its_command(action_id, value, command):
         (actions.VIEW_ORDER, ""),
         (actions.MARK_HANDLED, ""),
         (actions.CANCEL_FORM, OID),  # a form id is not a button
+        (actions.DUE_PAGE, "0"),
+        (actions.DUE_PAGE, "two"),
         ("order_delete_everything", OID),
     ],
 )
@@ -178,3 +188,37 @@ def test_the_map_form_maps_the_sku_it_was_opened_for(core):
     values["etsy_sku"] = "TOTE-CANVAS"
     answer = command_for_form(form.callback_id, form.private_metadata, values)
     assert answer == Map("TT-TOTE-CANVAS", "TOTE-CANVAS")
+
+
+def test_the_ship_form_reads_as_a_ship_of_the_items_picked():
+    values = {
+        actions.SHIP_CARRIER_FIELD: "6617675021119438849",
+        actions.SHIP_TRACKING_FIELD: "9400 1118 9922 3456 7890 12",  # pasted with spaces
+        actions.SHIP_ITEMS_FIELD: "5771,5772",
+    }
+    assert command_for_form(actions.SHIP_FORM, OID, values) == Ship(
+        OID, "6617675021119438849", "9400111899223456789012", ("5771", "5772")
+    )
+    whole = {k: v for k, v in values.items() if k != actions.SHIP_ITEMS_FIELD}
+    assert command_for_form(actions.SHIP_FORM, OID, whole).line_ids == ()
+
+
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({actions.SHIP_TRACKING_FIELD: "9400111899223456789012"}, actions.SHIP_CARRIER_FIELD),
+        ({actions.SHIP_CARRIER_FIELD: "1"}, actions.SHIP_TRACKING_FIELD),
+        (
+            {actions.SHIP_CARRIER_FIELD: "1", actions.SHIP_TRACKING_FIELD: "94-00"},
+            actions.SHIP_TRACKING_FIELD,
+        ),
+        (
+            {actions.SHIP_CARRIER_FIELD: "1", actions.SHIP_TRACKING_FIELD: "9" * 41},
+            actions.SHIP_TRACKING_FIELD,
+        ),
+    ],
+)
+def test_a_ship_form_missing_or_with_a_bad_field_is_sent_back(values, field):
+    errors = command_for_form(actions.SHIP_FORM, OID, values)
+    assert isinstance(errors, FieldErrors) and errors.kind is Ship
+    assert set(errors.messages) == {field}

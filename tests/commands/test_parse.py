@@ -3,6 +3,7 @@ import pytest
 from commands.parse import EXAMPLE_ID, MAX_TEXT, USAGE, parse
 from commands.types import (
     Cancel,
+    Due,
     Fetch,
     Help,
     Invalid,
@@ -11,6 +12,7 @@ from commands.types import (
     ReturnApprove,
     ReturnReject,
     Returns,
+    Ship,
     Show,
     Status,
 )
@@ -176,3 +178,34 @@ def test_usage_covers_every_subcommand_with_examples():
 @pytest.mark.parametrize("example", [d.split("e.g. ")[1] for _, d in USAGE if "e.g. " in d])
 def test_usage_examples_parse(example):
     assert not isinstance(parse(example), Invalid)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"ship {ID}", Ship(ID)),
+        (f"ship {ID} usps 9400111899223456789012", Ship(ID, "usps", "9400111899223456789012")),
+        (f"/orders SHIP #{ID} “UPS” `1Z999AA10123456784`", Ship(ID, "UPS", "1Z999AA10123456784")),
+        ("due", Due()),
+        ("due 3", Due(3)),
+    ],
+)
+def test_ship_and_due_read_as_typed(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ship", "ship needs an order id"),
+        ("ship abc usps 1", "is not a TikTok order id"),
+        (f"ship {ID} usps", "needs the carrier and the tracking number, or neither"),
+        (f"ship {ID} ups mail innovations 92001", "one carrier word and one tracking number"),
+        (f"ship {ID} <@U0ADMIN> 9400", "Slack mention or link"),
+        ("due 0", "due takes one page number"),
+        ("due soon", "due takes one page number"),
+    ],
+)
+def test_bad_ship_and_due_text_says_what_would_work(text, message):
+    command = parse(text)
+    assert isinstance(command, Invalid) and message in command.message

@@ -5,7 +5,7 @@ from commands.context import Actor, Context
 from commands.execute import execute
 from commands.interactions import command_for
 from commands.replies import Table
-from commands.types import Cancel, Retry, Show, Status
+from commands.types import Cancel, Retry, Ship, Show, Status
 from tests.utils.catalog import stock
 
 GUEST = Actor("U0GUEST", is_admin=False)
@@ -30,10 +30,15 @@ def test_every_row_offers_view_and_what_fits_its_order(core, shops):
         order_id: [command_for(item.action_id, item.value) for item in menu]
         for order_id, menu in menus.items()
     }
-    assert chosen[placed] == [Show(placed), Cancel(placed)]
-    assert chosen[failed] == [Show(failed), Cancel(failed), Retry(failed)]
+    assert chosen[placed] == [Show(placed), Ship(placed), Cancel(placed)]
+    assert chosen[failed] == [Show(failed), Ship(failed), Cancel(failed), Retry(failed)]
     assert chosen[shipped] == [Show(shipped)]  # shipped: TikTok lets no seller cancel it
-    assert [item.label for item in menus[failed]] == ["View", "Cancel…", "Retry placement"]
+    assert [item.label for item in menus[failed]] == [
+        "View",
+        "Ship…",
+        "Cancel…",
+        "Retry placement",
+    ]
     assert {item.action_id for menu in grid.menus for item in menu} == {actions.ROW_MENU}
 
 

@@ -7,3 +7,4 @@ GUEST = "U0GUEST"  # not an admin
 CHANNEL = "C0ORDERS"  # where /orders is typed
 ALERT_CHANNEL = "C0ALERTS"  # where alerts are posted
 SIGNING_SECRET = "sandbox-signing-secret"
+SHIPPER = "U0PACKER"  # in the app's shippers list (ORDERBOT_SHIPPERS), not an admin

@@ -113,6 +113,10 @@ def submission(view: dict, values: dict[str, str], *, user: str) -> dict:
         if element["type"] == "static_select":
             chosen = next((o for o in element["options"] if o["value"] == value), None)
             entry = {"type": "static_select", "selected_option": chosen}
+        elif element["type"] == "multi_static_select":  # `value`: the picks, comma-separated
+            picked = set((value or "").split(","))
+            chosen = [o for o in element["options"] if o["value"] in picked]
+            entry = {"type": "multi_static_select", "selected_options": chosen}
         elif element["type"] == "external_select":  # its options came from the app
             chosen = {"text": {"type": "plain_text", "text": value}, "value": value}
             entry = {"type": "external_select", "selected_option": chosen if value else None}

@@ -2,6 +2,7 @@ from slack_bolt import App
 
 from bot.listeners.actions.cancel_confirm import cancel_confirm_run
 from bot.listeners.actions.cancel_start import cancel_start_run
+from bot.listeners.actions.due_page import due_page_run
 from bot.listeners.actions.fetch_now import fetch_now_run
 from bot.listeners.actions.map_sku_start import map_sku_start_run
 from bot.listeners.actions.mappings_page import mappings_page_run
@@ -15,6 +16,7 @@ from bot.listeners.actions.return_approve import return_approve_run
 from bot.listeners.actions.return_reject_start import return_reject_start_run
 from bot.listeners.actions.return_restock import return_restock_run
 from bot.listeners.actions.returns_page import returns_page_run
+from bot.listeners.actions.ship_start import ship_start_run
 from bot.listeners.actions.view_all_failed import view_all_failed_run
 from bot.listeners.actions.view_all_new import view_all_new_run
 from bot.listeners.actions.view_order import view_order_run
@@ -45,5 +47,7 @@ def register(app: App) -> None:
         (ids.RETURN_REJECT_START, return_reject_start_run),
         (ids.RETURN_RESTOCK, return_restock_run),
         (ids.RETURNS_PAGE, returns_page_run),
+        (ids.SHIP_START, ship_start_run),
+        (ids.DUE_PAGE, due_page_run),
     ):
         app.action(action_pattern(action_id))(ack=ack_click, lazy=[run])

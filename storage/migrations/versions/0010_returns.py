@@ -2,7 +2,7 @@
 cancellation requests (SPEC §4.2), followed by Search Returns from a cursor of their own.
 
 Revision ID: 0010_returns
-Revises: 0008_placement_indexes
+Revises: 0009_shipping
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0010_returns"
-down_revision = "0008_placement_indexes"
+down_revision = "0009_shipping"
 branch_labels = None
 depends_on = None
 

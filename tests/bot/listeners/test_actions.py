@@ -14,6 +14,7 @@ from commands.types import (
     ReturnApprove,
     ReturnReject,
     ReturnRestock,
+    Ship,
     Show,
     Status,
     Unmap,
@@ -88,9 +89,12 @@ def test_a_non_admin_click_is_refused_privately_and_changes_nothing(slack, slack
         (actions.RETURN_APPROVE, "4035560000000000001", ReturnApprove),
         (actions.RETURN_REJECT_START, "4035560000000000001", ReturnReject),
         (actions.RETURN_RESTOCK, "4035560000000000001", ReturnRestock),
+        (actions.SHIP_START, order_id, Ship),
     ]
-    # every admin-only command that has a button (unmap is typed only)
-    assert {kind for _, _, kind in clicks} == set(policy.ADMIN_ONLY) - {Unmap}
+    # every admin-only command that has a button (unmap is typed only), and Ship…
+    assert {kind for _, _, kind in clicks} == (
+        set(policy.ADMIN_ONLY) | set(policy.SHIPPERS_TOO)
+    ) - {Unmap}
     for action_id, value, kind in clicks:
         click(
             slack, slack_api, spy, action_id, value, user=GUEST, key=action_id, is_ephemeral=False

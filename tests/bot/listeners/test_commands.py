@@ -7,9 +7,9 @@ from bot.core import CoreCalls, load_core
 from bot.errors import ERROR_TEXT
 from commands import actions, policy
 from commands.context import Actor
-from commands.types import Cancel, Fetch, Help, Map, Retry, Status
+from commands.types import Cancel, Due, Fetch, Help, Map, Retry, Ship, Status
 from tests.utils.core_spy import CoreSpy
-from tests.utils.ids import CHANNEL, GUEST
+from tests.utils.ids import CHANNEL, GUEST, SHIPPER
 from tests.utils.slack_flows import command, responses
 
 
@@ -53,7 +53,8 @@ def test_show_lists_the_order_with_its_buttons(slack, slack_api, spy, world):
     (reply,) = responses(slack_api)
     assert reply["blocks"][0]["text"]["text"] == f"Order {order_id}"
     buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert {"action_id": actions.CANCEL_START, "value": order_id}.items() <= buttons[0].items()
+    assert {"action_id": actions.SHIP_START, "value": order_id}.items() <= buttons[0].items()
+    assert {"action_id": actions.CANCEL_START, "value": order_id}.items() <= buttons[1].items()
 
 
 @pytest.mark.parametrize(
@@ -154,3 +155,64 @@ def test_the_text_is_parsed_once_for_the_ack_and_the_lazy_half(slack_api, serve_
     (reply,) = responses(slack_api, "once")
     assert "Failed" in reply["text"]
     assert parsed == ["status failed"]
+
+
+# --- ship and due (SPEC §4.1) -----------------------------------------------------------------
+
+
+def test_a_shipper_ships_by_command_and_a_second_send_ships_nothing(slack, slack_api, spy, world):
+    order_id = world.new_order()
+    number = "9400111899223456789041"
+    command(slack, slack_api, spy, f"ship {order_id} usps {number}", user=SHIPPER)
+    (reply,) = responses(slack_api)
+    assert reply["response_type"] == "in_channel"
+    assert f"Order {order_id} shipped with USPS {number}" in reply["text"]
+    assert world.shops.tiktok.order(order_id)["status"] == "AWAITING_COLLECTION"
+    assert world.services.engine.order(order_id).section == "awaiting-collection"
+
+    world.shops.tiktok.reset_calls()
+    command(slack, slack_api, spy, f"ship {order_id} USPS {number}", user=SHIPPER, key="again")
+    (again,) = responses(slack_api, "again")
+    assert again["response_type"] == "ephemeral" and "already shipped" in again["text"]
+    assert [c for c in world.shops.tiktok.calls if c.method == "POST"] == []
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("ship {order} pigeon 9400111899223456789042", "is none of TikTok's carriers"),
+        ("ship {order} u 9400111899223456789042", "fits several of TikTok's carriers"),
+        ("ship {order} usps " + "9" * 41, "41 characters long"),
+        ("ship {order} usps", "needs the carrier and the tracking number"),
+        ("ship 576469999999999999 usps 9400111899223456789042", "No order 576469999999999999"),
+    ],
+    ids=["unknown-carrier", "ambiguous-carrier", "too-long", "no-tracking", "unknown-order"],
+)
+def test_bad_ship_input_gets_a_clear_answer_and_sends_nothing(
+    slack, slack_api, spy, world, text, answer
+):
+    order_id = world.new_order()
+    world.shops.tiktok.reset_calls()
+    command(slack, slack_api, spy, text.format(order=order_id), user=SHIPPER)
+    (reply,) = responses(slack_api)
+    assert reply["response_type"] == "ephemeral" and answer in reply["text"]
+    assert [c for c in world.shops.tiktok.calls if c.method == "POST"] == []
+    assert world.shops.tiktok.order(order_id)["status"] == "AWAITING_SHIPMENT"
+
+
+def test_a_guest_may_not_ship(slack, slack_api, spy, world):
+    order_id = world.new_order()
+    ack = command(
+        slack, slack_api, spy, f"ship {order_id} usps 9400111899223456789043", user=GUEST
+    ).json()
+    assert ack["text"] == policy.refusal(Ship, Actor(GUEST, is_admin=False)).text
+    assert world.shops.tiktok.order(order_id)["status"] == "AWAITING_SHIPMENT"
+
+
+def test_due_lists_orders_to_ship_soonest_first(slack, slack_api, spy, world):
+    command(slack, slack_api, spy, "due", user=GUEST)
+    (reply,) = responses(slack_api)
+    assert "Orders to ship" in reply["text"] and "overdue" in reply["text"]
+    text = str(reply["blocks"])
+    assert "Ship By" in text and "TikTok Cancels At" in text
+    assert spy.commands() == [Due()]
