@@ -145,6 +145,7 @@ def measure(n: int, args, launcher: Launcher) -> dict:
         "peak_rss_mb": round(peak_mb, 1),
         "vm_hwm_mb": round(child["hwm_kb"] / 1024, 1),
         "fetch_cpu_s": round(child["cpu_s"], 1),
+        "cpu_ms_per_order": round(child["cpu_s"] * 1000 / n, 3),
         "wall_s": round(wall, 1),
         "etsy_calls": etsy_calls,
         "tiktok_calls": tiktok_calls,
@@ -169,15 +170,19 @@ def main() -> None:
     small, large = label(min(sizes)), label(max(sizes))
     result = {f"peak_rss_mb_{name}": run["peak_rss_mb"] for name, run in runs.items()}
     ratio = runs[large]["peak_rss_mb"] / runs[small]["peak_rss_mb"]
+    cpu_ratio = runs[large]["cpu_ms_per_order"] / runs[small]["cpu_ms_per_order"]
     emit(
         "fetch_memory",
         {
             **result,
             "ratio_100k_10k": round(ratio, 2),
             "ratio_sizes": [large, small],
+            # CPU per order stays flat as the tables grow (issue 10, migration 0008).
+            "cpu_per_order_ratio": round(cpu_ratio, 2),
             "targets": {
                 "peak_rss_mb_100k<=250": runs[large]["peak_rss_mb"] <= 250,
                 "ratio_100k_10k<=1.5": ratio <= 1.5,
+                "cpu_per_order_ratio<=1.2": cpu_ratio <= 1.2,
             },
             "params": {"listings": args.listings, "stock_boost": args.stock_boost},
             "runs": runs,

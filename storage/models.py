@@ -492,3 +492,34 @@ class Shipment(SQLModel, table=True):
     finished_at: datetime | None = _time()
     package_id: str | None = Field(default=None, max_length=64)
     warning: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# --- placement scans (migration 0008_placement_indexes) ----------------------------------
+# Declared apart from their tables so that merges with other blocks stay easy. Each serves
+# a scan a settle makes, so a settle's cost per order stays flat as the tables grow.
+
+# The pending orders, oldest first, in keyset chunks (queries.pending_order_keys).
+Index(
+    "ix_orders_placement_created",
+    Order.__table__.c.shop_id,
+    Order.__table__.c.placement,
+    Order.__table__.c.created_at,
+    Order.__table__.c.id,
+)
+# TikTok-cancelled orders whose reason is still to learn (queries.cancelled_without_reason).
+Index(
+    "ix_orders_cancel_reason",
+    Order.__table__.c.shop_id,
+    Order.__table__.c.tiktok_status,
+    Order.__table__.c.cancel_reason_key,
+)
+# An intent's reservations, reserving or restoring (queries.reservations_of_intent).
+Index("ix_reservations_reserve_intent", Reservation.__table__.c.reserve_intent_id)
+Index("ix_reservations_restore_intent", Reservation.__table__.c.restore_intent_id)
+# Units still held, by listing (queries.reservations_owed_back).
+Index(
+    "ix_reservations_state_listing",
+    Reservation.__table__.c.state,
+    Reservation.__table__.c.listing_id,
+    Reservation.__table__.c.id,
+)

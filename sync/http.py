@@ -160,6 +160,34 @@ _NETWORK_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProto
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+class Turns:
+    """A lock taken in the order asked for (first come, first served): each caller that met
+    a 429 gets its turn before one that asks again after it."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def take(self) -> int:
+        with self._changed:
+            ticket = self._next
+            self._next += 1
+            while self._serving != ticket:
+                self._changed.wait()
+            return ticket
+
+    def done(self) -> None:
+        with self._changed:
+            self._serving += 1
+            self._changed.notify_all()
+
+    @property
+    def asked(self) -> int:
+        """Turns asked for so far."""
+        return self._next
+
+
 class Retrier:
     """Sends requests through the rate limiter, retrying what is worth retrying, with a cap.
 
@@ -192,6 +220,11 @@ class Retrier:
         self._monotonic = monotonic
         self._on_call = on_call
         self._max_retry_after = max_retry_after
+        # After a 429, the calls in flight together (a fetch's writes, its next page) go one
+        # at a time until one gets through: otherwise each would spend its attempts on the
+        # others' turns, and one could run out while the server lets calls through.
+        self._throttled = threading.Event()
+        self._probe = Turns()
         # httpx logs every full URL at INFO; TikTok URLs carry the sign and the token refresh
         # carries the app secret, so that logger must stay quieter than INFO.
         for name in ("httpx", "httpcore"):
@@ -212,28 +245,15 @@ class Retrier:
         `Unavailable` after one attempt, and the caller reads back what happened. Answers that
         say nothing was done (429) and requests that never left are still retried."""
         for attempt in range(1, self._max_attempts + 1):
-            waited = self._limiter.acquire()
-            if waited > 0:
-                metrics.RATE_LIMIT_WAIT_SECONDS.labels(self.platform).inc(waited)
+            probing = self._throttled.is_set()
+            turn = self._probe.take() if probing else None
             try:
-                response = self._client.send(build())
-                self._report(endpoint, str(response.status_code))
-                return read(response)
-            except Retry as exc:
-                retry = exc
-            except httpx.TimeoutException as exc:
-                self._report(endpoint, "timeout")
-                retry = Retry(
-                    f"timed out ({type(exc).__name__})", unprocessed=isinstance(exc, _NOT_SENT)
-                )
-                retry.__cause__ = exc
-            except _NETWORK_ERRORS as exc:
-                self._report(endpoint, "network")
-                retry = Retry(
-                    f"connection failed ({type(exc).__name__})",
-                    unprocessed=isinstance(exc, _NOT_SENT),
-                )
-                retry.__cause__ = exc
+                answered, retry = self._attempt(endpoint, build, read)
+            finally:
+                if turn is not None:
+                    self._probe.done()
+            if retry is None:
+                return answered
             if not idempotent and not retry.unprocessed:
                 raise self._unavailable(
                     f"{endpoint}: {retry.reason}; not retried, as it may have been carried out",
@@ -244,6 +264,39 @@ class Retrier:
         raise self._unavailable(
             f"{endpoint}: gave up after {self._max_attempts} attempts: {retry.reason}", retry
         ) from retry
+
+    def _attempt(
+        self, endpoint: str, build: Callable[[], httpx.Request], read: Callable[[httpx.Response], T]
+    ) -> tuple[T | None, Retry | None]:
+        """One attempt: its value, or the Retry that says why it is worth another."""
+        waited = self._limiter.acquire()
+        if waited > 0:
+            metrics.RATE_LIMIT_WAIT_SECONDS.labels(self.platform).inc(waited)
+        try:
+            response = self._client.send(build())
+            self._report(endpoint, str(response.status_code))
+            result = read(response)
+        except Retry as exc:
+            if exc.status == 429:
+                self._throttled.set()
+            return None, exc
+        except httpx.TimeoutException as exc:
+            self._report(endpoint, "timeout")
+            retry = Retry(
+                f"timed out ({type(exc).__name__})", unprocessed=isinstance(exc, _NOT_SENT)
+            )
+            retry.__cause__ = exc
+            return None, retry
+        except _NETWORK_ERRORS as exc:
+            self._report(endpoint, "network")
+            retry = Retry(
+                f"connection failed ({type(exc).__name__})",
+                unprocessed=isinstance(exc, _NOT_SENT),
+            )
+            retry.__cause__ = exc
+            return None, retry
+        self._throttled.clear()
+        return result, None
 
     def close(self) -> None:
         self._client.close()

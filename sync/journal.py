@@ -51,12 +51,13 @@ def new_intent(
         kind=kind,
         state=IntentState.PENDING,
         product_ids_before=json.dumps(product_ids(inventory)),
-        changes=_encoded(changes),
+        changes=encoded(changes),
         created_at=now,
     )
 
 
-def _encoded(changes: list[Change]) -> str:
+def encoded(changes: list[Change]) -> str:
+    """How an intent stores its planned changes."""
     return json.dumps([change.__dict__ for change in changes])
 
 
@@ -109,7 +110,7 @@ def rebase(intent: StockIntent, inventory: dict) -> bool:
     changes = _replanned(intent, inventory)
     if changes is None:
         return False
-    intent.changes = _encoded(changes)
+    intent.changes = encoded(changes)
     intent.product_ids_before = json.dumps(product_ids(inventory))
     return True
 

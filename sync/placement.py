@@ -166,6 +166,14 @@ class BatchPlan:
     def fitting(self) -> list[int]:
         return [oid for oid, out in self.outcomes.items() if not isinstance(out, Failure)]
 
+    def takes(self, order_ids: Collection[int]) -> list[tuple[int, Take]]:
+        return [
+            (order_id, take)
+            for order_id in self.fitting()
+            if order_id in order_ids
+            for take in self.outcomes[order_id]
+        ]
+
     def takes_on(self, listing_id: int, order_ids: Collection[int]) -> list[tuple[int, Take]]:
         return [
             (order_id, take)
@@ -211,19 +219,64 @@ def plan_batch(
 ) -> BatchPlan:
     """Plan a batch: `needs` by order id, oldest first; `inventories` the listings that could
     be read (an order drawing on another one fails as an Etsy error)."""
-    stock = Stock()
-    for listing_id, inventory in inventories.items():
-        stock.add_inventory(listing_id, inventory)
-    outcomes: dict[int, list[Take] | Failure] = {}
-    left: dict[PoolKey, int] = {}
-    for order_id, order_needs in needs.items():
-        takes = resolve(order_needs, index)
-        if isinstance(takes, list):
-            unread = [t.listing_id for t in takes if t.listing_id not in stock.inventories]
-            if unread:
-                detail = f"Etsy listing {unread[0]} could not be read"
-                takes = Failure(FailureReason.ETSY_ERROR, detail)
-            else:
-                takes = allocate(takes, stock, left) or takes
-        outcomes[order_id] = takes
-    return BatchPlan(outcomes=outcomes, stock=stock, left=left)
+    planner = Planner()
+    planner.read(inventories)
+    return planner.plan(needs, index)
+
+
+@dataclass
+class Planner:
+    """Plans every pending order of a settle, chunk by chunk, against one read of each
+    listing: what the orders of earlier chunks took is carried into the next ones, so each
+    listing gets one intent (and one write) for all of them."""
+
+    stock: Stock = field(default_factory=Stock)
+    tried: set[int] = field(default_factory=set)  # listings read, or tried and unreadable
+    taken: dict[PoolKey, int] = field(default_factory=dict)  # by the orders committed
+    drawn: dict[int, dict[frozenset, Pool]] = field(default_factory=dict)
+
+    def read(self, inventories: Mapping[int, dict], tried: Collection[int] = ()) -> None:
+        """Add the listings read (`tried`: also those asked for and not read)."""
+        for listing_id, inventory in inventories.items():
+            self.stock.add_inventory(listing_id, inventory)
+        self.tried.update(inventories, tried)
+
+    def plan(self, needs: Mapping[int, list[Need]], index: SkuIndex) -> BatchPlan:
+        """Plan a chunk (`needs` by order id, oldest first) on what earlier chunks left."""
+        left = {key: self._level(key) - units for key, units in self.taken.items()}
+        outcomes: dict[int, list[Take] | Failure] = {}
+        for order_id, order_needs in needs.items():
+            takes = resolve(order_needs, index)
+            if isinstance(takes, list):
+                unread = [t.listing_id for t in takes if t.listing_id not in self.stock.inventories]
+                if unread:
+                    detail = f"Etsy listing {unread[0]} could not be read"
+                    takes = Failure(FailureReason.ETSY_ERROR, detail)
+                else:
+                    takes = allocate(takes, self.stock, left) or takes
+            outcomes[order_id] = takes
+        return BatchPlan(outcomes=outcomes, stock=self.stock, left=left)
+
+    def commit(self, plan: BatchPlan, order_ids: Collection[int]) -> dict[int, list[Change]]:
+        """Take the units of those fitting orders of `plan` that were journalled; returns,
+        for each listing they draw on, every change planned on it so far (its intent's)."""
+        touched = set()
+        for _order_id, take in plan.takes(order_ids):
+            pool = self.stock.pools[(take.listing_id, take.need.etsy_sku)]
+            key = (take.listing_id, pool.id)
+            self.drawn.setdefault(take.listing_id, {})[pool.id] = pool
+            self.taken[key] = self.taken.get(key, 0) + take.need.units
+            touched.add(take.listing_id)
+        return {listing_id: self.changes_on(listing_id) for listing_id in sorted(touched)}
+
+    def changes_on(self, listing_id: int) -> list[Change]:
+        return sorted(
+            (
+                Change(pool.skus[0], pool.quantity, pool.quantity - self.taken[(listing_id, key)])
+                for key, pool in self.drawn.get(listing_id, {}).items()
+            ),
+            key=lambda change: change.sku,
+        )
+
+    def _level(self, key: PoolKey) -> int:
+        return self.drawn[key[0]][key[1]].quantity

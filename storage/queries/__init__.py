@@ -59,6 +59,7 @@ from storage.queries.orders import (
     orders_by_tiktok_ids,
     orders_in_sections,
     page_of_orders,
+    pending_order_keys,
     pending_orders,
     recount_sections,
     release_cancel_claim,
@@ -99,9 +100,11 @@ from storage.queries.shops import (
 )
 from storage.queries.stock import (
     close_intent,
+    held_reservations,
     move_reservations,
     open_intent,
     open_intents,
+    replan_intent,
     reservations_of_intent,
     reservations_owed_back,
 )
@@ -237,6 +240,10 @@ __all__ = [
     "tiktok_skus_by_seller_sku",
     "unmatched_tiktok_skus",
     "writes_since",
+    # placing
+    "held_reservations",
+    "pending_order_keys",
+    "replan_intent",
 ]
 
 # Returns, refunds and buyer cancellation requests (SPEC §4.2).
@@ -272,4 +279,19 @@ __all__ += [
     "requests_opened_since",
     "restocks_asked",
     "save_request_cursor",
+]
+
+# Storing a TikTok page, placing a chunk of orders at once (sync.ingest, sync.engine).
+from storage.queries.orders import (  # noqa: E402
+    adjust_section_counts,
+    move_placements,
+    move_section,
+    orders_as_stored,
+)
+
+__all__ += [
+    "adjust_section_counts",
+    "move_placements",
+    "move_section",
+    "orders_as_stored",
 ]

@@ -9,7 +9,7 @@ or a Slack action may have moved the order in between.
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -127,6 +127,31 @@ def move_placement(
         move.values(placement=to), execution_options={"synchronize_session": False}
     )
     return moved.rowcount == 1
+
+
+MOVES_PER_STATEMENT = 500  # ids per IN list, well under every database's parameter limit
+
+
+def move_placements(
+    session: Session, *, order_ids: Iterable[int], expected: Collection[str], to: str
+) -> set[int]:
+    """`move_placement` for many orders, one statement per 500: the ids that moved (each
+    row compared and set on its own, by the statement's WHERE)."""
+    ids = sorted(set(order_ids))
+    moved: set[int] = set()
+    for start in range(0, len(ids), MOVES_PER_STATEMENT):
+        rows = session.execute(
+            update(Order)
+            .where(
+                col(Order.id).in_(ids[start : start + MOVES_PER_STATEMENT]),
+                col(Order.placement).in_(expected),
+            )
+            .values(placement=to)
+            .returning(Order.id),
+            execution_options={"synchronize_session": False},
+        )
+        moved.update(rows.scalars())
+    return moved
 
 
 def order_as_stored(session: Session, *, order_id: int) -> Order:
@@ -252,6 +277,18 @@ def set_section(session: Session, *, order: Order, section: str) -> bool:
         adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
         order.section = section
         return True
+    left = move_section(session, order=order, section=section)
+    if left is None:
+        return False
+    if left:
+        adjust_section_count(session, shop_id=order.shop_id, section=left, delta=-1)
+    adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
+    return True
+
+
+def move_section(session: Session, *, order: Order, section: str) -> str | None:
+    """Compare-and-set a stored order's section, leaving the counts to the caller: the
+    section it left ("" if none), or None when it was there already."""
     stored = order.section
     while stored != section:
         moved = session.execute(
@@ -261,14 +298,33 @@ def set_section(session: Session, *, order: Order, section: str) -> bool:
             execution_options={"synchronize_session": False},
         )
         if moved.rowcount == 1:
-            if stored:
-                adjust_section_count(session, shop_id=order.shop_id, section=stored, delta=-1)
-            adjust_section_count(session, shop_id=order.shop_id, section=section, delta=1)
             set_committed_value(order, "section", section)
-            return True
+            return stored
         stored = session.exec(select(Order.section).where(col(Order.id) == order.id)).one()
     set_committed_value(order, "section", section)
-    return False
+    return None
+
+
+def adjust_section_counts(session: Session, *, shop_id: int, deltas: dict[str, int]) -> None:
+    """Several sections' counts at once (one statement per section that changed)."""
+    for section, delta in sorted(deltas.items()):
+        if delta:
+            adjust_section_count(session, shop_id=shop_id, section=section, delta=delta)
+
+
+def orders_as_stored(session: Session, *, order_ids: Sequence[int]) -> list[Order]:
+    """`order_as_stored` for many orders in one statement."""
+    if not order_ids:
+        return []
+    return list(
+        session.exec(
+            select(Order)
+            .where(col(Order.id).in_(order_ids))
+            .order_by(Order.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def section_counts(session: Session, *, shop_id: int) -> dict[str, int]:
@@ -349,3 +405,24 @@ def failure_counts(session: Session, *, shop_id: int) -> dict[str, int]:
         .group_by(Order.failure_reason)
     )
     return {reason or "unknown": n for reason, n in rows.all()}
+
+
+# --- placing: pending orders walked in chunks --------------------------------------------
+
+
+def pending_order_keys(
+    session: Session, *, shop_id: int, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[datetime, int]]:
+    """(created_at, id) of the shop's pending orders, oldest first, after the key `after`
+    (keyset paging: a walk that moves the orders it reads neither skips nor repeats any)."""
+    query = select(Order.created_at, Order.id).where(
+        Order.shop_id == shop_id, Order.placement == Placement.PENDING
+    )
+    if after is not None:
+        created, order_id = after
+        # A row-value comparison, so both SQLite and PostgreSQL seek the index to the key.
+        query = query.where(
+            tuple_(col(Order.created_at), col(Order.id)) > tuple_(created, order_id)
+        )
+    rows = session.exec(query.order_by(Order.created_at, Order.id).limit(limit))
+    return [(created, order_id) for created, order_id in rows]

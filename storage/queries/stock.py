@@ -15,7 +15,7 @@ from storage.models import (
     StockIntent,
 )
 from storage.queries.orders import USER_CANCEL_INITIATORS
-from storage.states import STILL_HELD, IntentState, Placement
+from storage.states import STILL_HELD, IntentState, Placement, ReservationState
 
 # --- stock intents -----------------------------------------------------------------------
 
@@ -110,5 +110,33 @@ def reservations_owed_back(session: Session, *, shop_id: int, limit: int) -> lis
             )
             .order_by(Reservation.listing_id, Reservation.id)
             .limit(limit)
+        )
+    )
+
+
+# --- placing: one intent per listing, extended chunk by chunk ----------------------------
+
+
+def replan_intent(session: Session, *, intent_id: int, changes: str) -> bool:
+    """Compare-and-set: set an open intent's planned changes (before its write is made)."""
+    moved = session.execute(
+        update(StockIntent)
+        .where(col(StockIntent.id) == intent_id, StockIntent.state == IntentState.PENDING)
+        .values(changes=changes),
+        execution_options={"synchronize_session": False},
+    )
+    return moved.rowcount == 1
+
+
+def held_reservations(session: Session, *, order_id: int) -> list[Reservation]:
+    """The order's reservations whose units are still off Etsy's shelf, or about to be."""
+    return list(
+        session.exec(
+            select(Reservation).where(
+                Reservation.order_id == order_id,
+                col(Reservation.state).in_(
+                    [*STILL_HELD, ReservationState.PLANNED, ReservationState.RESTORING]
+                ),
+            )
         )
     )

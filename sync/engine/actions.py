@@ -140,6 +140,13 @@ def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
         order = require_order(ctx, session, tiktok_order_id)
+        if order.placement == Placement.FAILED and queries.held_reservations(
+            session, order_id=order.id
+        ):
+            raise EngineError(
+                f"Order {tiktok_order_id} still has units reserved on Etsy from its last "
+                "attempt; the next fetch gives them back. Retry after it."
+            )
         if not reset_for_retry(session, order.id, actor, now):
             raise EngineError(
                 f"Order {tiktok_order_id} has no failed placement to retry "
@@ -148,7 +155,10 @@ def retry(ctx: EngineContext, tiktok_order_id: str, *, actor: str) -> None:
 
 
 def reset_for_retry(session: Session, order_id: int, actor: str, now: datetime) -> bool:
-    """Make a failed placement pending again, if it is one as stored now."""
+    """Make a failed placement pending again, if it is one as stored now and none of its
+    units are still off Etsy's shelf (placing it again would take them twice)."""
+    if queries.held_reservations(session, order_id=order_id):
+        return False
     if not queries.move_placement(
         session,
         order_id=order_id,

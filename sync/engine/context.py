@@ -21,7 +21,7 @@ class EngineContext:
     leases: Leases
     lookback: timedelta
     overlap_s: int
-    batch_size: int
+    batch_size: int  # pending orders planned per chunk (bounds memory; not Etsy calls)
     lease_for: timedelta
     settle_wait_s: float
     skus: EtsyIndex  # the SKU index in the database

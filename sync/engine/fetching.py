@@ -1,7 +1,8 @@
-"""One fetch: page through TikTok's changed orders, store each page, settle what is owed."""
+"""One fetch: page through TikTok's changed orders, store each page, then settle what is owed."""
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import queries
 from storage.db import transaction
-from storage.states import Placement
 from sync import lifecycle, metrics
 from sync.clock import to_unix
 from sync.engine import cancel_claims, requests
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
+from sync.engine.prefetch import Prefetch
 from sync.engine.results import FetchProgress, FetchSummary, Tally
 from sync.engine.settling import settle
 from sync.errors import AuthFailed, MarketplaceError, one_line
@@ -40,7 +41,8 @@ class FetchRun:
 
 
 def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) -> FetchSummary:
-    """Store every order changed since the last fetch, page by page, settling as it goes."""
+    """Store every order changed since the last fetch, page by page, then settle
+    what is owed."""
     run = FetchRun(ctx, new_holder(), progress or (lambda _p: None), FetchSummary(ctx.clock()))
     run.tally.index.eager = True  # one index refresh per fetch, however little it finds
     if not ctx.leases.take(run.lease, run.holder, hold_for=ctx.lease_for):
@@ -78,38 +80,53 @@ def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) 
 def fetch_window(run: FetchRun) -> None:
     ctx, summary = run.ctx, run.summary
     start, window_end = window(ctx, summary.started_at)
-    settle(ctx, run.tally, run.holder)
-    ascending_until: int | None = None
-    for page in ctx.tiktok.search_orders(
+    pages = ctx.tiktok.search_orders(
         update_time_ge=start,
         update_time_lt=window_end,
         page_size=100,
         sort_field="update_time",
         sort_order="ASC",
-    ):
-        # Nothing is stored without the lease: another fetch may have it now.
-        ctx.leases.renew(run.lease, run.holder, hold_for=ctx.lease_for)
-        result = store_page(ctx, with_details(ctx, page.orders))
-        summary.pages += 1
-        summary.orders += len(page.orders)
-        summary.skipped.extend([*page.skipped, *result.unreadable])
-        summary.new += result.new
-        summary.updated += result.updated
-        # The cursor may move only past pages known to be complete: with pages in
-        # ascending update_time, everything before this page's newest is stored.
-        if result.max_update_time is not None and (
-            ascending_until is None or result.min_update_time >= ascending_until
-        ):
-            ascending_until = result.max_update_time
-            save_cursor(ctx, ascending_until)
-        if pending_count(ctx) >= ctx.batch_size:
-            settle(ctx, run.tally, run.holder)
-        run.report(progress_of(summary, run.tally))
-    cancel_claims.settle_stale(ctx)  # before the last settle, which gives their stock back
+    )
+    # The index refresh (Etsy) runs while TikTok is paged. TikTok's own calls stay one at a
+    # time: concurrent ones, under 429 bursts, could spend one call's retries on the others'.
+    index_refresh = Background(lambda: ctx.skus.start(run.tally.index))
+    try:
+        store_pages(run, pages)
+    except BaseException:
+        index_refresh.join(quiet=True)  # not left running past the fetch's lease
+        raise
+    index_refresh.join()
+    cancel_claims.settle_stale(ctx)  # before the settle, which gives their stock back
+    # One settle, once every page is stored: it places all of them with one inventory
+    # write per listing they touch (SPEC §3.1), not one per listing per batch of orders.
     settle(ctx, run.tally, run.holder)
     requests.follow(ctx)  # returns and buyer requests, before the 14-day rule is applied
     summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
     save_cursor(ctx, window_end)
+
+
+def store_pages(run: FetchRun, pages: Iterator) -> None:
+    ctx, summary = run.ctx, run.summary
+    ascending_until: int | None = None
+    # The next pages and their details are fetched while this one is stored.
+    with Prefetch(pages, lambda page: with_details(ctx, page.orders)) as prefetched:
+        for page, orders in prefetched:
+            # Nothing is stored without the lease: another fetch may have it now.
+            ctx.leases.renew(run.lease, run.holder, hold_for=ctx.lease_for)
+            result = store_page(ctx, orders)
+            summary.pages += 1
+            summary.orders += len(page.orders)
+            summary.skipped.extend([*page.skipped, *result.unreadable])
+            summary.new += result.new
+            summary.updated += result.updated
+            # The cursor may move only past pages known to be complete: with pages in
+            # ascending update_time, everything before this page's newest is stored.
+            if result.max_update_time is not None and (
+                ascending_until is None or result.min_update_time >= ascending_until
+            ):
+                ascending_until = result.max_update_time
+                save_cursor(ctx, ascending_until)
+            run.report(progress_of(summary, run.tally))
 
 
 def window(ctx: EngineContext, started_at: datetime) -> tuple[int, int]:
@@ -195,6 +212,30 @@ def with_details(ctx: EngineContext, orders):
     return [detailed.get(order.id, order) for order in orders]
 
 
+class Background:
+    """`work()` on a thread of its own from now; `join()` waits for it and raises what it
+    raised. A fetch that stops before joining leaves it to finish on its own."""
+
+    def __init__(self, work: Callable[[], object]):
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # handed to join()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="fetch-background", daemon=True)
+        self._thread.start()
+
+    def join(self, quiet: bool = False) -> None:
+        self._thread.join()
+        if self._error is not None and not quiet:
+            raise self._error
+        if self._error is not None:
+            log.warning("stopped beside another error: %s", one_line(self._error))
+
+
 def save_cursor(ctx: EngineContext, cursor: int) -> None:
     with transaction(ctx.sessions) as session:
         state = queries.fetch_state(session, shop_id=ctx.shop_id)
@@ -210,12 +251,3 @@ def record_fetch(ctx: EngineContext, summary: FetchSummary) -> None:
         state.last_error = summary.error
         if summary.error is None:
             state.last_ok_at = summary.finished_at
-
-
-def pending_count(ctx: EngineContext) -> int:
-    with ctx.sessions() as session:
-        return len(
-            queries.order_ids_with_placement(
-                session, shop_id=ctx.shop_id, placement=Placement.PENDING, limit=ctx.batch_size
-            )
-        )

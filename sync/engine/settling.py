@@ -2,11 +2,9 @@
 
 import logging
 
-from storage import queries
-from storage.states import Placement
 from sync.engine.context import EngineContext
 from sync.engine.errors import ShopBusy
-from sync.engine.placing import place_batch
+from sync.engine.placing import place_pending
 from sync.engine.restoring import resolve_cancel_reasons, restore_owed
 from sync.engine.results import Tally
 from sync.engine.stock_writes import reconcile
@@ -41,15 +39,8 @@ def settle(ctx: EngineContext, tally: Tally, holder: str, wait: bool = True) -> 
         resolve_cancel_reasons(ctx)
         restore_owed(ctx, tally)
         ctx.skus.start(tally.index)  # a fetch's one refresh, before it places anything
-        while True:
-            with ctx.sessions() as session:
-                ids = queries.order_ids_with_placement(
-                    session, shop_id=ctx.shop_id, placement=Placement.PENDING, limit=ctx.batch_size
-                )
-            if not ids:
-                break
-            place_batch(ctx, ids, tally)
-            ctx.leases.renew(name, holder, hold_for=ctx.lease_for)
+        # Every pending order at once: one write per listing, however many orders.
+        place_pending(ctx, tally, lambda: ctx.leases.renew(name, holder, hold_for=ctx.lease_for))
         restore_owed(ctx, tally)
         ctx.skus.save_quota()
         return True

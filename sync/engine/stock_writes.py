@@ -2,6 +2,7 @@
 and those a crash or a lost answer left open reconciled from what Etsy shows now."""
 
 import logging
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.db import transaction
-from storage.models import StockIntent
+from storage.models import Reservation, StockIntent
 from storage.states import (
     STILL_HELD,
     EventKind,
@@ -24,7 +25,7 @@ from sync import history, journal, metrics
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.errors import AuthFailed, Rejected
-from sync.ingest import refresh_section
+from sync.ingest import refresh_section, section_of
 from sync.journal import Change, Verdict
 from sync.placement import Failure
 
@@ -53,6 +54,8 @@ WRITTEN, DEACTIVATED = Written(), Deactivated()
 # An order whose restore completes ends Restored, unless its placement failed (it stays
 # Failed with its reason) or was retried meanwhile (it is being placed anew).
 RESTORABLE = (Placement.PLACED, Placement.SKIPPED, Placement.RESTOCK, Placement.RESTORED)
+# Reservations that hold nothing any more.
+ENDED = (ReservationState.RESTORED, ReservationState.ABANDONED)
 
 
 def journal_intent(
@@ -185,6 +188,7 @@ def after_reserve(
     session: Session, order_ids: list[int], outcome: Outcome, now: datetime, tally: Tally
 ) -> None:
     reservations = queries.reservations_of(session, order_ids=order_ids)
+    held: dict[int, list[Reservation]] = {}
     for order_id in order_ids:
         if isinstance(outcome, Refused):
             # All or nothing: units already reserved on other listings are given back.
@@ -193,16 +197,23 @@ def after_reserve(
             ):
                 tally.fail(outcome.failure.reason)
             continue
-        mine = reservations[order_id]
-        if not all(r.state in STILL_HELD for r in mine):
-            continue  # a write to another listing is still to finish
-        if not queries.move_placement(
-            session, order_id=order_id, expected=(Placement.PLACING,), to=Placement.PLACED
-        ):
-            continue
-        refresh_section(
-            session, queries.order_as_stored(session, order_id=order_id), now, reread=False
-        )
+        # A retried order's earlier attempt left its reservations given back or abandoned.
+        mine = [r for r in reservations[order_id] if r.state not in ENDED]
+        if all(r.state in STILL_HELD for r in mine):  # else a write elsewhere is to finish
+            held[order_id] = mine
+    # The orders all of whose writes are done move on together, each by compare-and-set.
+    placed = queries.move_placements(
+        session, order_ids=held, expected=(Placement.PLACING,), to=Placement.PLACED
+    )
+    counts: Counter[str] = Counter()
+    shop_id = None
+    for order in queries.orders_as_stored(session, order_ids=sorted(placed)):
+        shop_id = order.shop_id
+        left = queries.move_section(session, order=order, section=section_of(order, now))
+        if left:
+            counts[left] -= 1
+        if left is not None:
+            counts[order.section] += 1
         tally.placed += 1
         metrics.ORDERS_PLACED.inc()
         where = ", ".join(
@@ -212,9 +223,11 @@ def after_reserve(
                 if r.state == ReservationState.HELD
                 else ""
             )
-            for r in mine
+            for r in held[order.id]
         )
-        history.record(session, order_id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now)
+        history.record(session, order.id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now)
+    if shop_id is not None:
+        queries.adjust_section_counts(session, shop_id=shop_id, deltas=counts)
 
 
 def after_restore(
@@ -282,18 +295,28 @@ def reconcile_intent(ctx: EngineContext, intent: StockIntent, tally: Tally) -> N
 
 def write_again(ctx: EngineContext, intent: StockIntent, inventory: dict, tally: Tally) -> None:
     """A write that never landed is made again, re-based on today's quantities."""
+    rebased = rebase_for_write(ctx, intent.id, inventory, tally)
+    if rebased is not None:
+        finish_intent(ctx, intent.id, put_inventory(ctx, rebased, inventory), tally)
+
+
+def rebase_for_write(
+    ctx: EngineContext, intent_id: int, inventory: dict, tally: Tally
+) -> StockIntent | None:
+    """Re-base an open intent on `inventory` (just read) and return it, ready to write; None
+    when it is finished instead (meanwhile, or now: the stock planned is no longer there)."""
     with transaction(ctx.sessions) as session:
-        stored = queries.open_intent(session, intent_id=intent.id)
+        stored = queries.open_intent(session, intent_id=intent_id)
         rebased = stored is not None and journal.rebase(stored, inventory)
     if stored is None:
-        return  # finished meanwhile
+        return None  # finished meanwhile
     if rebased:
-        apply_intent(ctx, intent.id, inventory, tally)
-        return
+        return stored
     reason = (
         FailureReason.INSUFFICIENT_STOCK
-        if intent.kind == IntentKind.RESERVE
+        if stored.kind == IntentKind.RESERVE
         else FailureReason.ETSY_ERROR
     )
-    detail = f"Etsy listing {intent.listing_id} no longer has the stock planned"
-    finish_intent(ctx, intent.id, Refused(Failure(reason, detail)), tally)
+    detail = f"Etsy listing {stored.listing_id} no longer has the stock planned"
+    finish_intent(ctx, intent_id, Refused(Failure(reason, detail)), tally)
+    return None

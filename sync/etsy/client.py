@@ -38,6 +38,7 @@ class EtsyClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 15.0,
         rate_per_s: float = 10.0,
+        headroom: float = 0.0,
         max_attempts: int = 6,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
@@ -58,7 +59,8 @@ class EtsyClient:
         self._http = httpx.Client(
             base_url=base_url, transport=transport, timeout=timeout, auth=auth
         )
-        self._limiter = RateLimiter(rate_per_s, monotonic=monotonic, sleep=sleep)
+        # `headroom`: the fraction of `rate_per_s` left unused, for calls made concurrently.
+        self._limiter = RateLimiter(rate_per_s * (1 - headroom), monotonic=monotonic, sleep=sleep)
         self._answered: deque[float] = deque(maxlen=1000)  # when recent answers arrived
         self._quota: Quota | None = None
         self._requests = 0  # answers received, retries included

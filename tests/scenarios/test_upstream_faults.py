@@ -283,9 +283,9 @@ def test_a_conflict_whose_answer_comes_cut_short_is_retried_not_taken_as_a_refus
         faults = run.shops.etsy.faults
         # The one stock write is refused with a 409 whose body is cut in half, then it is not.
         run.upstream.at(
-            1,
+            2,  # the read just before the write (the first is the one planned on)
             "etsy",
-            "get_inventory",
+            "listings_batch",
             "200",
             lambda: faults.update({"conflict_rate": 1.0, "malformed_rate": 1.0}),
         )

@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from sync.errors import Unavailable
-from sync.http import MAX_RETRY_AFTER_S, Backoff, RateLimiter, Retrier, Retry, retry_after
+from sync.http import MAX_RETRY_AFTER_S, Backoff, RateLimiter, Retrier, Retry, Turns, retry_after
 from tests.utils.fakes import CeilingRandom, FakeTime
+from tests.utils.processes import until
 
 
 def test_rate_limiter_never_exceeds_the_rate():
@@ -282,3 +283,27 @@ def test_a_call_that_is_not_idempotent_is_retried_when_refused_unprocessed():
     time = FakeTime()
     assert post(make_retrier(lambda request: answers.pop(0), time=time), read) == "done"
     assert time.sleeps == [2.0]
+
+
+def test_turns_after_a_429_are_served_first_come_first_served():
+    # Calls that met a 429 retry one at a time, in the order they asked: none is starved by
+    # the others while the server lets only some through.
+    turns = Turns()
+    turns.take()  # a call's turn under way
+    served: list[str] = []
+
+    def retry(name: str) -> None:
+        turns.take()
+        served.append(name)
+        turns.done()
+
+    waiting = []
+    for name in ("first", "second", "third"):
+        waiting.append(threading.Thread(target=retry, args=(name,)))
+        waiting[-1].start()
+        until(lambda n=len(waiting): turns.asked == n + 1, f"{name} asked for its turn")
+    turns.done()
+    for thread in waiting:
+        thread.join(timeout=10)
+
+    assert served == ["first", "second", "third"]

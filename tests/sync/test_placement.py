@@ -10,6 +10,7 @@ from sync.journal import Change
 from sync.placement import (
     Failure,
     Need,
+    Planner,
     Stock,
     Take,
     allocate,
@@ -177,3 +178,62 @@ def test_a_batch_journalled_without_an_order_that_moved_on_takes_none_of_its_uni
 
     assert only_first == {1: [Change("MUG-RED", 5, 2)]}  # no VASE change, no unit of order 2
     assert plan.takes_on(1, {1}) == [(1, plan.outcomes[1][0])]
+
+
+# --- Planner: a settle's chunks against one read of each listing ----------------------------
+
+
+def planner_of(*listing_ids: int) -> Planner:
+    planner = Planner()
+    planner.read({i: LISTINGS[i] for i in listing_ids})
+    return planner
+
+
+def outcomes(plan) -> dict:
+    return {
+        oid: FITS if isinstance(out, list) else out.reason for oid, out in plan.outcomes.items()
+    }
+
+
+def test_stock_taken_by_one_chunk_is_carried_into_the_next():
+    planner = planner_of(1, 3)
+    first = planner.plan(needs_of_table({1: [("MUG-RED", 3)], 2: [("LAMP-RED", 4)]}), INDEX)
+    assert planner.commit(first, {1, 2}) == {
+        1: [Change("MUG-RED", 5, 2)],
+        3: [Change("LAMP-BLUE", 6, 2)],  # the pool, named by its first SKU,
+    }
+
+    second = planner.plan(
+        needs_of_table({3: [("MUG-RED", 3)], 4: [("LAMP-BLUE", 2)], 5: [("MUG-RED", 2)]}), INDEX
+    )
+
+    assert outcomes(second) == {3: "insufficient_stock", 4: FITS, 5: FITS}
+    assert "Etsy has 2" in second.outcomes[3].detail  # what the first chunk left, not 5
+    # Each listing's changes are all of its orders' so far: its one intent's.
+    assert planner.commit(second, {4, 5}) == {
+        1: [Change("MUG-RED", 5, 0)],
+        3: [Change("LAMP-BLUE", 6, 0)],
+    }
+
+
+def test_units_of_orders_not_journalled_stay_available_to_later_chunks():
+    planner = planner_of(1)
+    first = planner.plan(needs_of_table({1: [("MUG-RED", 4)], 2: [("MUG-BLUE", 1)]}), INDEX)
+    assert first.fitting() == [1, 2]
+    assert planner.commit(first, {2}) == {1: [Change("MUG-BLUE", 2, 1)]}  # order 1 moved on
+
+    second = planner.plan(needs_of_table({3: [("MUG-RED", 5)]}), INDEX)
+
+    assert outcomes(second) == {3: FITS}
+    assert planner.commit(second, {3}) == {1: [Change("MUG-BLUE", 2, 1), Change("MUG-RED", 5, 0)]}
+
+
+def test_a_listing_read_for_a_later_chunk_joins_the_plan_and_an_unread_one_fails_its_orders():
+    planner = planner_of(1)
+    needs = needs_of_table({1: [("VASE", 1)]})
+    assert outcomes(planner.plan(needs, INDEX)) == {1: "etsy_error"}
+
+    planner.read({2: LISTINGS[2]}, tried=[2, 4])
+
+    assert outcomes(planner.plan(needs, INDEX)) == {1: FITS}
+    assert planner.tried == {1, 2, 4}

@@ -2,7 +2,7 @@
 corrections asked of TikTok, claimed before the call (shipments)
 
 Revision ID: 0009_shipping
-Revises: 0007_alert_groups
+Revises: 0008_placement_indexes
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0009_shipping"
-down_revision = "0007_alert_groups"
+down_revision = "0008_placement_indexes"
 branch_labels = None
 depends_on = None
 

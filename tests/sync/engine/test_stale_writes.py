@@ -54,7 +54,7 @@ def reservations_still_held(core, order_id: int) -> list[Reservation]:
     [
         # Between the read of the pending orders and the write that journals them: the
         # cancelled orders stay skipped and nothing is taken for them.
-        ("get_inventory", 1, "skipped"),
+        ("get_listings", 1, "skipped"),
         # Once journalled, during the Etsy write: their units are taken, then given back.
         ("update_inventory", 2, "restored"),
     ],
