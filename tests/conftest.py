@@ -68,16 +68,31 @@ def shops():
 
 
 @pytest.fixture
-def core(shops, database_url):
+def core_with(shops, database_url):
+    """`core_with(**settings)`: a core over the sandbox with these settings changed; each one
+    built is closed after the test."""
     from orderbot.compose import build_core
 
-    migrate(make_engine(database_url))  # PostgreSQL is migrated by `orderbot db upgrade`
-    # Retries back off on a recorded clock, not the wall clock.
-    built = build_core(
-        core_settings(shops, database_url), client_options={"sleep": lambda _s: None}
-    )
-    yield built
-    built.close()
+    built = []
+
+    def make(**settings):
+        migrate(make_engine(database_url))  # PostgreSQL is migrated by `orderbot db upgrade`
+        # Retries back off on a recorded clock, not the wall clock.
+        one = build_core(
+            core_settings(shops, database_url, **settings),
+            client_options={"sleep": lambda _s: None},
+        )
+        built.append(one)
+        return one
+
+    yield make
+    for one in built:
+        one.close()
+
+
+@pytest.fixture
+def core(core_with):
+    return core_with()
 
 
 # --- Slack ------------------------------------------------------------------------------------

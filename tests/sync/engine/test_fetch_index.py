@@ -5,15 +5,13 @@ import pytest
 from commands.context import Actor, Context
 from commands.home import home
 from commands.views import fetch_summary
-from orderbot.compose import build_core
 from orderbot.runtime import health_check
 from storage import queries
-from storage.db import make_engine, migrate, transaction
+from storage.db import transaction
 from sync.engine import MappingRefused
 from sync.placement import Need, resolve
 from sync.skus import SkuEntry, SkuIndex
 from tests.utils.catalog import stock
-from tests.utils.settings import core_settings
 
 LISTING_PAGES = "/v3/application/shops/"
 
@@ -28,24 +26,6 @@ def etsy_calls(shops) -> list:
 
 def facts(reply) -> dict:
     return dict(item for block in reply.blocks for item in getattr(block, "items", ()))
-
-
-@pytest.fixture
-def core_with(shops, database_url):
-    built = []
-
-    def make(**settings):
-        migrate(make_engine(database_url))
-        core = build_core(
-            core_settings(shops, database_url, **settings),
-            client_options={"sleep": lambda _s: None},
-        )
-        built.append(core)
-        return core
-
-    yield make
-    for core in built:
-        core.close()
 
 
 def test_a_fetch_that_finds_nothing_new_costs_at_most_three_etsy_calls(core, shops):

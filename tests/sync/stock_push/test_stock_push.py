@@ -6,35 +6,14 @@ import json
 import pytest
 
 from commands.views import fetch_summary
-from orderbot.compose import build_core
 from storage import queries
-from storage.db import make_engine, migrate
 from storage.models import StockPush
 from storage.states import PushState
 from sync.stock_push import RETRIES
 from tests.utils.catalog import stock, unique_skus
-from tests.utils.settings import core_settings
 
 UPDATE = "/inventory/update"
 SEARCH = "/product/202309/products/search"
-
-
-@pytest.fixture
-def core_with(shops, database_url):
-    built = []
-
-    def make(**settings):
-        migrate(make_engine(database_url))
-        core = build_core(
-            core_settings(shops, database_url, **settings),
-            client_options={"sleep": lambda _s: None},
-        )
-        built.append(core)
-        return core
-
-    yield make
-    for core in built:
-        core.close()
 
 
 @pytest.fixture
