@@ -116,9 +116,10 @@ MAX_RETRY_AFTER_S = 120.0
 
 
 def longest_call_s(*, max_attempts: int, send_s: float, sends_per_attempt: int) -> float:
-    """The longest one `Retrier.call` can take: every send of every attempt at `send_s`, and
-    before each retry the longest wait there is (a Retry-After at its cap). Waits the rate
-    limiter adds for other calls of the same client come on top."""
+    """The longest one `Retrier.call` that is not idempotent can take: every send of every
+    attempt at `send_s`, and before each retry the longest wait there is (a Retry-After at its
+    cap). Waits the rate limiter adds for other calls of the same client come on top. (A read
+    may take longer: its 429s have a budget of their own.)"""
     wait = max(MAX_RETRY_AFTER_S, BACKOFF_CAP_S)
     return max_attempts * sends_per_attempt * send_s + (max_attempts - 1) * wait
 
@@ -188,6 +189,10 @@ class Turns:
         return self._next
 
 
+class _InTurn(threading.local):
+    holding = False
+
+
 class Retrier:
     """Sends requests through the rate limiter, retrying what is worth retrying, with a cap.
 
@@ -220,11 +225,16 @@ class Retrier:
         self._monotonic = monotonic
         self._on_call = on_call
         self._max_retry_after = max_retry_after
-        # After a 429, the calls in flight together (a fetch's writes, its next page) go one
-        # at a time until one gets through: otherwise each would spend its attempts on the
-        # others' turns, and one could run out while the server lets calls through.
+        # After a 429, the calls in flight together (a fetch's writes, its pages and details)
+        # line up: the first in line keeps its turn through its retries until it ends, and
+        # the others wait without spending attempts, so each meets no more refusals than it
+        # would alone. (Turns per attempt would share a burst's refusals out among them, and
+        # one whose turns kept meeting them could run out while the others got through.)
         self._throttled = threading.Event()
         self._probe = Turns()
+        # Set while this thread has its turn: a call made inside it (the auth flow's cipher
+        # lookup) must not wait for a turn behind its own caller's.
+        self._in_turn = _InTurn()
         # httpx logs every full URL at INFO; TikTok URLs carry the sign and the token refresh
         # carries the app secret, so that logger must stay quieter than INFO.
         for name in ("httpx", "httpcore"):
@@ -244,26 +254,37 @@ class Retrier:
         carried out (a POST that cancels): a timeout, a lost connection or a 5xx ends it as
         `Unavailable` after one attempt, and the caller reads back what happened. Answers that
         say nothing was done (429) and requests that never left are still retried."""
-        for attempt in range(1, self._max_attempts + 1):
-            probing = self._throttled.is_set()
-            turn = self._probe.take() if probing else None
-            try:
+        failures = refusals = 0
+        turn = False  # this call's turn at the head of the line of throttled calls
+        try:
+            while True:
+                if not turn and not self._in_turn.holding and self._throttled.is_set():
+                    self._probe.take()
+                    turn = self._in_turn.holding = True
                 answered, retry = self._attempt(endpoint, build, read)
-            finally:
-                if turn is not None:
-                    self._probe.done()
-            if retry is None:
-                return answered
-            if not idempotent and not retry.unprocessed:
-                raise self._unavailable(
-                    f"{endpoint}: {retry.reason}; not retried, as it may have been carried out",
-                    retry,
-                ) from retry
-            if attempt < self._max_attempts:
-                self._wait(endpoint, retry, attempt)
-        raise self._unavailable(
-            f"{endpoint}: gave up after {self._max_attempts} attempts: {retry.reason}", retry
-        ) from retry
+                if retry is None:
+                    return answered
+                if not idempotent and not retry.unprocessed:
+                    raise self._unavailable(
+                        f"{endpoint}: {retry.reason}; not retried, as it may have been carried out",
+                        retry,
+                    ) from retry
+                # A 429 says the platform did nothing and when to ask again: for a read it has
+                # a budget of its own, so refusals never use up the attempts failures have.
+                if idempotent and retry.status == 429:
+                    refusals += 1
+                else:
+                    failures += 1
+                if max(failures, refusals) >= self._max_attempts:
+                    raise self._unavailable(
+                        f"{endpoint}: gave up after {failures + refusals} attempts: {retry.reason}",
+                        retry,
+                    ) from retry
+                self._wait(endpoint, retry, failures + refusals)
+        finally:
+            if turn:
+                self._in_turn.holding = False
+                self._probe.done()
 
     def _attempt(
         self, endpoint: str, build: Callable[[], httpx.Request], read: Callable[[httpx.Response], T]

@@ -25,8 +25,9 @@ __all__ = ["LONGEST_CALL", "ORDER_IDS_PER_CALL", "TikTokClient"]
 
 MAX_ATTEMPTS = 6
 TIMEOUT_S = 15.0  # httpx's, per phase of a send (of which connecting and reading take time)
-# The longest one call may take with these: an attempt may send the request, a token refresh
-# and the request again, each connecting and then reading within the timeout.
+# The longest a call that is not idempotent (a cancel, a shipment, an answer: their claims are
+# timed by it) may take with these: an attempt may send the request, a token refresh and the
+# request again, each connecting and then reading within the timeout.
 LONGEST_CALL = timedelta(
     seconds=longest_call_s(max_attempts=MAX_ATTEMPTS, send_s=2 * TIMEOUT_S, sends_per_attempt=3)
 )

@@ -164,6 +164,49 @@ def test_the_budget_is_capped_then_unavailable():
     assert "gave up after 4 attempts" in raised.value.message
 
 
+def answers_then_ok(statuses: list[int]):
+    """A handler answering each status in turn (429s with `Retry-After: 1`), then 200; and
+    a reader that turns them into Retry (429s as unprocessed)."""
+    answers = list(statuses)
+
+    def handler(request):
+        if answers:
+            status = answers.pop(0)
+            return httpx.Response(status, headers={"retry-after": "1"} if status == 429 else {})
+        return httpx.Response(200, text="done")
+
+    def read(response):
+        if response.status_code == 429:
+            raise Retry("rate limited", after=1.0, status=429, unprocessed=True)
+        return read_ok(response)
+
+    return handler, read
+
+
+def test_a_reads_429s_do_not_use_up_the_attempts_its_failures_have():
+    # 3 failures and 3 refusals, with 4 attempts: a read has 4 of each, so the 7th answers.
+    handler, read = answers_then_ok([429, 503, 429, 503, 429, 503])
+    time = FakeTime()
+    retrier = make_retrier(handler, time=time, max_attempts=4)
+    got = retrier.call("ping", lambda: httpx.Request("GET", "https://api.test/ping"), read)
+    assert got == "done"
+    assert len(time.sleeps) == 6
+
+    # Either budget spent alone still ends it: the 4th refusal in a row.
+    handler, read = answers_then_ok([503, 429, 429, 429, 429])
+    with pytest.raises(Unavailable, match="gave up after 5 attempts: rate limited"):
+        make_retrier(handler, time=FakeTime(), max_attempts=4).call(
+            "ping", lambda: httpx.Request("GET", "https://api.test/ping"), read
+        )
+
+
+def test_a_call_that_is_not_idempotent_counts_its_429s_with_its_failures():
+    # Its claim is timed by the longest call there can be (LONGEST_CALL): one budget.
+    handler, read = answers_then_ok([429, 429, 429, 429])
+    with pytest.raises(Unavailable, match="gave up after 4 attempts"):
+        post(make_retrier(handler, time=FakeTime(), max_attempts=4), read)
+
+
 def test_a_retry_after_beyond_the_cap_is_not_waited_for():
     def handler(request):
         return httpx.Response(429)
@@ -283,6 +326,49 @@ def test_a_call_that_is_not_idempotent_is_retried_when_refused_unprocessed():
     time = FakeTime()
     assert post(make_retrier(lambda request: answers.pop(0), time=time), read) == "done"
     assert time.sleeps == [2.0]
+
+
+def test_after_a_429_the_first_in_line_meets_the_refusals_and_the_others_wait():
+    # Three reads in flight together are refused at once, then the server refuses two more
+    # requests. The first in line keeps its turn through both; the others spend nothing
+    # meanwhile (with a turn per attempt, the refusals would fall on whoever's turn it was).
+    together = threading.Barrier(3, timeout=10)
+    refusals = [429, 429, 429, 429, 429]
+    lock = threading.Lock()
+    attempts: dict[str, int] = {}
+
+    def handler(request):
+        who = request.url.params["who"]
+        with lock:
+            attempts[who] = attempts.get(who, 0) + 1
+            retried = attempts[who] > 1
+            if retried:  # the first retry is answered once all three are in line
+                until(lambda: retrier._probe.asked >= 3, "all three in line")
+            status = refusals.pop(0) if refusals else 200
+        if not retried:
+            together.wait()  # none is answered before all three were refused
+        return httpx.Response(status, headers={"retry-after": "1"}, text=who)
+
+    def read(response):
+        if response.status_code == 429:
+            raise Retry("rate limited", after=1.0, status=429)
+        return response.text
+
+    retrier = make_retrier(handler, time=FakeTime(), max_attempts=4)
+    answers: dict[str, str] = {}
+
+    def read_as(who: str) -> None:
+        url = f"https://api.test/ping?who={who}"
+        answers[who] = retrier.call("ping", lambda: httpx.Request("GET", url), read)
+
+    threads = [threading.Thread(target=read_as, args=(who,)) for who in "abc"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert answers == {"a": "a", "b": "b", "c": "c"}
+    assert sorted(attempts.values()) == [2, 2, 4]
 
 
 def test_turns_after_a_429_are_served_first_come_first_served():
