@@ -87,8 +87,8 @@ def fetch_window(run: FetchRun) -> None:
         sort_field="update_time",
         sort_order="ASC",
     )
-    # The index refresh (Etsy) runs while TikTok is paged. TikTok's own calls stay one at a
-    # time: concurrent ones, under 429 bursts, could spend one call's retries on the others'.
+    # The index refresh (Etsy) runs while TikTok is paged (and its pages detailed, see
+    # Prefetch): the two marketplaces' limits are separate.
     index_refresh = Background(lambda: ctx.skus.start(run.tally.index))
     try:
         store_pages(run, pages)
@@ -108,7 +108,7 @@ def fetch_window(run: FetchRun) -> None:
 def store_pages(run: FetchRun, pages: Iterator) -> None:
     ctx, summary = run.ctx, run.summary
     ascending_until: int | None = None
-    # The next pages and their details are fetched while this one is stored.
+    # The next pages, and their details, are fetched while this one is stored.
     with Prefetch(pages, lambda page: with_details(ctx, page.orders)) as prefetched:
         for page, orders in prefetched:
             # Nothing is stored without the lease: another fetch may have it now.

@@ -1,18 +1,22 @@
-"""TikTok's pages fetched ahead of their storing, on a thread of their own.
+"""TikTok's pages fetched ahead of their storing, on threads of their own.
 
 Storing a page is database work; the next search page (it needs this one's page token) and
-its new orders' Get Order Detail are network waits. One thread makes those TikTok calls, one
-at a time as before (so a call's retries under 429 bursts are never spent on its siblings'
-turns), while the fetch's thread stores the page before: at most `AHEAD` pages wait in
-memory, so memory stays flat however many pages there are.
+the new orders' Get Order Detail are network waits. One thread follows the page tokens, and
+hands each page's details to `DETAILERS` threads, so a page's details are asked for while the
+next page is: the search is the only chain that must wait on itself. The fetch's thread stores
+the pages in TikTok's order meanwhile; at most `AHEAD` pages wait in memory, so memory stays
+flat however many pages there are. Under a 429 the calls line up (`sync.http.Retrier`), so
+running several spends no call's retries on the others' refusals.
 """
 
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-AHEAD = 2  # pages fetched but not yet stored, at most
+AHEAD = 4  # pages fetched (or being detailed) but not yet stored, at most
+DETAILERS = 4  # pages whose details are asked for at once; far below TikTok's 50/s
 
 _DONE = object()
 
@@ -25,11 +29,19 @@ class _Failed:
 class Prefetch:
     """Iterate to get `(page, detailed(page))` in TikTok's order; the calls for the next
     pages are made meanwhile. An error of TikTok's is raised where its page would have been.
-    `close()` (always: `with`) stops the thread before the fetch lets go of its lease."""
+    `close()` (always: `with`) stops the threads, and waits for calls under way, before the
+    fetch lets go of its lease."""
 
-    def __init__(self, pages: Iterable, detailed: Callable[[Any], Any], ahead: int = AHEAD):
+    def __init__(
+        self,
+        pages: Iterable,
+        detailed: Callable[[Any], Any],
+        ahead: int = AHEAD,
+        detailers: int = DETAILERS,
+    ):
         self._queue: queue.Queue = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
+        self._details = ThreadPoolExecutor(detailers, thread_name_prefix="fetch-details")
         self._thread = threading.Thread(
             target=self._run, args=(pages, detailed), name="fetch-prefetch", daemon=True
         )
@@ -48,16 +60,21 @@ class Prefetch:
                 return
             if isinstance(item, _Failed):
                 raise item.error
-            yield item
+            page, details = item
+            yield page, details.result()  # its error, if any, is raised here, in page order
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
+        self._details.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, pages: Iterable, detailed: Callable[[Any], Any]) -> None:
         try:
             for page in pages:
-                if self._stop.is_set() or not self._put((page, detailed(page))):
+                if self._stop.is_set():
+                    return
+                details: Future = self._details.submit(detailed, page)
+                if not self._put((page, details)):
                     return
             self._put(_DONE)
         except BaseException as exc:  # handed to the fetch's thread, raised there
