@@ -188,7 +188,8 @@ class _Page:
         self.session.flush()
         for order, incoming in self.new:
             self.session.add_all(_lines(order, incoming))
-            shipping_facts.store(self.session, order, incoming)
+            # Added, not looked up: a row read here would flush each order on its own.
+            self.session.add(shipping_facts.row(order, incoming))
             history.record(
                 self.session,
                 order.id,

@@ -12,21 +12,23 @@ from sync.tiktok.models import ShippingType, TikTokOrder
 
 
 def store(session: Session, order: Order, incoming: TikTokOrder) -> None:
-    """Keep the order's shipping facts as this (not stale) view of it tells them."""
-    queries.save_shipping(
-        session,
-        facts=OrderShipping(
-            order_id=order.id,
-            shop_id=order.shop_id,
-            shipping_type=_shipping_type(order, incoming),
-            delivery_option_id=_whole(incoming.delivery_option_id, "delivery_option_id"),
-            ship_by=incoming.rts_sla_time,
-            auto_cancel_at=incoming.shipping_due_time,
-            shipped_at=incoming.rts_time,
-            tracking_number=_whole(incoming.tracking_number, "tracking_number"),
-            provider_id=_whole(incoming.shipping_provider_id, "provider_id"),
-            provider_name=_cut(incoming.shipping_provider, "provider_name"),
-        ),
+    """Keep a known order's shipping facts as this (not stale) view of it tells them."""
+    queries.save_shipping(session, facts=row(order, incoming))
+
+
+def row(order: Order, incoming: TikTokOrder) -> OrderShipping:
+    """The shipping facts of this view of the order, as a row (a new order's first)."""
+    return OrderShipping(
+        order_id=order.id,
+        shop_id=order.shop_id,
+        shipping_type=_shipping_type(order, incoming),
+        delivery_option_id=_whole(incoming.delivery_option_id, "delivery_option_id"),
+        ship_by=incoming.rts_sla_time,
+        auto_cancel_at=incoming.shipping_due_time,
+        shipped_at=incoming.rts_time,
+        tracking_number=_whole(incoming.tracking_number, "tracking_number"),
+        provider_id=_whole(incoming.shipping_provider_id, "provider_id"),
+        provider_name=_cut(incoming.shipping_provider, "provider_name"),
     )
 
 
