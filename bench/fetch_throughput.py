@@ -34,8 +34,10 @@ import argparse
 import re
 import time
 from collections import Counter
+from functools import partial
 
 from _common import SECRET_KEY, emit, log, postgres_url, sqlite_url
+from _remote_shops import RemoteShops
 
 from orderbot.compose import build_core
 from orderbot.settings import Settings
@@ -54,7 +56,8 @@ SEARCH = "/order/202309/orders/search"
 
 
 def start_marketplaces(args) -> Marketplaces:
-    """Started emulators with latency, limits, extra stock and N seeded orders."""
+    """Started emulators with latency, limits, extra stock and N seeded orders (in the child
+    process `RemoteShops` starts: the marketplaces never share the client's interpreter)."""
     shops = Marketplaces(
         seed=args.seed,
         listings=args.listings,
@@ -141,7 +144,7 @@ def etsy_timeline(answered: list[tuple[float, str]], started: float, wall: float
 
 
 def run_engine(args) -> dict:
-    shops = start_marketplaces(args)
+    shops = RemoteShops(partial(start_marketplaces, args))
     database = sqlite_url() if args.backend == "sqlite" else postgres_url(args.postgres_url)
     try:
         with database as url:
@@ -151,7 +154,7 @@ def run_engine(args) -> dict:
                 migrate(make_engine(url))
             settings = Settings(
                 _env_file=None,
-                **shops.environment(),
+                **shops.environment,
                 DATABASE_URL=url,
                 ORDERBOT_SECRET_KEY=SECRET_KEY,
                 ORDERBOT_ETSY_RATE=str(args.etsy_rate),
@@ -164,21 +167,21 @@ def run_engine(args) -> dict:
 
             core = build_core(settings, client_options={"on_call": on_call})
             try:
-                shops.tiktok.reset_calls()
-                shops.etsy.reset_calls()
+                shops.reset_calls()
                 log(f"engine: fetching {args.orders:,} orders at {args.latency_ms} ms")
                 cpu_started = time.process_time()
                 started = time.perf_counter()
                 summary = core.services.engine.fetch()
                 wall = time.perf_counter() - started
                 cpu = time.process_time() - cpu_started
-                tiktok_calls = list(shops.tiktok.calls)
-                etsy_calls = list(shops.etsy.calls)
+                timeline = etsy_timeline(list(answered), started, wall, args.etsy_rate)
+                tiktok_calls = shops.calls("tiktok")
+                etsy_calls = shops.calls("etsy")
                 idle = []
                 for _ in range(args.idle_fetches):
-                    shops.etsy.reset_calls()
+                    shops.reset_calls()
                     again = core.services.engine.fetch()
-                    idle.append({"etsy_calls": len(shops.etsy.calls), "new": again.new})
+                    idle.append({"etsy_calls": len(shops.calls("etsy")), "new": again.new})
             finally:
                 core.close()
     finally:
@@ -199,7 +202,7 @@ def run_engine(args) -> dict:
         "cpu_s": round(cpu, 2),
         "bound_s": round(bound, 2),
         "paging_floor_s": round(paging_floor, 2),
-        "etsy_timeline": etsy_timeline(answered, started, wall, args.etsy_rate),
+        "etsy_timeline": timeline,
         "tiktok_bound_s": round(tiktok_bound, 2),
         "etsy_bound_s": round(etsy_bound, 2),
         "tiktok_calls": len(tiktok_calls),
@@ -233,9 +236,9 @@ def tied_products(inventory: dict, sku: str) -> list:
 
 
 def run_naive(args) -> dict:
-    shops = start_marketplaces(args)
+    shops = RemoteShops(partial(start_marketplaces, args))
     try:
-        env = shops.environment()
+        env = shops.environment
         tiktok = TikTokClient(
             app_key=env["TIKTOK_APP_KEY"],
             app_secret=env["TIKTOK_APP_SECRET"],
@@ -256,8 +259,7 @@ def run_naive(args) -> dict:
             base_url=env["ETSY_API_URL"],
             rate_per_s=args.etsy_rate,
         )
-        shops.tiktok.reset_calls()
-        shops.etsy.reset_calls()
+        shops.reset_calls()
         log(f"naive: paging {args.orders:,} orders, then one read + one write per listing")
         started = time.perf_counter()
         now = int(time.time())
@@ -279,7 +281,6 @@ def run_naive(args) -> dict:
                             by_sku.setdefault(product.sku, set()).add(int(listing["listing_id"]))
         index = {sku: ids.pop() for sku, ids in by_sku.items() if len(ids) == 1}
         indexed = time.perf_counter()
-        etsy_before = len(shops.etsy.calls)
 
         # Every unit each listing's placeable orders take, then one read + one PUT per listing.
         units: dict[int, Counter] = {}
@@ -305,9 +306,10 @@ def run_naive(args) -> dict:
         done = time.perf_counter()
         tiktok.close()
         etsy.close()
-        listing_etsy_calls = len(shops.etsy.calls) - etsy_before
-        throttled = sum(1 for call in shops.etsy.calls if call.status == 429)
-        tiktok_calls = len(shops.tiktok.calls)
+        etsy_calls = shops.calls("etsy")
+        listing_etsy_calls = sum(1 for call in etsy_calls if not INDEX_PAGE.match(call.path))
+        throttled = sum(1 for call in etsy_calls if call.status == 429)
+        tiktok_calls = len(shops.calls("tiktok"))
     finally:
         shops.stop()
     return {
