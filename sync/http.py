@@ -188,6 +188,12 @@ class Turns:
         """Turns asked for so far."""
         return self._next
 
+    @property
+    def queued(self) -> int:
+        """Callers holding or waiting for a turn now."""
+        with self._changed:
+            return self._next - self._serving
+
 
 class _InTurn(threading.local):
     holding = False
@@ -316,7 +322,10 @@ class Retrier:
             )
             retry.__cause__ = exc
             return None, retry
-        self._throttled.clear()
+        # Calls go back to flowing freely once the line is empty, not while some still wait
+        # in it (new calls would otherwise race them for the refusals).
+        if self._probe.queued <= (1 if self._in_turn.holding else 0):
+            self._throttled.clear()
         return result, None
 
     def close(self) -> None:
