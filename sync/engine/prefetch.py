@@ -32,16 +32,10 @@ class Prefetch:
     `close()` (always: `with`) stops the threads, and waits for calls under way, before the
     fetch lets go of its lease."""
 
-    def __init__(
-        self,
-        pages: Iterable,
-        detailed: Callable[[Any], Any],
-        ahead: int = AHEAD,
-        detailers: int = DETAILERS,
-    ):
+    def __init__(self, pages: Iterable, detailed: Callable[[Any], Any], ahead: int = AHEAD):
         self._queue: queue.Queue = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
-        self._details = ThreadPoolExecutor(detailers, thread_name_prefix="fetch-details")
+        self._details = ThreadPoolExecutor(DETAILERS, thread_name_prefix="fetch-details")
         self._thread = threading.Thread(
             target=self._run, args=(pages, detailed), name="fetch-prefetch", daemon=True
         )
