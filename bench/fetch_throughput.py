@@ -10,14 +10,17 @@ with what the rate limits allow for the calls that cannot be avoided:
     min Etsy calls = index pages + one write per listing touched + the reads the engine chose
                      (one getListingsByListingIds per 100 listings to plan on, one per
                      WRITE_GROUP listings just before their writes)
-    etsy_bound = min Etsy calls / Etsy rate          (the issue's bound)
-    physical_bound = max(paging floor + writes / Etsy rate, etsy_bound, TikTok calls / rate)
+    issue_bound    = 2 x listings written / Etsy rate   (one read and one write per listing)
+    etsy_bound     = min Etsy calls / Etsy rate
+    physical_bound = max(paging floor + writes / Etsy rate, etsy_bound)
+    paging floor   = max(2 x latency, TikTok calls / TikTok rate)
 
-The physical bound: every write needs every page read first (one write per listing per
-fetch), and TikTok's search is paged by token (each page waits for the last), so the writes
-cannot start before `search pages x latency` (Get Order Detail overlapped); the index pages
-and reads could overlap the paging. `efficiency = physical_bound / wall`, and
-`etsy_rate_efficiency = etsy_bound / wall`.
+`efficiency = issue_bound / wall` is the issue's target (>= 0.8); `etsy_rate_efficiency`
+and `physical_efficiency` are against the stricter bounds. The physical bound: every write
+needs every order read first (one write per listing per fetch), but the reading need not be
+one chain of pages: a window split by update time can be paged by as many chains as TikTok's
+rate allows, so its floor is a search and a Get Order Detail round trip, or TikTok's calls at
+its rate if that is longer. (orderbot pages from both ends, two chains.)
 
 The naive client (the issue's table), in the same run, on a fresh pair of emulators with the
 same seed, catalog, latency and limits, uses the real clients sequentially: it pages all the
@@ -192,12 +195,13 @@ def run_engine(args) -> dict:
     etsy_bound = min_etsy / args.etsy_rate
     bound = max(tiktok_bound, etsy_bound)
     pages = sum(1 for call in tiktok_calls if call.path == SEARCH)
-    paging_floor = pages * args.latency_ms / 1000
-    # Every write needs every page read first (one write per listing per fetch), so the writes
-    # cannot start before TikTok's paging ends; the index pages and reads could overlap it.
+    paging_floor = max(2 * args.latency_ms / 1000, tiktok_bound)
+    # Every write needs every order read first (one write per listing per fetch), so the
+    # writes cannot start before the reading ends; the index pages and reads could overlap it.
     physical = max(paging_floor + shape["listings_written"] / args.etsy_rate, bound)
     return {
         "physical_bound_s": round(physical, 2),
+        "issue_bound_s": round(2 * shape["listings_written"] / args.etsy_rate, 2),
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "bound_s": round(bound, 2),
@@ -351,21 +355,23 @@ def main() -> None:
     args = parser.parse_args()
 
     engine = run_engine(args)
-    log(f"engine: {engine['wall_s']}s, physical bound {engine['physical_bound_s']}s")
+    log(f"engine: {engine['wall_s']}s, issue's bound {engine['issue_bound_s']}s")
     naive = run_naive(args) if args.naive else None
     if naive:
         log(f"naive: {naive['naive_wall_s']}s")
 
     shape = engine["shape"]
-    efficiency = engine["physical_bound_s"] / engine["wall_s"]
+    efficiency = engine["issue_bound_s"] / engine["wall_s"]
     rate_efficiency = engine["etsy_bound_s"] / engine["wall_s"]
+    physical_efficiency = engine["physical_bound_s"] / engine["wall_s"]
     speedup = naive["naive_wall_s"] / engine["wall_s"] if naive else None
     flash_limit = 1.2 * (shape["listings_written"] + shape["index_pages"])
     emit(
         "fetch_throughput",
         {
-            "efficiency": round(efficiency, 3),  # against the physical bound
-            "etsy_rate_efficiency": round(rate_efficiency, 3),  # the issue's: Etsy calls at 10/s
+            "efficiency": round(efficiency, 3),  # the issue's: a read and a write per listing
+            "etsy_rate_efficiency": round(rate_efficiency, 3),  # the fewest Etsy calls at 10/s
+            "physical_efficiency": round(physical_efficiency, 3),  # reading, then the writes
             "speedup": round(speedup, 2) if speedup else None,
             "etsy_calls": engine["etsy_calls"],
             "etsy_min_calls": engine["etsy_min_calls"],
@@ -374,6 +380,7 @@ def main() -> None:
             "idle_etsy_calls": [idle["etsy_calls"] for idle in engine["idle_fetches"]],
             "tiktok_calls": engine["tiktok_calls"],
             "wall_s": engine["wall_s"],
+            "issue_bound_s": engine["issue_bound_s"],
             "physical_bound_s": engine["physical_bound_s"],
             "etsy_bound_s": engine["etsy_bound_s"],
             "naive_wall_s": naive["naive_wall_s"] if naive else None,

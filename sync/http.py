@@ -195,8 +195,9 @@ class Turns:
             return self._next - self._serving
 
 
-class _InTurn(threading.local):
-    holding = False
+class _InCall(threading.local):
+    depth = 0  # calls under way on this thread (more than one: a call made inside another)
+    holding = False  # this thread's outer call has its turn
 
 
 class Retrier:
@@ -238,9 +239,14 @@ class Retrier:
         # one whose turns kept meeting them could run out while the others got through.)
         self._throttled = threading.Event()
         self._probe = Turns()
-        # Set while this thread has its turn: a call made inside it (the auth flow's cipher
-        # lookup) must not wait for a turn behind its own caller's.
-        self._in_turn = _InTurn()
+        # Calls that went out before the line formed may still be under way: the first in
+        # line waits for them before each attempt, so it meets the server alone (their
+        # answers would otherwise take the few it lets through).
+        self._flow = threading.Condition()
+        self._free = 0  # calls outside the line under way
+        # A call made inside another (the auth flow's cipher lookup) goes as its caller
+        # goes: it must not wait for a turn behind its own caller's.
+        self._in_call = _InCall()
         # httpx logs every full URL at INFO; TikTok URLs carry the sign and the token refresh
         # carries the app secret, so that logger must stay quieter than INFO.
         for name in ("httpx", "httpcore"):
@@ -262,12 +268,21 @@ class Retrier:
         say nothing was done (429) and requests that never left are still retried."""
         failures = refusals = 0
         turn = False  # this call's turn at the head of the line of throttled calls
+        nested = self._in_call.depth > 0
+        self._in_call.depth += 1
         try:
             while True:
-                if not turn and not self._in_turn.holding and self._throttled.is_set():
+                free = not nested and not turn and self._go_freely()
+                if not nested and not turn and not free:
                     self._probe.take()
-                    turn = self._in_turn.holding = True
-                answered, retry = self._attempt(endpoint, build, read)
+                    turn = self._in_call.holding = True
+                if turn:
+                    self._wait_for_free_calls()
+                try:
+                    answered, retry = self._attempt(endpoint, build, read)
+                finally:
+                    if free:
+                        self._free_call_done()
                 if retry is None:
                     return answered
                 if not idempotent and not retry.unprocessed:
@@ -288,9 +303,27 @@ class Retrier:
                     ) from retry
                 self._wait(endpoint, retry, failures + refusals)
         finally:
+            self._in_call.depth -= 1
             if turn:
-                self._in_turn.holding = False
+                self._in_call.holding = False
                 self._probe.done()
+
+    def _go_freely(self) -> bool:
+        """True (and counted as under way) unless the line of throttled calls has formed."""
+        with self._flow:
+            if self._throttled.is_set():
+                return False
+            self._free += 1
+            return True
+
+    def _free_call_done(self) -> None:
+        with self._flow:
+            self._free -= 1
+            self._flow.notify_all()
+
+    def _wait_for_free_calls(self) -> None:
+        with self._flow:
+            self._flow.wait_for(lambda: self._free == 0)
 
     def _attempt(
         self, endpoint: str, build: Callable[[], httpx.Request], read: Callable[[httpx.Response], T]
@@ -324,7 +357,7 @@ class Retrier:
             return None, retry
         # Calls go back to flowing freely once the line is empty, not while some still wait
         # in it (new calls would otherwise race them for the refusals).
-        if self._probe.queued <= (1 if self._in_turn.holding else 0):
+        if self._probe.queued <= (1 if self._in_call.holding else 0):
             self._throttled.clear()
         return result, None
 

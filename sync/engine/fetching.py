@@ -2,9 +2,10 @@
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +14,7 @@ from storage.db import transaction
 from sync import lifecycle, metrics
 from sync.clock import to_unix
 from sync.engine import cancel_claims, requests
+from sync.engine.both_ends import ASCENDING, BothEnds, Stored
 from sync.engine.context import EngineContext
 from sync.engine.errors import FetchRunning, ShopBusy
 from sync.engine.prefetch import Prefetch
@@ -23,6 +25,8 @@ from sync.ingest import ingest
 from sync.leases import LeaseLost, holder_name, new_holder
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -80,12 +84,14 @@ def fetch(ctx: EngineContext, progress: Callable[[FetchProgress], None] | None) 
 def fetch_window(run: FetchRun) -> None:
     ctx, summary = run.ctx, run.summary
     start, window_end = window(ctx, summary.started_at)
-    pages = ctx.tiktok.search_orders(
-        update_time_ge=start,
-        update_time_lt=window_end,
-        page_size=100,
-        sort_field="update_time",
-        sort_order="ASC",
+    pages = BothEnds(
+        lambda sort_order: ctx.tiktok.search_orders(
+            update_time_ge=start,
+            update_time_lt=window_end,
+            page_size=100,
+            sort_field="update_time",
+            sort_order=sort_order,
+        )
     )
     # The index refresh (Etsy) runs while TikTok is paged (and its pages detailed, see
     # Prefetch): the two marketplaces' limits are separate.
@@ -97,32 +103,45 @@ def fetch_window(run: FetchRun) -> None:
         raise
     index_refresh.join()
     cancel_claims.settle_stale(ctx)  # before the settle, which gives their stock back
-    # One settle, once every page is stored: it places all of them with one inventory
-    # write per listing they touch (SPEC §3.1), not one per listing per batch of orders.
-    settle(ctx, run.tally, run.holder)
-    requests.follow(ctx)  # returns and buyer requests, before the 14-day rule is applied
+    # Returns and buyer requests are read from TikTok while the settle writes to Etsy, and
+    # stored after it, before the 14-day rule is applied.
+    changed = Background(lambda: requests.read_changed(ctx))
+    try:
+        # One settle, once every page is stored: it places all of them with one inventory
+        # write per listing they touch (SPEC §3.1), not one per listing per batch of orders.
+        settle(ctx, run.tally, run.holder)
+    except BaseException:
+        changed.join(quiet=True)
+        raise
+    requests.follow(ctx, changed.join())
     summary.completed = lifecycle.complete_due(ctx.sessions, shop_id=ctx.shop_id, now=ctx.clock())
     save_cursor(ctx, window_end)
 
 
-def store_pages(run: FetchRun, pages: Iterator) -> None:
+def store_pages(run: FetchRun, pages: BothEnds) -> None:
     ctx, summary = run.ctx, run.summary
     ascending_until: int | None = None
+    stored = Stored()
     # The next pages, and their details, are fetched while this one is stored.
-    with Prefetch(pages, lambda page: with_details(ctx, page.orders)) as prefetched:
-        for page, orders in prefetched:
+    with Prefetch(pages.chains(), lambda page: with_details(ctx, page.orders)) as prefetched:
+        for chain, page, detailed in prefetched:
             # Nothing is stored without the lease: another fetch may have it now.
             ctx.leases.renew(run.lease, run.holder, hold_for=ctx.lease_for)
+            orders = stored.not_yet(chain, detailed)  # where the chains met, stored once
             result = store_page(ctx, orders)
             summary.pages += 1
-            summary.orders += len(page.orders)
-            summary.skipped.extend([*page.skipped, *result.unreadable])
+            summary.orders += len(orders)
+            summary.skipped.extend(
+                s for s in [*page.skipped, *result.unreadable] if s not in summary.skipped
+            )
             summary.new += result.new
             summary.updated += result.updated
             # The cursor may move only past pages known to be complete: with pages in
             # ascending update_time, everything before this page's newest is stored.
-            if result.max_update_time is not None and (
-                ascending_until is None or result.min_update_time >= ascending_until
+            if (
+                chain == ASCENDING
+                and result.max_update_time is not None
+                and (ascending_until is None or result.min_update_time >= ascending_until)
             ):
                 ascending_until = result.max_update_time
                 save_cursor(ctx, ascending_until)
@@ -212,28 +231,30 @@ def with_details(ctx: EngineContext, orders):
     return [detailed.get(order.id, order) for order in orders]
 
 
-class Background:
-    """`work()` on a thread of its own from now; `join()` waits for it and raises what it
-    raised. A fetch that stops before joining leaves it to finish on its own."""
+class Background(Generic[T]):
+    """`work()` on a thread of its own from now; `join()` waits for it and returns what it
+    returned or raises what it raised (`quiet`: logs it, for a fetch already stopping)."""
 
-    def __init__(self, work: Callable[[], object]):
+    def __init__(self, work: Callable[[], T]):
         self._error: BaseException | None = None
+        self._value: T | None = None
 
         def run() -> None:
             try:
-                work()
+                self._value = work()
             except BaseException as exc:  # handed to join()
                 self._error = exc
 
         self._thread = threading.Thread(target=run, name="fetch-background", daemon=True)
         self._thread.start()
 
-    def join(self, quiet: bool = False) -> None:
+    def join(self, quiet: bool = False) -> T | None:
         self._thread.join()
         if self._error is not None and not quiet:
             raise self._error
         if self._error is not None:
             log.warning("stopped beside another error: %s", one_line(self._error))
+        return self._value
 
 
 def save_cursor(ctx: EngineContext, cursor: int) -> None:

@@ -1,24 +1,28 @@
 """TikTok's pages fetched ahead of their storing, on threads of their own.
 
 Storing a page is database work; the next search page (it needs this one's page token) and
-the new orders' Get Order Detail are network waits. One thread follows the page tokens, and
-hands each page's details to `DETAILERS` threads, so a page's details are asked for while the
-next page is: the search is the only chain that must wait on itself. The fetch's thread stores
-the pages in TikTok's order meanwhile; at most `AHEAD` pages wait in memory, so memory stays
-flat however many pages there are. Under a 429 the calls line up (`sync.http.Retrier`), so
-running several spends no call's retries on the others' refusals.
+the new orders' Get Order Detail are network waits. Each chain of pages (a search followed by
+its page tokens; a fetch pages its window from both ends, `sync.engine.both_ends`) has a thread
+of its own, which hands each page's details to `DETAILERS` threads, so a page's details are
+asked for while the next page is: a chain is the only thing that must wait on itself. The
+fetch's thread stores the pages meanwhile, each chain's in its own order; at most `AHEAD`
+pages wait in memory, so memory stays flat however many pages there are. Under a 429 the
+calls line up (`sync.http.Retrier`), so running several spends no call's retries on the
+others' refusals.
 """
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 AHEAD = 4  # pages fetched (or being detailed) but not yet stored, at most
 DETAILERS = 4  # pages whose details are asked for at once; far below TikTok's 50/s
 
-_DONE = object()
+
+class _Done:
+    pass
 
 
 class _Failed:
@@ -27,19 +31,28 @@ class _Failed:
 
 
 class Prefetch:
-    """Iterate to get `(page, detailed(page))` in TikTok's order; the calls for the next
-    pages are made meanwhile. An error of TikTok's is raised where its page would have been.
-    `close()` (always: `with`) stops the threads, and waits for calls under way, before the
-    fetch lets go of its lease."""
+    """Iterate to get `(chain, page, detailed(page))`, each chain's pages in its order; the
+    calls for the next pages are made meanwhile. An error of TikTok's is raised where its
+    page would have been. `close()` (always: `with`) stops the threads, and waits for calls
+    under way, before the fetch lets go of its lease."""
 
-    def __init__(self, pages: Iterable, detailed: Callable[[Any], Any], ahead: int = AHEAD):
+    def __init__(
+        self, chains: Sequence[Iterable], detailed: Callable[[Any], Any], ahead: int = AHEAD
+    ):
         self._queue: queue.Queue = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._details = ThreadPoolExecutor(DETAILERS, thread_name_prefix="fetch-details")
-        self._thread = threading.Thread(
-            target=self._run, args=(pages, detailed), name="fetch-prefetch", daemon=True
-        )
-        self._thread.start()
+        self._threads = [
+            threading.Thread(
+                target=self._run,
+                args=(number, pages, detailed),
+                name=f"fetch-prefetch-{number}",
+                daemon=True,
+            )
+            for number, pages in enumerate(chains)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def __enter__(self) -> "Prefetch":
         return self
@@ -47,30 +60,33 @@ class Prefetch:
     def __exit__(self, *_exc) -> None:
         self.close()
 
-    def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        while True:
+    def __iter__(self) -> Iterator[tuple[int, Any, Any]]:
+        running = len(self._threads)
+        while running:
             item = self._queue.get()
-            if item is _DONE:
-                return
+            if isinstance(item, _Done):
+                running -= 1
+                continue
             if isinstance(item, _Failed):
                 raise item.error
-            page, details = item
-            yield page, details.result()  # its error, if any, is raised here, in page order
+            chain, page, details = item
+            yield chain, page, details.result()  # its error, if any, is raised here
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         self._details.shutdown(wait=True, cancel_futures=True)
 
-    def _run(self, pages: Iterable, detailed: Callable[[Any], Any]) -> None:
+    def _run(self, chain: int, pages: Iterable, detailed: Callable[[Any], Any]) -> None:
         try:
             for page in pages:
                 if self._stop.is_set():
                     return
                 details: Future = self._details.submit(detailed, page)
-                if not self._put((page, details)):
+                if not self._put((chain, page, details)):
                     return
-            self._put(_DONE)
+            self._put(_Done())
         except BaseException as exc:  # handed to the fetch's thread, raised there
             self._put(_Failed(exc))
 

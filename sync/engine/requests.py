@@ -149,30 +149,50 @@ def from_cancellation(record: Cancellation, now: datetime) -> Seen | None:
 # --- following -----------------------------------------------------------------------------
 
 
-def follow(ctx: EngineContext) -> int:
-    """The fetch's part: requests changed since the cursor, and pending buyer cancellation
-    requests (and what became of those no longer pending). Returns how many were read."""
+@dataclass(frozen=True)
+class Changed:
+    """What a fetch read of TikTok's requests, to be stored (`follow`)."""
+
+    until: int  # the request cursor once these are stored
+    returns: list[Seen]
+    pending_cancellations: list[Seen]
+
+
+def read_changed(ctx: EngineContext) -> Changed:
+    """The requests changed since the cursor, and the pending buyer cancellation requests:
+    TikTok calls only (a fetch makes them while it settles, then stores what they found)."""
     started = ctx.clock()
     with ctx.sessions() as session:
         cursor = queries.request_cursor(session, shop_id=ctx.shop_id)
     start = cursor - ctx.overlap_s if cursor is not None else to_unix(started - ctx.lookback)
     end = to_unix(started) + 1  # `lt` is exclusive
-    read = 0
-    for page in ctx.tiktok.search_returns(update_time_ge=start, update_time_lt=end):
-        store(ctx, [from_return(r) for r in page.returns])
-        read += len(page.returns)
-    read += follow_cancellations(ctx)
-    with transaction(ctx.sessions) as session:
-        queries.save_request_cursor(session, shop_id=ctx.shop_id, cursor=end)
-    restocks.settle(ctx)  # restocks a crash or a busy shop left owed
-    return read
-
-
-def follow_cancellations(ctx: EngineContext) -> int:
-    now = ctx.clock()
-    pending = [
-        s for r in ctx.tiktok.pending_cancellation_requests() if (s := from_cancellation(r, now))
+    returns = [
+        from_return(r)
+        for page in ctx.tiktok.search_returns(update_time_ge=start, update_time_lt=end)
+        for r in page.returns
     ]
+    pending = [
+        s
+        for r in ctx.tiktok.pending_cancellation_requests()
+        if (s := from_cancellation(r, started))
+    ]
+    return Changed(end, returns, pending)
+
+
+def follow(ctx: EngineContext, changed: Changed | None = None) -> int:
+    """The fetch's part: store the requests changed since the cursor and the pending buyer
+    cancellation requests (read now, unless `changed` was read already), and read what
+    became of those no longer pending. Returns how many were read."""
+    changed = changed or read_changed(ctx)
+    store(ctx, changed.returns)
+    follow_cancellations(ctx, changed.pending_cancellations)
+    with transaction(ctx.sessions) as session:
+        queries.save_request_cursor(session, shop_id=ctx.shop_id, cursor=changed.until)
+    restocks.settle(ctx)  # restocks a crash or a busy shop left owed
+    return len(changed.returns) + len(changed.pending_cancellations)
+
+
+def follow_cancellations(ctx: EngineContext, pending: list[Seen]) -> None:
     store(ctx, pending)
     with ctx.sessions() as session:
         still_open = queries.open_request_ids(
@@ -183,7 +203,6 @@ def follow_cancellations(ctx: EngineContext) -> int:
     if gone:  # approved, withdrawn or run out since: read what became of them
         records = search_cancellations(ctx, sorted(set(gone.values())))
         store(ctx, [s for s in records if s.request_id in gone])
-    return len(pending)
 
 
 def follow_orders(ctx: EngineContext, tiktok_order_ids: Sequence[str]) -> int:
