@@ -371,6 +371,50 @@ def test_after_a_429_the_first_in_line_meets_the_refusals_and_the_others_wait():
     assert sorted(attempts.values()) == [2, 2, 4]
 
 
+def test_the_first_in_line_waits_for_the_calls_sent_before_the_line_formed():
+    # A call sent before the 429 is still under way: the retry of the call that met the 429
+    # waits until it is answered, so the server's next answers are the retry's alone.
+    slow_in, release = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def handler(request):
+        who = request.url.params["who"]
+        if who == "slow":
+            slow_in.set()
+            release.wait(timeout=10)
+            seen.append("slow answered")
+            return httpx.Response(200, text=who)
+        seen.append("refused" if not seen.count("refused") else "retried")
+        status = 429 if seen[-1] == "refused" else 200
+        return httpx.Response(status, headers={"retry-after": "1"}, text=who)
+
+    def read(response):
+        if response.status_code == 429:
+            raise Retry("rate limited", after=1.0, status=429)
+        return response.text
+
+    retrier = make_retrier(handler, time=FakeTime())
+    answers: dict[str, str] = {}
+
+    def read_as(who: str) -> None:
+        url = f"https://api.test/ping?who={who}"
+        answers[who] = retrier.call("ping", lambda: httpx.Request("GET", url), read)
+
+    slow = threading.Thread(target=read_as, args=("slow",))
+    slow.start()
+    assert slow_in.wait(timeout=10)
+    fast = threading.Thread(target=read_as, args=("fast",))
+    fast.start()
+    until(lambda: retrier._probe.asked == 1, "the refused call to take its turn")
+    fast.join(timeout=0.2)  # time enough for a retry that did not wait to be sent
+    release.set()
+    for thread in (slow, fast):
+        thread.join(timeout=10)
+
+    assert answers == {"slow": "slow", "fast": "fast"}
+    assert seen == ["refused", "slow answered", "retried"]
+
+
 def test_turns_after_a_429_are_served_first_come_first_served():
     # Calls that met a 429 retry one at a time, in the order they asked: none is starved by
     # the others while the server lets only some through.
