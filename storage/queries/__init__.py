@@ -99,6 +99,7 @@ from storage.queries.shops import (
     sku_mappings,
 )
 from storage.queries.stock import (
+    add_reservations,
     close_intent,
     held_reservations,
     move_reservations,
@@ -141,6 +142,7 @@ __all__ = [
     "cancelled_without_reason",
     "claim_cancel",
     "claim_cancel_reason",
+    "add_reservations",
     "close_intent",
     "count_alerts_since",
     "delete_sku_mapping",

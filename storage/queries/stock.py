@@ -6,7 +6,7 @@ Keyword-only functions, the Session first; callers decide when to commit.
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -115,6 +115,13 @@ def reservations_owed_back(session: Session, *, shop_id: int, limit: int) -> lis
 
 
 # --- placing: one intent per listing, extended chunk by chunk ----------------------------
+
+
+def add_reservations(session: Session, *, rows: list[dict]) -> None:
+    """Insert many reservations in one statement (column values by name): the ORM's unit
+    of work would add them one by one, the bulk of a large settle's journalling."""
+    if rows:
+        session.execute(insert(Reservation), rows)
 
 
 def replan_intent(session: Session, *, intent_id: int, changes: str) -> bool:

@@ -24,11 +24,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from sqlmodel import Session
-
 from storage import queries
 from storage.db import transaction
-from storage.models import Reservation, StockIntent
+from storage.models import StockIntent
 from storage.states import FailureReason, IntentKind, Placement, ReservationState
 from sync import journal
 from sync.engine.context import EngineContext
@@ -36,7 +34,7 @@ from sync.engine.results import Tally
 from sync.engine.stock_writes import (
     Outcome,
     Refused,
-    fail_placement,
+    fail_placements,
     finish_intent,
     journal_intent,
     put_inventory,
@@ -146,12 +144,13 @@ def journal_chunk(
     on the listing's one intent of this settle (its planned changes now include theirs)."""
     now = ctx.clock()
     with transaction(ctx.sessions) as session:
-        for order_id, failure in plan.failures().items():
-            if fail_placement(session, order_id, failure, expected=(Placement.PENDING,), now=now):
-                tally.fail(failure.reason)
+        fail_placements(
+            session, plan.failures(), expected=(Placement.PENDING,), now=now, tally=tally
+        )
         placing = queries.move_placements(
             session, order_ids=plan.fitting(), expected=(Placement.PENDING,), to=Placement.PLACING
         )
+        rows: list[dict] = []
         for listing_id, changes in planner.commit(plan, placing).items():
             intent_id = intents.get(listing_id)
             if intent_id is None:
@@ -168,23 +167,26 @@ def journal_chunk(
                 session, intent_id=intent_id, changes=journal.encoded(changes)
             ):
                 raise RuntimeError(f"stock intent {intent_id} was finished while being planned")
-            for order_id, take in plan.takes_on(listing_id, placing):
-                add_reservation(session, order_id, take, intent_id)
+            rows += [
+                reservation(order_id, take, intent_id)
+                for order_id, take in plan.takes_on(listing_id, placing)
+            ]
+        queries.add_reservations(session, rows=rows)
 
 
-def add_reservation(session: Session, order_id: int, take: Take, intent_id: int) -> None:
-    session.add(
-        Reservation(
-            order_id=order_id,
-            line_id=take.need.line_id,
-            tiktok_sku=take.need.tiktok_sku,
-            etsy_sku=take.need.etsy_sku,
-            listing_id=take.listing_id,
-            units=take.need.units,
-            state=ReservationState.PLANNED,
-            reserve_intent_id=intent_id,
-        )
-    )
+def reservation(order_id: int, take: Take, intent_id: int) -> dict:
+    return {
+        "order_id": order_id,
+        "line_id": take.need.line_id,
+        "tiktok_sku": take.need.tiktok_sku,
+        "etsy_sku": take.need.etsy_sku,
+        "listing_id": take.listing_id,
+        "product_id": None,
+        "units": take.need.units,
+        "state": ReservationState.PLANNED,
+        "reserve_intent_id": intent_id,
+        "restore_intent_id": None,
+    }
 
 
 Pending = list[tuple[int, Future]]  # (intent id, its write)

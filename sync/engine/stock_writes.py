@@ -3,7 +3,7 @@ and those a crash or a lost answer left open reconciled from what Etsy shows now
 
 import logging
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from storage import queries
 from storage.db import transaction
-from storage.models import Reservation, StockIntent
+from storage.models import Order, Reservation, StockIntent
 from storage.states import (
     STILL_HELD,
     EventKind,
@@ -25,7 +25,7 @@ from sync import history, journal, metrics
 from sync.engine.context import EngineContext
 from sync.engine.results import Tally
 from sync.errors import AuthFailed, Rejected
-from sync.ingest import refresh_section, section_of
+from sync.ingest import section_of
 from sync.journal import Change, Verdict
 from sync.placement import Failure
 
@@ -83,26 +83,41 @@ def journal_intent(
     return intent
 
 
-def fail_placement(
+def fail_placements(
     session: Session,
-    order_id: int,
-    failure: Failure,
+    failures: Mapping[int, Failure],
     *,
     expected: Collection[Placement],
     now: datetime,
-) -> bool:
-    """Move the order to Failed with the reason, if it is still in an `expected` placement."""
-    if not queries.move_placement(
-        session, order_id=order_id, expected=expected, to=Placement.FAILED
-    ):
-        return False
-    order = queries.order_as_stored(session, order_id=order_id)
-    order.failure_reason = failure.reason
-    order.failure_detail = failure.detail
-    refresh_section(session, order, now, reread=False)
-    detail = f"{failure.reason}: {failure.detail}"
-    history.record(session, order.id, EventKind.PLACEMENT_FAILED, detail, at=now)
-    return True
+    tally: Tally,
+) -> None:
+    """Move each order to Failed with its reason, if it is still in an `expected` placement
+    (compare-and-set, one statement for all of them)."""
+    failed = queries.move_placements(
+        session, order_ids=failures, expected=expected, to=Placement.FAILED
+    )
+    orders = queries.orders_as_stored(session, order_ids=sorted(failed))
+    for order in orders:
+        failure = failures[order.id]
+        order.failure_reason = failure.reason
+        order.failure_detail = failure.detail
+        detail = f"{failure.reason}: {failure.detail}"
+        history.record(session, order.id, EventKind.PLACEMENT_FAILED, detail, at=now)
+        tally.fail(failure.reason)
+    move_sections(session, orders, now)
+
+
+def move_sections(session: Session, orders: list[Order], now: datetime) -> None:
+    """Put each of these orders (as just read) in its section; each count moves once."""
+    counts: Counter[str] = Counter()
+    for order in orders:
+        left = queries.move_section(session, order=order, section=section_of(order, now))
+        if left:
+            counts[left] -= 1
+        if left is not None:
+            counts[order.section] += 1
+    if orders:
+        queries.adjust_section_counts(session, shop_id=orders[0].shop_id, deltas=counts)
 
 
 def apply_intent(ctx: EngineContext, intent_id: int, inventory: dict, tally: Tally) -> None:
@@ -187,16 +202,14 @@ def reserved_state(outcome: Outcome) -> ReservationState:
 def after_reserve(
     session: Session, order_ids: list[int], outcome: Outcome, now: datetime, tally: Tally
 ) -> None:
+    if isinstance(outcome, Refused):
+        # All or nothing: units already reserved on other listings are given back.
+        failures = dict.fromkeys(order_ids, outcome.failure)
+        fail_placements(session, failures, expected=(Placement.PLACING,), now=now, tally=tally)
+        return
     reservations = queries.reservations_of(session, order_ids=order_ids)
     held: dict[int, list[Reservation]] = {}
     for order_id in order_ids:
-        if isinstance(outcome, Refused):
-            # All or nothing: units already reserved on other listings are given back.
-            if fail_placement(
-                session, order_id, outcome.failure, expected=(Placement.PLACING,), now=now
-            ):
-                tally.fail(outcome.failure.reason)
-            continue
         # A retried order's earlier attempt left its reservations given back or abandoned.
         mine = [r for r in reservations[order_id] if r.state not in ENDED]
         if all(r.state in STILL_HELD for r in mine):  # else a write elsewhere is to finish
@@ -205,15 +218,9 @@ def after_reserve(
     placed = queries.move_placements(
         session, order_ids=held, expected=(Placement.PLACING,), to=Placement.PLACED
     )
-    counts: Counter[str] = Counter()
-    shop_id = None
-    for order in queries.orders_as_stored(session, order_ids=sorted(placed)):
-        shop_id = order.shop_id
-        left = queries.move_section(session, order=order, section=section_of(order, now))
-        if left:
-            counts[left] -= 1
-        if left is not None:
-            counts[order.section] += 1
+    orders = queries.orders_as_stored(session, order_ids=sorted(placed))
+    move_sections(session, orders, now)
+    for order in orders:
         tally.placed += 1
         metrics.ORDERS_PLACED.inc()
         where = ", ".join(
@@ -226,8 +233,6 @@ def after_reserve(
             for r in held[order.id]
         )
         history.record(session, order.id, EventKind.PLACED, f"reserved on Etsy: {where}", at=now)
-    if shop_id is not None:
-        queries.adjust_section_counts(session, shop_id=shop_id, deltas=counts)
 
 
 def after_restore(
