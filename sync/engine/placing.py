@@ -22,7 +22,7 @@
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from storage import queries
 from storage.db import transaction
@@ -246,8 +246,10 @@ def _listing_of(ctx: EngineContext, intent_id: int) -> int:
 def finish_writes(
     ctx: EngineContext, writes: Pending, tally: Tally, errors: list[MarketplaceError]
 ) -> None:
-    """Finish each intent whose write came back; one that raised stays open."""
-    for intent_id, future in writes:
+    """Finish each intent as its write comes back; one that raised stays open."""
+    intents = {future: intent_id for intent_id, future in writes}
+    for future in as_completed(intents):
+        intent_id = intents[future]
         try:
             outcome: Outcome = future.result()
         except MarketplaceError as exc:
