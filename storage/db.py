@@ -17,7 +17,11 @@ SessionFactory = Callable[[], Session]
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Each IN list of a new length is a statement of its own; sqlite3 keeps 128 prepared
+        # per connection, and a fetch's threads use several connections: at 40k orders the
+        # default cache held ~15 MB more (bench/fetch_memory.py), for no CPU saved.
+        connect_args = {"check_same_thread": False, "timeout": 30, "cached_statements": 16}
+        engine = create_engine(url, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
